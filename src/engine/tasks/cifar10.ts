@@ -1,0 +1,113 @@
+import type { Rng } from '../rng';
+import { CIFAR_CLASS_NAMES, CIFAR_PLANE, CIFAR_SIDE, type CifarSplits } from './cifar-binary';
+import type { Batch, Split, Task } from './task';
+
+export const CIFAR_MEAN = [0.4914, 0.4822, 0.4465] as const;
+export const CIFAR_STD = [0.2023, 0.1994, 0.201] as const;
+const PATCH = 4;
+const GRID = CIFAR_SIDE / PATCH;
+const TOKEN_DIM = PATCH * PATCH * 3;
+const IMAGE_VALUES = 3 * CIFAR_PLANE;
+
+export interface Cifar10Options {
+  /** Train-split augmentation (pad-4 crop, horizontal flip, rotation ≤ 20°). Default true, as the paper. */
+  augment?: boolean;
+}
+
+export interface CifarAugmentation {
+  /** Crop origin in the 4-pixel zero-padded 40×40 image, 0..8 each. */
+  top: number;
+  left: number;
+  flip: boolean;
+  /** Counter-clockwise degrees, uniform in [-20, 20]. */
+  degrees: number;
+}
+
+/** torchvision's order: RandomCrop(32, padding=4), RandomHorizontalFlip, RandomRotation(20). */
+export function drawCifarAugmentation(rng: Rng): CifarAugmentation {
+  const top = rng.int(0, 8);
+  const left = rng.int(0, 8);
+  const flip = rng.next() < 0.5;
+  const degrees = (rng.next() * 2 - 1) * 20;
+  return { top, left, flip, degrees };
+}
+
+/**
+ * Applies crop, flip and rotation (nearest neighbour, zero fill, about the image centre) to a planar
+ * image in [0,1], by mapping each output pixel back to its source pixel.
+ */
+export function augmentCifarImage(src: Float32Array, aug: CifarAugmentation, out = new Float32Array(IMAGE_VALUES)): Float32Array {
+  const rad = (aug.degrees * Math.PI) / 180;
+  const cos = Math.cos(rad);
+  const sin = Math.sin(rad);
+  const centre = (CIFAR_SIDE - 1) / 2;
+  for (let r = 0; r < CIFAR_SIDE; r++) {
+    for (let c = 0; c < CIFAR_SIDE; c++) {
+      // Inverse of a counter-clockwise rotation in image coordinates (y pointing down).
+      const dx = c - centre;
+      const dy = r - centre;
+      const rr = Math.round(centre + dx * sin + dy * cos);
+      let cc = Math.round(centre + dx * cos - dy * sin);
+      const inside = rr >= 0 && rr < CIFAR_SIDE && cc >= 0 && cc < CIFAR_SIDE;
+      if (aug.flip) cc = CIFAR_SIDE - 1 - cc;
+      const sr = rr + aug.top - 4;
+      const sc = cc + aug.left - 4;
+      const valid = inside && sr >= 0 && sr < CIFAR_SIDE && sc >= 0 && sc < CIFAR_SIDE;
+      for (let ch = 0; ch < 3; ch++) {
+        out[ch * CIFAR_PLANE + r * CIFAR_SIDE + c] = valid ? src[ch * CIFAR_PLANE + sr * CIFAR_SIDE + sc] : 0;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Normalises a planar [0,1] image per channel and writes it as 64 tokens of 48: 4×4 patches
+ * row-major over the 8×8 grid, pixels row-major within a patch, R,G,B interleaved per pixel.
+ */
+export function patchifyCifar(image: Float32Array, out: Float32Array, offset = 0): void {
+  for (let r = 0; r < CIFAR_SIDE; r++) {
+    for (let c = 0; c < CIFAR_SIDE; c++) {
+      const token = ((r / PATCH) | 0) * GRID + ((c / PATCH) | 0);
+      const base = offset + token * TOKEN_DIM + ((r % PATCH) * PATCH + (c % PATCH)) * 3;
+      for (let ch = 0; ch < 3; ch++) {
+        out[base + ch] = (image[ch * CIFAR_PLANE + r * CIFAR_SIDE + c] - CIFAR_MEAN[ch]) / CIFAR_STD[ch];
+      }
+    }
+  }
+}
+
+/** CIFAR-10 as 64 × 48 patch tokens; images drawn uniformly (with replacement) from the split. */
+export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {}): Task {
+  const augment = options.augment ?? true;
+  const scaled = new Float32Array(IMAGE_VALUES);
+  const augmented = new Float32Array(IMAGE_VALUES);
+  const tokenValues = GRID * GRID * TOKEN_DIM;
+  return {
+    name: 'cifar10',
+    seqLen: GRID * GRID,
+    input: { kind: 'vector', dim: TOKEN_DIM },
+    outputTokens: 1,
+    labelsPerToken: 1,
+    classes: 10,
+    metric: 'accuracy',
+    batch(batchSize: number, split: Split, rng: Rng): Batch {
+      const records = data[split];
+      const x = new Float32Array(batchSize * tokenValues);
+      const y = new Int32Array(batchSize);
+      for (let b = 0; b < batchSize; b++) {
+        const i = rng.int(0, records.count - 1);
+        const pixels = records.pixels(i);
+        for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
+        const image = augment && split === 'train' ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
+        patchifyCifar(image, x, b * tokenValues);
+        y[b] = records.label(i);
+      }
+      return { x, y, batchSize };
+    },
+    describe(batch: Batch, index: number): string {
+      const label = batch.y[index];
+      return `label ${label} (${CIFAR_CLASS_NAMES[label] ?? '?'})`;
+    },
+  };
+}
