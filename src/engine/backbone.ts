@@ -1,0 +1,30 @@
+/** The frozen body's weights for each of the paper's initialisations. */
+import { gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
+import { randomBackbone, statisticsBackbone } from './init';
+import { deriveSeed, Rng } from './rng';
+import type { TensorMap } from './tensors';
+
+export type BackboneInit = 'pretrained' | 'random' | 'statistics';
+
+export const BACKBONE_INITS: readonly BackboneInit[] = ['pretrained', 'random', 'statistics'];
+
+/**
+ * `pretrained` uses the checkpoint as is; `random` needs only the config (the offline default);
+ * `statistics` draws each tensor with its pretrained twin's mean and std. Random draws are seeded.
+ */
+export function buildBackbone(
+  init: BackboneInit,
+  config: Gpt2Config,
+  seed: number,
+  pretrained?: TensorMap,
+): TensorMap {
+  const rng = new Rng(deriveSeed(seed, `backbone-${init}`));
+  switch (init) {
+    case 'random':
+      return randomBackbone(gpt2TensorShapes(config), config.nLayer, rng);
+    case 'pretrained':
+    case 'statistics':
+      if (!pretrained) throw new Error(`the ${init} backbone needs a checkpoint's weights, and none was loaded`);
+      return init === 'pretrained' ? pretrained : statisticsBackbone(pretrained, rng);
+  }
+}

@@ -1,0 +1,58 @@
+import { tf } from '../tf';
+
+export interface AdamOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/** The paper's settings; eps is PyTorch's 1e-8, not TF.js's 1e-7. */
+export const PAPER_ADAM: AdamOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+/**
+ * Adam as torch.optim.Adam (no weight decay). Moment state exists only for parameters that have
+ * received a gradient, so frozen groups cost no optimizer memory. Like PyTorch, each parameter keeps
+ * its own step count for bias correction, so a group unfrozen later starts as if on its first step.
+ */
+export class Adam {
+  private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable; steps: number }>();
+
+  constructor(public options: AdamOptions = PAPER_ADAM) {}
+
+  apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>): void {
+    const { lr, beta1, beta2, eps } = this.options;
+    tf.tidy(() => {
+      for (const [name, g] of grads) {
+        const p = params.get(name)!;
+        let s = this.moments.get(name);
+        if (!s) {
+          s = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false), steps: 0 };
+          this.moments.set(name, s);
+        }
+        s.steps++;
+        s.m.assign(tf.add(tf.mul(s.m, beta1), tf.mul(g, 1 - beta1)));
+        s.v.assign(tf.add(tf.mul(s.v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const c1 = 1 - beta1 ** s.steps;
+        const c2 = 1 - beta2 ** s.steps;
+        const denom = tf.add(tf.div(tf.sqrt(s.v), Math.sqrt(c2)), eps);
+        p.assign(tf.sub(p, tf.mul(tf.div(s.m, denom), lr / c1)));
+      }
+    });
+  }
+
+  /** Number of float32 values held as optimizer state. */
+  stateSize(): number {
+    let n = 0;
+    this.moments.forEach((s) => (n += s.m.size + s.v.size));
+    return n;
+  }
+
+  dispose(): void {
+    this.moments.forEach((s) => {
+      s.m.dispose();
+      s.v.dispose();
+    });
+    this.moments.clear();
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * A training run: a task, an FPT model on a backbone, Adam, and fixed held-out test batches. Used by
+ * the CLI, the browser worker and the tests alike.
+ */
+import type { Gpt2Config } from '../../weights/gpt2-checkpoint';
+import { buildBackbone, type BackboneInit } from '../backbone';
+import { FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
+import { initAdapters } from '../init';
+import { FptModel, type GroupCount, type HeadSpec } from '../model';
+import { deriveSeed, Rng } from '../rng';
+import type { Batch, Task } from '../tasks/task';
+import type { TensorMap } from '../tensors';
+import { tf } from '../tf';
+import { Adam, PAPER_ADAM } from './adam';
+import { trainStep } from './step';
+
+export interface TrainSettings {
+  batchSize: number;
+  lr: number;
+  seed: number;
+  groups: readonly GroupName[];
+  dropout: number;
+  maxGradNorm: number;
+  /** Test accuracy is the mean over this many held-out batches (the reference uses 25). */
+  evalBatches: number;
+}
+
+export const DEFAULT_SETTINGS: TrainSettings = {
+  batchSize: 4,
+  lr: PAPER_ADAM.lr,
+  seed: 0,
+  groups: FPT_DEFAULT_GROUPS,
+  dropout: 0.1,
+  maxGradNorm: 1,
+  evalBatches: 25,
+};
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+}
+
+export interface AttentionMap {
+  layer: number;
+  heads: number;
+  seqLen: number;
+  /** [heads, T, T] row-major: row = query token, column = key token. */
+  probs: Float32Array;
+}
+
+export function headSpecOf(task: Task): HeadSpec {
+  return {
+    input: task.input,
+    seqLen: task.seqLen,
+    outputTokens: task.outputTokens,
+    labelsPerToken: task.labelsPerToken,
+    classes: task.classes,
+  };
+}
+
+export class Trainer {
+  readonly model: FptModel;
+  readonly adam: Adam;
+  readonly settings: TrainSettings;
+  private readonly trainRng: Rng;
+  private readonly testBatches: Batch[];
+  private steps = 0;
+
+  constructor(
+    readonly task: Task,
+    config: Gpt2Config,
+    backboneInit: BackboneInit,
+    settings: Partial<TrainSettings> = {},
+    pretrained?: TensorMap,
+  ) {
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    const { seed } = this.settings;
+    const backbone = buildBackbone(backboneInit, config, seed, pretrained);
+    const head = headSpecOf(task);
+    const adapters = initAdapters(task.input, config.nEmbd, task.labelsPerToken * task.classes, new Rng(deriveSeed(seed, 'adapters')));
+    this.model = new FptModel(config, head, backbone, adapters, this.settings.dropout, this.settings.groups);
+    this.adam = new Adam({ ...PAPER_ADAM, lr: this.settings.lr });
+    this.trainRng = new Rng(deriveSeed(seed, 'train-batches'));
+    const testRng = new Rng(deriveSeed(seed, 'test-batches'));
+    this.testBatches = Array.from({ length: this.settings.evalBatches }, () => task.batch(this.settings.batchSize, 'test', testRng));
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  setGroups(groups: readonly GroupName[]): void {
+    this.model.setTrainableGroups(groups);
+  }
+
+  setLearningRate(lr: number): void {
+    this.adam.options = { ...this.adam.options, lr };
+  }
+
+  counts(): GroupCount[] {
+    return this.model.countParams();
+  }
+
+  private tensors(batch: Batch): { x: tf.Tensor; y: tf.Tensor1D } {
+    const { seqLen, input } = this.task;
+    const B = batch.batchSize;
+    const x = input.kind === 'vector' ? tf.tensor3d(batch.x as Float32Array, [B, seqLen, input.dim]) : tf.tensor2d(batch.x as Int32Array, [B, seqLen], 'int32');
+    return { x, y: tf.tensor1d(batch.y, 'int32') };
+  }
+
+  /** One optimisation step on a fresh training batch; resolves to its loss. */
+  async step(): Promise<number> {
+    const batch = this.task.batch(this.settings.batchSize, 'train', this.trainRng);
+    const { x, y } = this.tensors(batch);
+    const { loss, gradNorm } = trainStep(this.model, this.adam, x, y, {
+      dropoutSeed: deriveSeed(this.settings.seed, `dropout-${this.steps}`),
+      maxGradNorm: this.settings.maxGradNorm,
+    });
+    this.steps++;
+    const value = (await loss.data())[0];
+    tf.dispose([x, y, loss, gradNorm]);
+    return value;
+  }
+
+  /** Mean loss and per-label accuracy over the fixed held-out batches, dropout off. */
+  async evaluate(): Promise<Evaluation> {
+    let lossSum = 0;
+    let correct = 0;
+    let total = 0;
+    for (const batch of this.testBatches) {
+      const { x, y } = this.tensors(batch);
+      const [loss, hits] = tf.tidy(() => {
+        const { logits } = this.model.forward(x, { training: false });
+        const l = tf.losses.softmaxCrossEntropy(tf.oneHot(y, this.task.classes), logits);
+        return [l, tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))];
+      });
+      lossSum += (await loss.data())[0];
+      correct += (await hits.data())[0];
+      total += batch.y.length;
+      tf.dispose([x, y, loss, hits]);
+    }
+    return { loss: lossSum / this.testBatches.length, accuracy: correct / total };
+  }
+
+  /** Attention probabilities of one layer for the first example of a held-out batch. */
+  async attention(layer = 0, example: Batch = this.testBatches[0]): Promise<AttentionMap> {
+    const { x, y } = this.tensors(example);
+    const probs = tf.tidy(() => this.model.forward(x, { training: false, attentionLayer: layer }).attention!);
+    const data = (await probs.data()) as Float32Array;
+    tf.dispose([x, y, probs]);
+    return { layer, heads: this.model.config.nHead, seqLen: this.task.seqLen, probs: data };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.adam.dispose();
+  }
+}
