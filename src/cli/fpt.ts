@@ -17,7 +17,7 @@ import { resolveModel } from './models';
 const USAGE = `usage:
   fpt train  --task ${TASK_NAMES.join('|')} [--model DIR|tiny|gpt2] [--init ${BACKBONE_INITS.join('|')}]
              [--groups input,output,positions,layernorm] [--steps N] [--batch B] [--lr X] [--seed S]
-             [--eval-every N] [--eval-batches N] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--json]
+             [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--json]
   fpt parity --model DIR --golden FILE [--backend cpu|webgpu]`;
 
 async function useBackend(name: string): Promise<string> {
@@ -49,6 +49,7 @@ async function train(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '0' },
       'eval-every': { type: 'string', default: '100' },
       'eval-batches': { type: 'string', default: '25' },
+      dropout: { type: 'string', default: '0.1' },
       bits: { type: 'string' },
       'cifar-dir': { type: 'string' },
       backend: { type: 'string', default: 'cpu' },
@@ -78,6 +79,7 @@ async function train(argv: string[]): Promise<number> {
       seed: numberOption(values.seed, 'seed', 0),
       groups: parseGroups(values.groups!),
       evalBatches: numberOption(values['eval-batches'], 'eval-batches', 25),
+      dropout: numberOption(values.dropout, 'dropout', 0.1),
     },
     model.checkpoint?.tensors,
   );

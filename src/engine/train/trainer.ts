@@ -40,6 +40,11 @@ export interface Evaluation {
   accuracy: number;
 }
 
+export interface TrainerSnapshot {
+  step: number;
+  params: Record<string, { shape: number[]; data: Float32Array }>;
+}
+
 export interface AttentionMap {
   layer: number;
   heads: number;
@@ -149,6 +154,41 @@ export class Trainer {
     const data = (await probs.data()) as Float32Array;
     tf.dispose([x, y, probs]);
     return { layer, heads: this.model.config.nHead, seqLen: this.task.seqLen, probs: data };
+  }
+
+  /** The first held-out batch: what previews and attention maps show. */
+  get previewBatch(): Batch {
+    return this.testBatches[0];
+  }
+
+  /** Predicted class of every label of one example of a batch (dropout off). */
+  async predict(batch: Batch, index: number): Promise<number[]> {
+    const { x, y } = this.tensors(batch);
+    const perExample = this.task.outputTokens * this.task.labelsPerToken;
+    const classes = tf.tidy(() => tf.argMax(this.model.forward(x, { training: false }).logits, 1));
+    const all = await classes.data();
+    tf.dispose([x, y, classes]);
+    return Array.from(all.subarray(index * perExample, (index + 1) * perExample));
+  }
+
+  /** Values of the trainable parameters (plus the step count), enough to resume on a new device. */
+  async snapshot(): Promise<TrainerSnapshot> {
+    const params: TrainerSnapshot['params'] = {};
+    for (const name of this.model.trainableNames()) {
+      const v = this.model.params.get(name)!;
+      params[name] = { shape: v.shape, data: (await v.data()) as Float32Array };
+    }
+    return { step: this.steps, params };
+  }
+
+  /** Puts snapshot values back (shapes must match); optimizer moments start afresh. */
+  restore(snapshot: TrainerSnapshot): void {
+    for (const [name, t] of Object.entries(snapshot.params)) {
+      const v = this.model.params.get(name);
+      if (!v || v.shape.join() !== t.shape.join()) throw new Error(`snapshot parameter ${name} does not fit this model`);
+      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
+    }
+    this.steps = snapshot.step;
   }
 
   dispose(): void {
