@@ -1,7 +1,10 @@
-/** Resolves the CLI's --model argument: a checkpoint directory, `tiny`, or a GPT-2 preset name. */
+/**
+ * Resolves the CLI's --model argument: a checkpoint directory (converted: manifest.json + shards, or
+ * Hugging Face: config.json + model.safetensors), `tiny`, or a GPT-2 preset name.
+ */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadGpt2CheckpointDir } from '../weights/checkpoint-node';
+import { isManifestDir, loadGpt2CheckpointDir } from '../weights/checkpoint-node';
 import { GPT2_PRESETS, type Gpt2Checkpoint, type Gpt2Config, type Gpt2PresetName } from '../weights/gpt2-checkpoint';
 
 export const MODELS_DIR = resolve(import.meta.dirname, '../../models');
@@ -15,8 +18,15 @@ export interface ResolvedModel {
 
 export async function resolveModel(model: string, needWeights: boolean): Promise<ResolvedModel> {
   const dir = model === 'tiny' ? join(MODELS_DIR, 'tiny-gpt2') : model in GPT2_PRESETS ? join(MODELS_DIR, model) : resolve(model);
-  if (existsSync(join(dir, 'model.safetensors'))) {
+  // A converted directory wins over a raw one (the manifest is written last, so it means complete).
+  if (isManifestDir(dir) || existsSync(join(dir, 'model.safetensors'))) {
     const checkpoint = await loadGpt2CheckpointDir(dir);
+    if (model in GPT2_PRESETS) {
+      const expected = GPT2_PRESETS[model as Gpt2PresetName];
+      if (checkpoint.config.nLayer !== expected.nLayer || checkpoint.config.nEmbd !== expected.nEmbd) {
+        throw new Error(`${dir} holds a GPT-2 with n_layer ${checkpoint.config.nLayer}, n_embd ${checkpoint.config.nEmbd}, not ${model}`);
+      }
+    }
     return { label: dir, config: checkpoint.config, checkpoint };
   }
   if (model in GPT2_PRESETS) {
@@ -27,5 +37,5 @@ export async function resolveModel(model: string, needWeights: boolean): Promise
     }
     return { label: `${model} (config only)`, config: GPT2_PRESETS[model as Gpt2PresetName] };
   }
-  throw new Error(`no checkpoint at ${dir} (expected config.json and model.safetensors there)`);
+  throw new Error(`no checkpoint at ${dir} (expected manifest.json and shards from \`npm run models:convert\`, or config.json and model.safetensors)`);
 }

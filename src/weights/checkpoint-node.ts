@@ -1,21 +1,55 @@
-/** Node-only: reads a checkpoint directory (config.json + model.safetensors) from disk. */
+/**
+ * Node-only: reads a checkpoint directory from disk. Either a converted one (manifest.json + shards,
+ * from `npm run models:convert`; every shard is checked against its sha256) or a Hugging Face one
+ * (config.json + model.safetensors).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError } from './checkpoint-error';
-import { loadGpt2Checkpoint, type Gpt2Checkpoint } from './gpt2-checkpoint';
+import { loadGpt2Checkpoint, type BackboneTensors, type Gpt2Checkpoint } from './gpt2-checkpoint';
+import { ShardIntegrityError } from './load-errors';
+import { assembleCheckpoint, decodeShardTensors, MANIFEST_FILE, parseShardManifest, type ExpectedConfig, type ShardManifest } from './shard-manifest';
+
+export function isManifestDir(dir: string): boolean {
+  return existsSync(join(dir, MANIFEST_FILE));
+}
 
 export async function loadGpt2CheckpointDir(dir: string): Promise<Gpt2Checkpoint> {
+  if (isManifestDir(dir)) return loadGpt2ManifestDir(dir);
   const configPath = join(dir, 'config.json');
   const weightsPath = join(dir, 'model.safetensors');
-  const configText = new TextDecoder().decode(await readCheckpointFile(configPath));
-  let configJson: unknown;
+  const configJson = parseJsonFile(await readCheckpointFile(configPath), configPath);
+  return loadGpt2Checkpoint(configJson, await readCheckpointFile(weightsPath), weightsPath, configPath);
+}
+
+/** A converted directory: only the shards holding backbone tensors are read (wte, if kept, is not). */
+export async function loadGpt2ManifestDir(dir: string, expected?: ExpectedConfig): Promise<Gpt2Checkpoint & { manifest: ShardManifest }> {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  const valid = parseShardManifest(parseJsonFile(await readCheckpointFile(manifestPath), manifestPath), manifestPath, expected);
+  const loaded: BackboneTensors = new Map();
+  for (const index of valid.neededShards) {
+    const shard = valid.manifest.shards[index];
+    const path = join(dir, shard.file);
+    const bytes = await readCheckpointFile(path);
+    if (bytes.byteLength !== shard.bytes) {
+      throw new ShardIntegrityError(path, shard.file, `${shard.bytes} bytes`, `${bytes.byteLength} bytes`, 'does not match the manifest');
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== shard.sha256) throw new ShardIntegrityError(path, shard.file, `sha256 ${shard.sha256}`, `sha256 ${sha256}`, 'does not match the manifest');
+    decodeShardTensors(valid, index, bytes, path, loaded);
+  }
+  return { ...assembleCheckpoint(valid.config, loaded, manifestPath), manifest: valid.manifest };
+}
+
+function parseJsonFile(bytes: Uint8Array, path: string): unknown {
   try {
-    configJson = JSON.parse(configText);
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new CheckpointError(configPath, `not valid JSON (${reason})`);
+    throw new CheckpointError(path, `not valid JSON (${reason})`);
   }
-  return loadGpt2Checkpoint(configJson, await readCheckpointFile(weightsPath), weightsPath, configPath);
 }
 
 async function readCheckpointFile(path: string): Promise<Uint8Array> {
