@@ -1,63 +1,106 @@
-import { useEffect, useState } from 'react';
-import { startBackend, type BackendInfo } from '../engine/backend';
-import { createTask } from '../engine/tasks';
-import { Trainer } from '../engine/train/trainer';
-import { parseGpt2Config } from '../weights/gpt2-checkpoint';
-import tinyConfig from '../../models/tiny-gpt2/config.json';
+import { useEffect } from 'react';
+import { ArchitectureDiagram } from './components/ArchitectureDiagram';
+import { AttentionPanel } from './components/AttentionPanel';
+import { Charts } from './components/Charts';
+import { RunSettingsForm, TransportControls } from './components/Controls';
+import { DatasetPreview } from './components/DatasetPreview';
+import { StatusBar } from './components/StatusBar';
+import { usePlayground } from './store';
+import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
 
-interface Progress {
-  step: number;
-  loss: number;
-  accuracy?: number;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+function LoadingNotice({ message }: { message: string }) {
+  const p = usePlayground((s) => s.loadProgress);
+  if (!p || p.phase === 'done') return <p className="notice loading" role="status">{message}</p>;
+  return (
+    <div className="notice loading" role="status">
+      <p>
+        {message} {mb(p.bytesLoaded)} of {mb(p.bytesTotal)} · {p.shardsDone}/{p.shardsTotal} {p.source === 'hub' ? 'chunks' : 'shards'}
+        {p.shardsFromCache > 0 ? ` (${p.shardsFromCache} from this browser's cache)` : ''}
+        {p.etaSeconds !== null && p.etaSeconds > 0 ? ` · about ${Math.ceil(p.etaSeconds)} s left` : ''}
+      </p>
+      <progress max={100} value={p.percent} aria-label="Weights downloaded" />
+      {p.message && <p className="muted">{p.message}</p>}
+      <button type="button" onClick={cancelLoad}>
+        Cancel download
+      </button>
+    </div>
+  );
 }
 
-/** Engine smoke page: trains Bit XOR on the tiny random backbone with the best backend available. */
-export function App() {
-  const [backend, setBackend] = useState<BackendInfo | null>(null);
-  const [progress, setProgress] = useState<Progress | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let cancelled = false;
-    (async () => {
-      const info = await startBackend();
-      if (cancelled) return;
-      setBackend(info);
-      const task = await createTask('bit-xor');
-      const trainer = new Trainer(task, parseGpt2Config(tinyConfig), 'random', { batchSize: 16, evalBatches: 4, seed: 0 });
-      for (let step = 1; step <= 20 && !cancelled; step++) {
-        const loss = await trainer.step();
-        setProgress({ step, loss });
-      }
-      const { accuracy } = await trainer.evaluate();
-      if (!cancelled) setProgress((p) => p && { ...p, accuracy });
-      trainer.dispose();
-    })().catch((err: Error) => setError(err.message));
-    return () => {
-      cancelled = true;
-    };
-  }, []);
-
+function Warnings() {
+  const warnings = usePlayground((s) => s.warnings);
+  if (warnings.length === 0) return null;
   return (
-    <main>
-      <h1>FPT Playground</h1>
-      <p>A frozen GPT-2 learning Bit XOR in your browser.</p>
-      <dl>
-        <dt>Backend</dt>
-        <dd data-testid="backend">
-          {backend ? `${backend.name}${backend.adapter ? ` (${backend.adapter})` : ''}` : 'starting…'}
-        </dd>
-        {backend?.fallbackReasons.map((r) => (
-          <dd key={r}>fell back: {r}</dd>
-        ))}
-        <dt>Step</dt>
-        <dd data-testid="step">{progress?.step ?? 0}</dd>
-        <dt>Train loss</dt>
-        <dd data-testid="loss">{progress ? progress.loss.toFixed(4) : '–'}</dd>
-        <dt>Per-bit test accuracy</dt>
-        <dd data-testid="accuracy">{progress?.accuracy === undefined ? '–' : `${(100 * progress.accuracy).toFixed(1)}%`}</dd>
-      </dl>
-      {error && <p role="alert">{error}</p>}
-    </main>
+    <div className="notice warning" role="note">
+      {warnings.map((w) => (
+        <p key={w}>{w}</p>
+      ))}
+    </div>
+  );
+}
+
+function Notice() {
+  const phase = usePlayground((s) => s.phase);
+  const error = usePlayground((s) => s.error);
+  const message = usePlayground((s) => s.loadingMessage);
+  const snapshotStep = usePlayground((s) => s.snapshot?.step);
+  if (phase === 'loading') return <LoadingNotice message={message} />;
+  if (phase === 'deviceLost') {
+    return (
+      <div className="notice error" role="alert">
+        <p>{error} Training stopped; your curves are kept.</p>
+        <button type="button" onClick={restartFromSnapshot}>
+          Restart from {snapshotStep !== undefined ? `step ${snapshotStep}` : 'the start'}
+        </button>
+      </div>
+    );
+  }
+  if (phase === 'error') {
+    return (
+      <div className="notice error" role="alert">
+        <p>{error}</p>
+        <button type="button" onClick={() => startRun()}>
+          Try again
+        </button>
+      </div>
+    );
+  }
+  return null;
+}
+
+export function App() {
+  const announcement = usePlayground((s) => s.announcement);
+  useEffect(() => startRun(), []);
+  return (
+    <div className="app">
+      <header>
+        <h1>FPT Playground</h1>
+        <p className="tagline">
+          A transformer pretrained on language, frozen, learning tasks that are not language. Only the parts you tick train.
+        </p>
+      </header>
+      <Notice />
+      <Warnings />
+      <div className="layout">
+        <aside>
+          <RunSettingsForm />
+          <section className="panel" aria-label="Run">
+            <TransportControls />
+          </section>
+          <ArchitectureDiagram />
+        </aside>
+        <main>
+          <Charts />
+          <AttentionPanel />
+          <DatasetPreview />
+        </main>
+      </div>
+      <StatusBar />
+      <div className="sr-only" aria-live="polite" data-testid="live-region">
+        {announcement}
+      </div>
+    </div>
   );
 }

@@ -1,0 +1,31 @@
+import { expect, type Page } from '@playwright/test';
+
+/** Waits until a run is built and its first evaluation is on screen (Play enabled). */
+export async function waitForRun(page: Page, timeout = 120_000): Promise<void> {
+  await expect(page.locator('.notice.loading')).toHaveCount(0, { timeout });
+  await expect(page.getByRole('button', { name: /^(Play|Pause)$/ })).toBeEnabled({ timeout });
+}
+
+export async function openPlayground(page: Page, query = ''): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(`/${query}`);
+  await waitForRun(page);
+}
+
+export async function longestLongTask(page: Page): Promise<{ count: number; longestMs: number }> {
+  return page.evaluate(() => {
+    const tasks = (window as unknown as { longTasks: number[] }).longTasks;
+    return { count: tasks.length, longestMs: Math.max(0, ...tasks) };
+  });
+}
+
+export const stepCount = async (page: Page) => Number((await page.getByTestId('status-step').textContent())!.replace(/\D/g, ''));
+
+export async function trainableCount(page: Page): Promise<number> {
+  const text = await page.getByTestId('param-counts').locator('strong').textContent();
+  return Number(text!.replace(/,/g, ''));
+}

@@ -1,0 +1,80 @@
+import type { GroupName } from '../../engine/groups';
+import { usePlayground } from '../store';
+import { setGroups } from '../training-client';
+
+const GROUP_LABELS: Record<GroupName, string> = {
+  input: 'Input layer',
+  positions: 'Positional embeddings',
+  layernorm: 'Layer norms',
+  attention: 'Attention',
+  feedforward: 'Feed-forward',
+  output: 'Output head',
+};
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+function GroupToggle({ group, detail }: { group: GroupName; detail?: string }) {
+  const groups = usePlayground((s) => s.settings.groups);
+  const count = usePlayground((s) => s.counts.find((c) => c.group === group)?.params ?? 0);
+  const on = groups.includes(group);
+  const toggle = () => setGroups(on ? groups.filter((g) => g !== group) : [...groups, group]);
+  return (
+    <label className={`part part-${group} ${on ? 'trainable' : 'frozen'}`} title={`${GROUP_LABELS[group]}: ${fmt(count)} parameters`}>
+      <input type="checkbox" checked={on} onChange={toggle} aria-label={GROUP_LABELS[group]} />
+      <span className="part-name">{detail ?? GROUP_LABELS[group]}</span>
+      <span className="part-state">{on ? 'trains' : 'frozen'}</span>
+    </label>
+  );
+}
+
+/**
+ * The model drawn bottom-up as its parts, each part a toggle for its parameter group. Layer norms,
+ * attention and feed-forward are one group each across all blocks, as in the paper.
+ */
+export function ArchitectureDiagram() {
+  const model = usePlayground((s) => s.model);
+  const counts = usePlayground((s) => s.counts);
+  const lastUpdated = usePlayground((s) => s.lastUpdated);
+  const trainable = counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0);
+  const total = counts.reduce((a, c) => a + c.params, 0);
+  const layers = model?.layers ?? 0;
+  return (
+    <section className="panel architecture" aria-labelledby="arch-title">
+      <h2 id="arch-title">What trains</h2>
+      <p className="counts" data-testid="param-counts">
+        <strong>{fmt(trainable)}</strong> of {fmt(total)} parameters train (
+        <span data-testid="trainable-percent">{total ? ((100 * trainable) / total).toFixed(3) : '0'}%</span>)
+      </p>
+      <div className="diagram">
+        <GroupToggle group="output" />
+        <div className="stack-note">ln_f, the final layer norm, trains with the layer norms</div>
+        <div className="blocks" aria-label={`${layers} transformer blocks`}>
+          <div className="block-label">× {layers} blocks</div>
+          <GroupToggle group="feedforward" detail="Feed-forward (MLP)" />
+          <GroupToggle group="layernorm" detail="Layer norms (ln_1, ln_2, ln_f)" />
+          <GroupToggle group="attention" detail="Self-attention" />
+        </div>
+        <GroupToggle group="positions" />
+        <GroupToggle group="input" />
+      </div>
+      <details className="updated">
+        <summary data-testid="last-updated-summary">
+          {lastUpdated.length ? `The last step updated ${lastUpdated.length} tensors` : 'No step taken yet'}
+        </summary>
+        <p data-testid="last-updated">{lastUpdated.join(', ')}</p>
+      </details>
+      <table className="group-table">
+        <caption className="sr-only">Parameters per group</caption>
+        <tbody>
+          {counts.map((c) => (
+            <tr key={c.group} data-testid={`count-${c.group}`}>
+              <th scope="row">{GROUP_LABELS[c.group]}</th>
+              <td>{fmt(c.params)}</td>
+              <td>{c.trainable ? 'trains' : 'frozen'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

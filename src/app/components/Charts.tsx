@@ -1,0 +1,91 @@
+import { useMemo, useState } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { usePlayground } from '../store';
+import { PAPER_REFERENCE } from '../settings';
+import type { MetricsPoint } from '../../worker/protocol';
+
+/** Exponential moving average with bias correction (as TensorBoard's smoothing slider). */
+export function smooth(values: number[], weight: number): number[] {
+  let acc = 0;
+  return values.map((v, i) => {
+    acc = acc * weight + (1 - weight) * v;
+    return weight === 0 ? v : acc / (1 - weight ** (i + 1));
+  });
+}
+
+// Okabe-Ito colours: distinguishable with the common forms of colour blindness.
+const BLUE = '#0072B2';
+const ORANGE = '#E69F00';
+const GREY = '#555555';
+
+export function Charts() {
+  const points = usePlayground((s) => s.points);
+  const metric = usePlayground((s) => s.metric);
+  const task = usePlayground((s) => s.settings.task);
+  const init = usePlayground((s) => s.settings.init);
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [logScale, setLogScale] = useState(false);
+
+  const lossData = useMemo(() => {
+    const train = points.filter((p): p is MetricsPoint & { trainLoss: number } => p.trainLoss !== undefined);
+    const smoothed = smooth(train.map((p) => p.trainLoss), smoothing);
+    return train.map((p, i) => ({ step: p.step, loss: p.trainLoss, smoothed: smoothed[i] }));
+  }, [points, smoothing]);
+  const accData = useMemo(
+    () => points.filter((p): p is MetricsPoint & { testAccuracy: number } => p.testAccuracy !== undefined).map((p) => ({ step: p.step, accuracy: 100 * p.testAccuracy })),
+    [points],
+  );
+  const reference = PAPER_REFERENCE[task]?.[init === 'pretrained' ? 'pretrained' : 'random'];
+  const latest = accData.at(-1);
+
+  return (
+    <section className="panel charts" aria-labelledby="charts-title">
+      <h2 id="charts-title">Learning curves</h2>
+      <div className="chart-options">
+        <label>
+          Smoothing
+          <input type="range" min={0} max={0.95} step={0.05} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} />
+          <output>{smoothing.toFixed(2)}</output>
+        </label>
+        <label>
+          <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> Log-scale loss
+        </label>
+      </div>
+      <div className="chart-grid">
+        <figure data-testid="loss-chart" data-points={lossData.length}>
+          <figcaption>Train loss{lossData.length ? ` (latest ${lossData.at(-1)!.loss.toFixed(4)})` : ''}</figcaption>
+          <ResponsiveContainer width="100%" height={220}>
+            <LineChart data={lossData} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+              <YAxis scale={logScale ? 'log' : 'linear'} domain={logScale ? ['auto', 'auto'] : [0, 'auto']} allowDataOverflow width={56} tickFormatter={(v: number) => v.toPrecision(2)} />
+              <Tooltip formatter={(v) => Number(v).toFixed(4)} />
+              <Legend />
+              <Line type="monotone" dataKey="loss" name="loss" stroke={BLUE} strokeOpacity={0.25} dot={false} isAnimationActive={false} />
+              <Line type="monotone" dataKey="smoothed" name="smoothed" stroke={BLUE} strokeWidth={2} dot={false} isAnimationActive={false} />
+            </LineChart>
+          </ResponsiveContainer>
+        </figure>
+        <figure data-testid="accuracy-chart" data-points={accData.length}>
+          <figcaption>
+            Test {metric}
+            {latest ? <span data-testid="latest-accuracy"> (latest {latest.accuracy.toFixed(1)}%)</span> : null}
+          </figcaption>
+          <ResponsiveContainer width="100%" height={220}>
+            <LineChart data={accData} margin={{ top: 12, right: 16, bottom: 8, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+              <YAxis domain={[0, 108]} ticks={[0, 25, 50, 75, 100]} width={48} unit="%" />
+              <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
+              <Legend />
+              <Line type="monotone" dataKey="accuracy" name={`test ${metric}`} stroke={ORANGE} strokeWidth={2} dot={false} isAnimationActive={false} />
+              {reference !== undefined && (
+                <ReferenceLine y={reference} stroke={GREY} strokeDasharray="6 4" label={{ value: `paper: ${reference}%`, position: 'insideBottomLeft', fill: GREY }} ifOverflow="extendDomain" />
+              )}
+            </LineChart>
+          </ResponsiveContainer>
+        </figure>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,28 @@
+import { usePlayground } from '../store';
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+export function StatusBar() {
+  const backend = usePlayground((s) => s.backend);
+  const model = usePlayground((s) => s.model);
+  const msPerStep = usePlayground((s) => s.msPerStep);
+  const gpuBytes = usePlayground((s) => s.gpuBytes);
+  const steps = usePlayground((s) => s.points.at(-1)?.step ?? 0);
+  const phase = usePlayground((s) => s.phase);
+  const loadingMessage = usePlayground((s) => s.loadingMessage);
+  const backendText = backend ? `${backend.name === 'webgpu' ? 'WebGPU' : backend.name === 'webgl' ? 'WebGL' : 'CPU'}${backend.adapter ? ` · ${backend.adapter}` : ''}` : '…';
+  return (
+    <footer className="status-bar" aria-label="Status">
+      <span data-testid="status-backend">{backendText}</span>
+      {backend && backend.fallbackReasons.length > 0 && (
+        <span className="fallback" data-testid="status-fallback">
+          fell back: {backend.fallbackReasons.join('; ')}
+        </span>
+      )}
+      <span data-testid="status-model">{model ? `${model.label} · ${model.init} · ${model.layers}×${model.width}, ${model.heads} heads` : phase === 'loading' ? loadingMessage : '—'}</span>
+      <span data-testid="status-step">step {steps}</span>
+      <span>{msPerStep ? `${msPerStep.toFixed(0)} ms/step · ${(1000 / msPerStep).toFixed(1)} steps/s` : '– ms/step'}</span>
+      <span title="tensor memory held by TF.js">memory {mb(gpuBytes)}</span>
+    </footer>
+  );
+}

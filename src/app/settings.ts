@@ -1,0 +1,65 @@
+/** The page's run settings, their defaults, and the choices offered. */
+import { FPT_DEFAULT_GROUPS } from '../engine/groups';
+import type { TaskName } from '../engine/tasks/task';
+import type { RunSettings } from '../worker/protocol';
+
+export const DEFAULT_SETTINGS: RunSettings = {
+  task: 'bit-xor',
+  bits: 5,
+  model: 'tiny-gpt2',
+  init: 'pretrained',
+  batchSize: 16,
+  lr: 1e-3,
+  seed: 0,
+  groups: [...FPT_DEFAULT_GROUPS],
+  backend: 'auto',
+};
+
+export const TASK_CHOICES: { value: TaskName; label: string }[] = [
+  { value: 'bit-xor', label: 'Bit XOR' },
+  { value: 'bit-memory', label: 'Bit Memory' },
+  { value: 'listops', label: 'ListOps' },
+  { value: 'mnist', label: 'MNIST' },
+  { value: 'cifar10', label: 'CIFAR-10' },
+  { value: 'cifar10-lra', label: 'CIFAR-10 LRA (grey, 1024 tokens)' },
+];
+
+/** A backbone is a model plus its initialisation. */
+export interface BackboneChoice {
+  id: string;
+  label: string;
+  model: string;
+  init: RunSettings['init'];
+}
+
+export const BACKBONE_CHOICES: BackboneChoice[] = [
+  { id: 'tiny', label: 'Tiny GPT-2 (2 layers, 64 wide; test checkpoint)', model: 'tiny-gpt2', init: 'pretrained' },
+  { id: 'tiny-random', label: 'Tiny GPT-2, random frozen', model: 'tiny-gpt2', init: 'random' },
+  { id: 'gpt2', label: 'GPT-2 small, pretrained', model: 'gpt2', init: 'pretrained' },
+  { id: 'gpt2-random', label: 'GPT-2 small, random frozen', model: 'gpt2', init: 'random' },
+  { id: 'gpt2-statistics', label: 'GPT-2 small, statistics only', model: 'gpt2', init: 'statistics' },
+];
+
+export function backboneIdOf(settings: Pick<RunSettings, 'model' | 'init'>): string {
+  return BACKBONE_CHOICES.find((b) => b.model === settings.model && b.init === settings.init)?.id ?? `${settings.model}:${settings.init}`;
+}
+
+/** Test accuracy (%) the paper reports for FPT on GPT-2 small (FPT-SPEC.md, Reference numbers). */
+export const PAPER_REFERENCE: Partial<Record<TaskName, { pretrained: number; random: number }>> = {
+  'bit-memory': { pretrained: 100, random: 75.8 },
+  'bit-xor': { pretrained: 100, random: 100 },
+  listops: { pretrained: 38.4, random: 34.3 },
+  mnist: { pretrained: 98.0, random: 91.7 },
+  cifar10: { pretrained: 68.2, random: 61.7 },
+};
+
+const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
+
+/** Settings a link may preset. For now only the compute backend (`?backend=cpu` forces the CPU). */
+export function settingsFromUrl(search: string): RunSettings {
+  const backend = new URLSearchParams(search).get('backend');
+  return {
+    ...DEFAULT_SETTINGS,
+    backend: (BACKEND_CHOICES as readonly string[]).includes(backend ?? '') ? (backend as RunSettings['backend']) : DEFAULT_SETTINGS.backend,
+  };
+}

@@ -1,0 +1,72 @@
+/** The page's state (zustand): settings, what the worker reported, and the curves. */
+import { create } from 'zustand';
+import type { GroupName } from '../engine/groups';
+import type { GroupCount } from '../engine/model';
+import type { AttentionPayload, BackendReport, ExamplePayload, MetricsPoint, ModelInfo, RunSettings, Snapshot } from '../worker/protocol';
+import type { LoadProgress } from '../weights/load';
+import { settingsFromUrl } from './settings';
+
+export type Phase = 'loading' | 'ready' | 'error' | 'deviceLost';
+
+export interface PlaygroundState {
+  settings: RunSettings;
+  /** Screen updates every this many steps. */
+  stepsPerUpdate: number;
+  phase: Phase;
+  loadingMessage: string;
+  error: string | null;
+  running: boolean;
+  backend: BackendReport | null;
+  model: ModelInfo | null;
+  metric: string;
+  counts: GroupCount[];
+  points: MetricsPoint[];
+  msPerStep: number;
+  gpuBytes: number;
+  attention: AttentionPayload | null;
+  /** The first map of the run, for "step 0 vs now". */
+  attentionAtStart: AttentionPayload | null;
+  example: ExamplePayload | null;
+  snapshot: Snapshot | null;
+  loadProgress: LoadProgress | null;
+  /** Parameter tensors the optimizer updated in the last step. */
+  lastUpdated: string[];
+  warnings: string[];
+  /** Live-region text: what screen-reader users hear after each update. */
+  announcement: string;
+
+  patchSettings(patch: Partial<RunSettings>): void;
+  setGroups(groups: GroupName[]): void;
+  setStepsPerUpdate(n: number): void;
+  resetRun(): void;
+}
+
+export const usePlayground = create<PlaygroundState>((set) => ({
+  settings: settingsFromUrl(typeof location === 'undefined' ? '' : location.search),
+  stepsPerUpdate: 1,
+  phase: 'loading',
+  loadingMessage: 'Starting…',
+  error: null,
+  running: false,
+  backend: null,
+  model: null,
+  metric: 'accuracy',
+  counts: [],
+  points: [],
+  msPerStep: 0,
+  gpuBytes: 0,
+  attention: null,
+  attentionAtStart: null,
+  example: null,
+  snapshot: null,
+  loadProgress: null,
+  lastUpdated: [],
+  warnings: [],
+  announcement: '',
+
+  patchSettings: (patch) => set((s) => ({ settings: { ...s.settings, ...patch } })),
+  setGroups: (groups) => set((s) => ({ settings: { ...s.settings, groups } })),
+  setStepsPerUpdate: (stepsPerUpdate) => set({ stepsPerUpdate }),
+  resetRun: () =>
+    set({ points: [], attention: null, attentionAtStart: null, example: null, snapshot: null, running: false, phase: 'loading', error: null, loadProgress: null, warnings: [], lastUpdated: [] }),
+}));

@@ -1,0 +1,135 @@
+/**
+ * The page's side of the worker protocol: owns the Worker, turns commands into messages and
+ * messages into store updates.
+ */
+import type { GroupName } from '../engine/groups';
+import type { FromWorker, RunSettings, Snapshot, ToWorker } from '../worker/protocol';
+import { usePlayground } from './store';
+
+let worker: Worker | null = null;
+
+function send(msg: ToWorker): void {
+  worker?.postMessage(msg);
+}
+
+function percent(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+function onMessage(msg: FromWorker): void {
+  const set = usePlayground.setState;
+  switch (msg.type) {
+    case 'loading':
+      set({ phase: 'loading', loadingMessage: msg.message });
+      break;
+    case 'loadProgress':
+      set({ loadProgress: msg.progress });
+      break;
+    case 'warning':
+      set({ warnings: [...usePlayground.getState().warnings, msg.message] });
+      break;
+    case 'ready':
+      set({ phase: 'ready', backend: msg.backend, model: msg.model, counts: msg.counts, metric: msg.metric, error: null });
+      break;
+    case 'counts':
+      set({ counts: msg.counts });
+      break;
+    case 'metrics': {
+      const s = usePlayground.getState();
+      const last = [...msg.points].reverse().find((p) => p.testAccuracy !== undefined);
+      set({
+        points: [...s.points, ...msg.points],
+        msPerStep: msg.msPerStep || s.msPerStep,
+        gpuBytes: msg.gpuBytes,
+        lastUpdated: msg.updated ?? s.lastUpdated,
+        announcement: last ? `Step ${last.step}: test ${s.metric} ${percent(last.testAccuracy!)}` : s.announcement,
+      });
+      break;
+    }
+    case 'attention': {
+      const s = usePlayground.getState();
+      set({ attention: msg.attention, attentionAtStart: s.attentionAtStart ?? msg.attention });
+      break;
+    }
+    case 'example':
+      set({ example: msg.example });
+      break;
+    case 'running':
+      set({ running: msg.running });
+      break;
+    case 'snapshot':
+      set({ snapshot: msg.snapshot });
+      break;
+    case 'deviceLost':
+      set({ phase: 'deviceLost', running: false, error: msg.message });
+      break;
+    case 'error':
+      // After a lost device, the failures of the steps in flight say nothing new: keep the restart offer.
+      if (usePlayground.getState().phase !== 'deviceLost') set({ phase: 'error', running: false, error: msg.message });
+      break;
+  }
+}
+
+function spawn(): Worker {
+  worker?.terminate();
+  worker = new Worker(new URL('../worker/training-worker.ts', import.meta.url), { type: 'module' });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  worker.onerror = (e) => usePlayground.setState({ phase: 'error', running: false, error: `The training worker failed: ${e.message}` });
+  return worker;
+}
+
+/** Starts a fresh run with the current settings (a new worker, so a lost device is left behind). */
+export function startRun(snapshot?: Snapshot): void {
+  const { settings, stepsPerUpdate } = usePlayground.getState();
+  if (!snapshot) usePlayground.getState().resetRun();
+  else usePlayground.setState({ phase: 'loading', error: null });
+  spawn();
+  send({ type: 'setSpeed', stepsPerUpdate });
+  send({ type: 'init', settings, snapshot });
+}
+
+export const play = () => send({ type: 'play' });
+export const pause = () => send({ type: 'pause' });
+export const step = () => send({ type: 'step' });
+
+export function togglePlay(): void {
+  if (usePlayground.getState().running) pause();
+  else play();
+}
+
+export function setGroups(groups: GroupName[]): void {
+  usePlayground.getState().setGroups(groups);
+  send({ type: 'setGroups', groups });
+}
+
+export function setLearningRate(lr: number): void {
+  usePlayground.getState().patchSettings({ lr });
+  send({ type: 'setLearningRate', lr });
+}
+
+export function setStepsPerUpdate(n: number): void {
+  usePlayground.getState().setStepsPerUpdate(n);
+  send({ type: 'setSpeed', stepsPerUpdate: n });
+}
+
+export function setAttentionLayer(layer: number): void {
+  usePlayground.setState({ attentionAtStart: null });
+  send({ type: 'setAttentionLayer', layer });
+}
+
+/** Changing what defines the run (task, backbone, batch, seed, backend) starts a new one. */
+export function changeRunSettings(patch: Partial<RunSettings>): void {
+  usePlayground.getState().patchSettings(patch);
+  startRun();
+}
+
+/** After a lost GPU device: a new worker (and device) resumes from the last snapshot. */
+export function restartFromSnapshot(): void {
+  const { snapshot } = usePlayground.getState();
+  startRun(snapshot ?? undefined);
+}
+
+export const cancelLoad = () => send({ type: 'cancelLoad' });
+
+/** Test hook: destroys the worker's GPU device to exercise the lost-device path. */
+export const debugLoseDevice = () => send({ type: 'debugLoseDevice' });

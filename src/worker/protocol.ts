@@ -1,0 +1,98 @@
+/**
+ * The one typed message protocol between the page and the training worker. Both sides import it;
+ * the page never touches tensors, the worker never touches the DOM.
+ */
+import type { BackendName } from '../engine/backend';
+import type { GroupName } from '../engine/groups';
+import type { GroupCount } from '../engine/model';
+import type { TaskName } from '../engine/tasks/task';
+import type { BackboneInit } from '../engine/backbone';
+import type { TrainerSnapshot } from '../engine/train/trainer';
+import type { LoadProgress } from '../weights/load';
+
+export type BackendChoice = 'auto' | BackendName;
+
+/** Everything that defines a run. Changing any of these (but groups, lr and speed) means a new run. */
+export interface RunSettings {
+  task: TaskName;
+  /** Bit XOR string length. */
+  bits: number;
+  /** A model directory under /models (e.g. `tiny-gpt2`, `gpt2`), or a GPT-2 preset for random inits. */
+  model: string;
+  init: BackboneInit;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  groups: GroupName[];
+  backend: BackendChoice;
+}
+
+/** Trainable values of a run, to restart after a lost GPU device. */
+export type Snapshot = TrainerSnapshot;
+
+export type ToWorker =
+  | { type: 'init'; settings: RunSettings; snapshot?: Snapshot }
+  | { type: 'play' }
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'setGroups'; groups: GroupName[] }
+  | { type: 'setLearningRate'; lr: number }
+  | { type: 'setSpeed'; stepsPerUpdate: number }
+  | { type: 'setAttentionLayer'; layer: number }
+  | { type: 'cancelLoad' }
+  | { type: 'debugLoseDevice' };
+
+export interface ModelInfo {
+  label: string;
+  init: BackboneInit;
+  layers: number;
+  width: number;
+  heads: number;
+  seqLen: number;
+}
+
+export interface BackendReport {
+  name: BackendName;
+  adapter?: string;
+  fallbackReasons: string[];
+}
+
+export interface MetricsPoint {
+  step: number;
+  /** Absent on the evaluation that opens a run (no training step has been taken). */
+  trainLoss?: number;
+  /** Present on evaluation steps. */
+  testAccuracy?: number;
+  testLoss?: number;
+}
+
+export interface AttentionPayload {
+  step: number;
+  layer: number;
+  heads: number;
+  seqLen: number;
+  probs: Float32Array;
+  tokenLabels: string[];
+}
+
+export interface ExamplePayload {
+  text: string;
+  /** Task-specific rendering hints: an image (MNIST/CIFAR) as grey or RGB pixels. */
+  image?: { width: number; height: number; channels: 1 | 3; pixels: Float32Array };
+  target: number[];
+  prediction: number[];
+}
+
+export type FromWorker =
+  | { type: 'loading'; message: string }
+  | { type: 'loadProgress'; progress: LoadProgress }
+  | { type: 'warning'; message: string }
+  | { type: 'ready'; backend: BackendReport; model: ModelInfo; counts: GroupCount[]; metric: string; step: number }
+  | { type: 'counts'; counts: GroupCount[] }
+  | { type: 'metrics'; points: MetricsPoint[]; msPerStep: number; gpuBytes: number; updated?: string[] }
+  | { type: 'attention'; attention: AttentionPayload }
+  | { type: 'example'; example: ExamplePayload }
+  | { type: 'running'; running: boolean }
+  | { type: 'snapshot'; snapshot: Snapshot }
+  | { type: 'deviceLost'; message: string }
+  | { type: 'error'; message: string };

@@ -1,0 +1,197 @@
+/// <reference lib="webworker" />
+/**
+ * The training worker: owns the TF.js backend and the Trainer, runs steps while playing, and streams
+ * metrics, attention maps, previews and snapshots to the page (protocol.ts).
+ */
+import { startBackend, type BackendName } from '../engine/backend';
+import { createTask } from '../engine/tasks';
+import { tf } from '../engine/tf';
+import { Trainer } from '../engine/train/trainer';
+import { isAbortError } from '../weights/load';
+import { loadModelSource } from './model-source';
+import { describeExample, tokenLabels } from './presentation';
+import type { FromWorker, MetricsPoint, RunSettings, ToWorker } from './protocol';
+import { browserTaskData } from './task-data';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+/** Held-out evaluation (test accuracy) at the end of an update once this many steps have passed since the last. */
+const EVAL_EVERY = 10;
+/** The page's test accuracy is the mean over this many held-out batches. */
+const EVAL_BATCHES = 8;
+/** A snapshot of the trainable values for restarts after a lost device, every this many steps. */
+const SNAPSHOT_EVERY = 50;
+
+let trainer: Trainer | null = null;
+let running = false;
+let stepsPerUpdate = 1;
+let attentionLayer = 0;
+let deviceLost = false;
+let loadController: AbortController | null = null;
+let lastEvalStep = 0;
+
+const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
+
+function backendPreference(choice: RunSettings['backend']): BackendName[] {
+  return choice === 'auto' ? ['webgpu', 'webgl', 'cpu'] : [choice];
+}
+
+function watchDevice(): void {
+  const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+  device?.lost.then((info) => {
+    deviceLost = true;
+    running = false;
+    post({ type: 'running', running: false });
+    post({ type: 'deviceLost', message: `The GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''}).` });
+  });
+}
+
+async function init(settings: RunSettings, snapshot?: import('./protocol').Snapshot): Promise<void> {
+  running = false;
+  trainer?.dispose();
+  trainer = null;
+  post({ type: 'loading', message: 'Starting the GPU backend…' });
+  const backend = await startBackend(backendPreference(settings.backend), settings.backend !== 'auto');
+  if (backend.name === 'webgpu') watchDevice();
+  post({ type: 'loading', message: settings.init === 'random' ? 'Preparing the model…' : `Loading ${settings.model} weights…` });
+  loadController = new AbortController();
+  const source = await loadModelSource(settings.model, settings.init !== 'random', (progress) => post({ type: 'loadProgress', progress }), loadController.signal).finally(() => {
+    loadController = null;
+  });
+  source.warnings.forEach((message) => post({ type: 'warning', message }));
+  post({ type: 'loading', message: 'Preparing the task…' });
+  const task = await createTask(settings.task, { bitXor: { bits: settings.bits }, data: browserTaskData });
+  post({ type: 'loading', message: `Building ${source.label} (${settings.init})…` });
+  trainer = new Trainer(
+    task,
+    source.config,
+    settings.init,
+    { batchSize: settings.batchSize, lr: settings.lr, seed: settings.seed, groups: settings.groups, evalBatches: EVAL_BATCHES },
+    source.tensors,
+  );
+  if (snapshot) trainer.restore(snapshot);
+  const first = await trainer.evaluate();
+  lastEvalStep = trainer.stepCount;
+  const { nLayer, nEmbd, nHead } = source.config;
+  post({
+    type: 'ready',
+    backend,
+    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen },
+    counts: trainer.counts(),
+    metric: task.metric,
+    step: trainer.stepCount,
+  });
+  post({ type: 'metrics', points: [{ step: trainer.stepCount, testAccuracy: first.accuracy, testLoss: first.loss }], msPerStep: 0, gpuBytes: tf.memory().numBytes });
+  await publishViews();
+}
+
+async function publishViews(): Promise<void> {
+  if (!trainer) return;
+  const batch = trainer.previewBatch;
+  const map = await trainer.attention(attentionLayer, batch);
+  post(
+    {
+      type: 'attention',
+      attention: { step: trainer.stepCount, layer: map.layer, heads: map.heads, seqLen: map.seqLen, probs: map.probs, tokenLabels: tokenLabels(trainer.task, batch, 0) },
+    },
+    [map.probs.buffer],
+  );
+  post({ type: 'example', example: describeExample(trainer.task, batch, 0, await trainer.predict(batch, 0)) });
+}
+
+/** `whilePlaying`: stop early when Pause arrives, so pausing takes effect after the current step. */
+async function runSteps(count: number, whilePlaying = false): Promise<void> {
+  if (!trainer || deviceLost) return;
+  const points: MetricsPoint[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count && (running || !whilePlaying); i++) {
+    points.push({ step: trainer.stepCount + 1, trainLoss: await trainer.step() });
+    // Yield so a Pause message can land between steps (reads may resolve without a macrotask on cpu).
+    if (whilePlaying) await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  if (points.length === 0) return;
+  const msPerStep = (performance.now() - started) / points.length;
+  // Manual steps always show their effect; while playing, evaluation is spaced out to keep steps fast.
+  if (!running || trainer.stepCount - lastEvalStep >= EVAL_EVERY) {
+    const ev = await trainer.evaluate();
+    Object.assign(points[points.length - 1], { testAccuracy: ev.accuracy, testLoss: ev.loss });
+    lastEvalStep = trainer.stepCount;
+  }
+  post({ type: 'metrics', points, msPerStep, gpuBytes: tf.memory().numBytes, updated: trainer.model.trainableNames() });
+  await publishViews();
+  if (Math.floor(trainer.stepCount / SNAPSHOT_EVERY) !== Math.floor((trainer.stepCount - points.length) / SNAPSHOT_EVERY)) {
+    post({ type: 'snapshot', snapshot: await trainer.snapshot() });
+  }
+}
+
+/**
+ * Everything that touches the trainer runs one job at a time, in order: a Step pressed during an
+ * update, or Play during the first evaluation, must not interleave with it.
+ */
+let queue: Promise<void> = Promise.resolve();
+function serial(job: () => Promise<void>): void {
+  queue = queue.then(job).catch(fail);
+}
+
+/** One update while playing, then the next one queued behind whatever commands arrived meanwhile. */
+function tick(): void {
+  serial(async () => {
+    if (!running || !trainer || deviceLost) return;
+    await runSteps(stepsPerUpdate, true);
+    setTimeout(tick, 0);
+  });
+}
+
+function fail(err: unknown): void {
+  running = false;
+  post({ type: 'running', running: false });
+  const message = isAbortError(err)
+    ? 'Download cancelled. Verified shards stay cached: Try again resumes where it stopped.'
+    : err instanceof Error
+      ? err.message
+      : String(err);
+  post({ type: 'error', message });
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const msg = event.data;
+  switch (msg.type) {
+    case 'init':
+      serial(() => init(msg.settings, msg.snapshot));
+      break;
+    case 'play':
+      if (!trainer || running || deviceLost) return;
+      running = true;
+      post({ type: 'running', running: true });
+      tick();
+      break;
+    case 'pause':
+      running = false;
+      post({ type: 'running', running: false });
+      break;
+    case 'step':
+      if (!running) serial(() => runSteps(1));
+      break;
+    case 'setGroups':
+      if (!trainer) return;
+      trainer.setGroups(msg.groups);
+      post({ type: 'counts', counts: trainer.counts() });
+      break;
+    case 'setLearningRate':
+      trainer?.setLearningRate(msg.lr);
+      break;
+    case 'setSpeed':
+      stepsPerUpdate = Math.max(1, Math.round(msg.stepsPerUpdate));
+      break;
+    case 'setAttentionLayer':
+      attentionLayer = msg.layer;
+      if (!running) serial(publishViews);
+      break;
+    case 'cancelLoad':
+      loadController?.abort();
+      break;
+    case 'debugLoseDevice':
+      (tf.backend() as unknown as { device?: GPUDevice }).device?.destroy();
+      break;
+  }
+};
