@@ -112,10 +112,11 @@ test('a forced CPU backend trains and says so', async ({ page }) => {
 });
 
 test('a lost GPU device stops training with a message and restarts from the last snapshot', async ({ page }) => {
+  test.setTimeout(420_000);
   await openPlayground(page, '?debug=1');
   await page.getByLabel('Steps per update').selectOption('25');
   await page.getByRole('button', { name: 'Play' }).click();
-  await expect.poll(() => stepCount(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(50);
+  await expect.poll(() => stepCount(page), { timeout: 300_000 }).toBeGreaterThanOrEqual(25);
   await page.evaluate(() => (window as unknown as { fptDebug: { loseDevice(): void } }).fptDebug.loseDevice());
   await expect(page.getByRole('alert')).toContainText('The GPU device was lost');
   await expect(page.getByRole('button', { name: 'Play' })).toBeVisible();
@@ -130,4 +131,27 @@ test('a lost GPU device stops training with a message and restarts from the last
   await page.getByRole('button', { name: 'Step' }).click();
   await expect.poll(() => stepCount(page)).toBeGreaterThan(0);
   expect(await stepCount(page)).toBeLessThanOrEqual(lostAt + 1);
+});
+
+test('weights come from the shard cache on a second visit', async ({ page }) => {
+  const shardRequests: string[] = [];
+  page.on('request', (r) => {
+    if (/\/models\/tiny-gpt2\/shard-\d+\.bin/.test(r.url())) shardRequests.push(r.url());
+  });
+  await openPlayground(page);
+  expect(shardRequests.length).toBe(6);
+  shardRequests.length = 0;
+  await page.reload();
+  await waitForRun(page);
+  expect(shardRequests).toEqual([]);
+  expect(await page.evaluate(() => caches.keys())).toContain('fpt-weights-v1');
+});
+
+test('pretrained GPT-2 that cannot be downloaded says what to do', async ({ page }) => {
+  await openPlayground(page);
+  await page.getByLabel('Backbone').selectOption('gpt2');
+  await expect(page.getByRole('alert')).toContainText('Pretrained gpt2 weights could not be loaded', { timeout: 60_000 });
+  await expect(page.getByRole('alert')).toContainText('npm run models:gpt2');
+  await expect(page.getByRole('button', { name: 'Play' })).toBeDisabled();
+  await page.screenshot({ path: 'screenshots/gpt2-offline.png', fullPage: true });
 });

@@ -68,5 +68,5 @@ export const usePlayground = create<PlaygroundState>((set) => ({
   setGroups: (groups) => set((s) => ({ settings: { ...s.settings, groups } })),
   setStepsPerUpdate: (stepsPerUpdate) => set({ stepsPerUpdate }),
   resetRun: () =>
-    set({ points: [], attention: null, attentionAtStart: null, example: null, snapshot: null, running: false, phase: 'loading', error: null, loadProgress: null, warnings: [], lastUpdated: [] }),
+    set({ points: [], attention: null, attentionAtStart: null, example: null, snapshot: null, running: false, phase: 'loading', error: null, loadProgress: null, warnings: [], lastUpdated: [], model: null, counts: [], backend: null, msPerStep: 0 }),
 }));

@@ -7,6 +7,7 @@ import { startBackend, type BackendName } from '../engine/backend';
 import { createTask } from '../engine/tasks';
 import { tf } from '../engine/tf';
 import { Trainer } from '../engine/train/trainer';
+import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import { isAbortError } from '../weights/load';
 import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
@@ -20,7 +21,7 @@ const EVAL_EVERY = 10;
 /** The page's test accuracy is the mean over this many held-out batches. */
 const EVAL_BATCHES = 8;
 /** A snapshot of the trainable values for restarts after a lost device, every this many steps. */
-const SNAPSHOT_EVERY = 50;
+const SNAPSHOT_EVERY = 20;
 
 let trainer: Trainer | null = null;
 let running = false;
@@ -55,9 +56,18 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
   if (backend.name === 'webgpu') watchDevice();
   post({ type: 'loading', message: settings.init === 'random' ? 'Preparing the model…' : `Loading ${settings.model} weights…` });
   loadController = new AbortController();
-  const source = await loadModelSource(settings.model, settings.init !== 'random', (progress) => post({ type: 'loadProgress', progress }), loadController.signal).finally(() => {
-    loadController = null;
-  });
+  const source = await loadModelSource(settings.model, settings.init !== 'random', (progress) => post({ type: 'loadProgress', progress }), loadController.signal)
+    .catch((err: unknown) => {
+      if (isAbortError(err) || !(settings.model in GPT2_PRESETS)) throw err;
+      throw new Error(
+        `Pretrained ${settings.model} weights could not be loaded. ${(err as Error).message}. ` +
+          `Run \`npm run models:${settings.model}\` once on a machine with a network (or open the page online), ` +
+          `or choose the random backbone, which needs no download.`,
+      );
+    })
+    .finally(() => {
+      loadController = null;
+    });
   source.warnings.forEach((message) => post({ type: 'warning', message }));
   post({ type: 'loading', message: 'Preparing the task…' });
   const task = await createTask(settings.task, { bitXor: { bits: settings.bits }, data: browserTaskData });
@@ -117,11 +127,12 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
     Object.assign(points[points.length - 1], { testAccuracy: ev.accuracy, testLoss: ev.loss });
     lastEvalStep = trainer.stepCount;
   }
-  post({ type: 'metrics', points, msPerStep, gpuBytes: tf.memory().numBytes, updated: trainer.model.trainableNames() });
-  await publishViews();
+  // Before the metrics: whoever sees a step count can rely on the snapshot it implies having arrived.
   if (Math.floor(trainer.stepCount / SNAPSHOT_EVERY) !== Math.floor((trainer.stepCount - points.length) / SNAPSHOT_EVERY)) {
     post({ type: 'snapshot', snapshot: await trainer.snapshot() });
   }
+  post({ type: 'metrics', points, msPerStep, gpuBytes: tf.memory().numBytes, updated: trainer.model.trainableNames() });
+  await publishViews();
 }
 
 /**

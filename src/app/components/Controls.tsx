@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { usePlayground } from '../store';
 import { BACKBONE_CHOICES, backboneIdOf, TASK_CHOICES } from '../settings';
 import { changeRunSettings, setLearningRate, setStepsPerUpdate, startRun, step, togglePlay } from '../training-client';
@@ -60,21 +60,37 @@ export function TransportControls() {
   );
 }
 
+/** CIFAR-10 is offered only where its files are served (README, Datasets). */
+function useCifarInstalled(): boolean {
+  const [installed, setInstalled] = useState(false);
+  useEffect(() => {
+    fetch('/data/cifar-10-batches-bin/test_batch.bin', { method: 'HEAD' })
+      .then((res) => setInstalled(res.ok))
+      .catch(() => setInstalled(false));
+  }, []);
+  return installed;
+}
+
 /** Task, backbone, batch, learning rate, seed and backend. All but the learning rate start a new run. */
 export function RunSettingsForm() {
   const settings = usePlayground((s) => s.settings);
   const loading = usePlayground((s) => s.phase === 'loading');
+  const cifarInstalled = useCifarInstalled();
   return (
     <section className="panel settings" aria-labelledby="settings-title">
       <h2 id="settings-title">Experiment</h2>
       <label>
         Task
         <select value={settings.task} disabled={loading} onChange={(e) => changeRunSettings({ task: e.target.value as TaskName })}>
-          {TASK_CHOICES.map((t) => (
-            <option key={t.value} value={t.value}>
-              {t.label}
-            </option>
-          ))}
+          {TASK_CHOICES.map((t) => {
+            const missing = t.value.startsWith('cifar10') && !cifarInstalled;
+            return (
+              <option key={t.value} value={t.value} disabled={missing}>
+                {t.label}
+                {missing ? ' (data not installed)' : ''}
+              </option>
+            );
+          })}
         </select>
       </label>
       <label>

@@ -26,7 +26,7 @@ export function DatasetPreview() {
     <section className="panel preview" aria-labelledby="preview-title">
       <h2 id="preview-title">One held-out example</h2>
       {example.image && <ExampleImage image={example.image} />}
-      {example.text && <pre className="example-text">{example.text.length > 400 ? `${example.text.slice(0, 400)}…` : example.text}</pre>}
+      {example.text && !example.image && <pre className="example-text">{example.text.length > 400 ? `${example.text.slice(0, 400)}…` : example.text}</pre>}
       <dl className="example-result">
         <dt>Target</dt>
         <dd data-testid="example-target">{shown(example.target)}</dd>
