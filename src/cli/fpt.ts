@@ -1,23 +1,32 @@
 /**
- * The headless FPT command line: `fpt train` and `fpt parity` (see README). Runs the same engine as
+ * The headless FPT command line: `fpt train`, `fpt sweep` and `fpt parity` (see README). Runs the same engine as
  * the browser, on TF.js's `cpu` backend or on `webgpu` through Dawn (npm package `webgpu`).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { tf } from '../engine/tf';
 import { startBackend, type BackendName } from '../engine/backend';
-import { BACKBONE_INITS, type BackboneInit } from '../engine/backbone';
+import { BACKBONE_INITS, describeBody, type BackboneInit, type BodySpec } from '../engine/backbone';
 import { parseGroups } from '../engine/groups';
 import { runParity, type GoldenFile } from '../engine/parity';
 import { createTask, TASK_NAMES, type TaskName } from '../engine/tasks';
 import { nodeTaskData } from '../engine/tasks/node-data';
+import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
 import { Trainer } from '../engine/train/trainer';
+import { PRESET_NAMES, presetConfigs, type PresetName } from '../engine/sweep/presets';
+import { planCells, trainCell, type SweepSettings } from '../engine/sweep/run';
 import { resolveModel } from './models';
+import { sweepToDir } from './sweep-files';
 
 const USAGE = `usage:
-  fpt train  --task ${TASK_NAMES.join('|')} [--model DIR|tiny|gpt2] [--init ${BACKBONE_INITS.join('|')}]
+  fpt train  --task ${TASK_NAMES.join('|')} [--model DIR|tiny|gpt2] [--init ${BACKBONE_INITS.join('|')}|lstm]
+             [--lstm-width N] [--lstm-layers N]
              [--groups input,output,positions,layernorm] [--steps N] [--batch B] [--lr X] [--seed S]
              [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--json]
+             [--cache-features [--dataset N] [--speed-steps N]]   (with --groups output only)
+  fpt sweep  --preset ${PRESET_NAMES.join('|')} --tasks bit-xor,... [--steps N] [--seeds K] [--model DIR|tiny|gpt2]
+             [--backend cpu|webgpu] [--out DIR] [--batch B] [--lr X] [--dropout P] [--eval-every N] [--eval-batches N]
+             [--lstm-width N] [--inits pretrained,random] [--layers 1,2,...] [--bits N] [--cifar-dir DIR] [--json]
   fpt parity --model DIR --golden FILE [--backend cpu|webgpu]`;
 
 async function useBackend(name: string): Promise<string> {
@@ -42,6 +51,11 @@ async function train(argv: string[]): Promise<number> {
       task: { type: 'string', default: 'bit-xor' },
       model: { type: 'string', default: 'tiny' },
       init: { type: 'string', default: 'pretrained' },
+      'lstm-width': { type: 'string' },
+      'lstm-layers': { type: 'string', default: '3' },
+      'cache-features': { type: 'boolean', default: false },
+      dataset: { type: 'string', default: '1024' },
+      'speed-steps': { type: 'string', default: '10' },
       groups: { type: 'string', default: 'input,output,positions,layernorm' },
       steps: { type: 'string', default: '500' },
       batch: { type: 'string', default: '4' },
@@ -56,12 +70,16 @@ async function train(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
+  const isLstm = values.init === 'lstm';
   const init = values.init as BackboneInit;
-  if (!BACKBONE_INITS.includes(init)) throw new Error(`--init must be one of ${BACKBONE_INITS.join(', ')}`);
+  if (!isLstm && !BACKBONE_INITS.includes(init)) throw new Error(`--init must be one of ${BACKBONE_INITS.join(', ')}, lstm`);
   const taskName = values.task as TaskName;
   if (!TASK_NAMES.includes(taskName)) throw new Error(`--task must be one of ${TASK_NAMES.join(', ')}`);
   const backend = await useBackend(values.backend!);
-  const model = await resolveModel(values.model!, init !== 'random');
+  const model = await resolveModel(values.model!, !isLstm && init !== 'random');
+  const body: BodySpec = isLstm
+    ? { kind: 'lstm', width: numberOption(values['lstm-width'], 'lstm-width', 768), layers: numberOption(values['lstm-layers'], 'lstm-layers', 3) }
+    : init;
   const bits = values.bits === undefined ? undefined : numberOption(values.bits, 'bits', 5);
   const task = await createTask(taskName, {
     bitXor: bits === undefined ? undefined : { bits },
@@ -72,7 +90,7 @@ async function train(argv: string[]): Promise<number> {
   const trainer = new Trainer(
     task,
     model.config,
-    init,
+    body,
     {
       batchSize: numberOption(values.batch, 'batch', 4),
       lr: numberOption(values.lr, 'lr', 1e-3),
@@ -88,15 +106,25 @@ async function train(argv: string[]): Promise<number> {
   const trainable = counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0);
   const total = counts.reduce((a, c) => a + c.params, 0);
   if (!values.json) {
-    console.log(`task ${task.name}, model ${model.label}, init ${init}, backend ${backend}`);
+    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}, backend ${backend}`);
     console.log(`trainable ${trainable} of ${total} parameters (${((100 * trainable) / total).toFixed(3)}%): ${trainer.model.groups.join(', ')}`);
+  }
+  // Output-only on cached features (paper 3.9): build the cache, measure an uncached epoch to compare.
+  let cached: CachedHeadTrainer | null = null;
+  let speed: Record<string, number> | null = null;
+  if (values['cache-features']) {
+    cached = new CachedHeadTrainer(trainer, numberOption(values.dataset, 'dataset', 1024));
+    const cache = await cached.build();
+    const uncached = await measureUncachedEpoch(trainer, cached.data, numberOption(values['speed-steps'], 'speed-steps', 10));
+    speed = { dataset: cached.datasetSize, steps_per_epoch: cached.stepsPerEpoch, cache_build_s: cache.buildSeconds, uncached_epoch_s: uncached.secondsPerEpoch, uncached_measured_steps: uncached.steps };
+    log({ cache: speed }, `cached features of ${cached.datasetSize} examples in ${cache.buildSeconds.toFixed(2)} s; uncached epoch (${cached.stepsPerEpoch} steps, from ${uncached.steps} measured) ${uncached.secondsPerEpoch.toFixed(2)} s`);
   }
   const started = performance.now();
   let lossSum = 0;
   let lossCount = 0;
   let last = { step: 0, train_loss: NaN, test_acc: NaN, test_loss: NaN };
   for (let s = 1; s <= steps; s++) {
-    lossSum += await trainer.step();
+    lossSum += cached ? await cached.step() : await trainer.step();
     lossCount++;
     if (s % evalEvery === 0 || s === steps) {
       const ev = await trainer.evaluate();
@@ -107,9 +135,98 @@ async function train(argv: string[]): Promise<number> {
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  const final = { ...last, task: task.name, model: model.label, init, backend, groups: trainer.model.groups, trainable_params: trainable, total_params: total, seconds };
+  if (cached && speed) {
+    const cachedEpoch = (cached.trainSeconds / cached.stepCount) * cached.stepsPerEpoch;
+    speed = { ...speed, cached_epoch_s: cachedEpoch, epochs: cached.stepCount / cached.stepsPerEpoch, speedup_per_epoch: speed.uncached_epoch_s / cachedEpoch };
+    log({ cache: speed }, `per epoch: uncached ${speed.uncached_epoch_s.toFixed(3)} s, cached ${cachedEpoch.toFixed(4)} s: ${speed.speedup_per_epoch.toFixed(1)}× faster (cache built once in ${speed.cache_build_s.toFixed(2)} s)`);
+  }
+  const final = { ...last, task: task.name, model: isLstm ? describeBody(body) : model.label, init: describeBody(body), backend, groups: trainer.model.groups, trainable_params: trainable, total_params: total, seconds, ...(speed ? { feature_cache: speed } : {}) };
   log({ final }, `done in ${seconds.toFixed(1)} s`);
+  cached?.dispose();
   trainer.dispose();
+  return 0;
+}
+
+function listOption(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+async function sweep(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      preset: { type: 'string' },
+      tasks: { type: 'string', default: 'bit-xor' },
+      steps: { type: 'string', default: '500' },
+      seeds: { type: 'string', default: '3' },
+      model: { type: 'string', default: 'tiny' },
+      backend: { type: 'string', default: 'cpu' },
+      out: { type: 'string' },
+      batch: { type: 'string', default: '4' },
+      lr: { type: 'string', default: '1e-3' },
+      dropout: { type: 'string', default: '0.1' },
+      'eval-every': { type: 'string', default: '100' },
+      'eval-batches': { type: 'string', default: '25' },
+      'lstm-width': { type: 'string' },
+      inits: { type: 'string', default: 'pretrained' },
+      layers: { type: 'string' },
+      bits: { type: 'string' },
+      'cifar-dir': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const preset = values.preset as PresetName;
+  if (!PRESET_NAMES.includes(preset)) throw new Error(`--preset must be one of ${PRESET_NAMES.join(', ')}`);
+  const tasks = listOption(values.tasks) as TaskName[];
+  for (const t of tasks) if (!TASK_NAMES.includes(t)) throw new Error(`--tasks: unknown task "${t}" (known: ${TASK_NAMES.join(', ')})`);
+  const inits = listOption(values.inits) as ('pretrained' | 'random')[];
+  for (const i of inits) if (i !== 'pretrained' && i !== 'random') throw new Error(`--inits takes pretrained and/or random, not "${i}"`);
+  const backend = await useBackend(values.backend!);
+  const seedsCount = numberOption(values.seeds, 'seeds', 3);
+  const steps = numberOption(values.steps, 'steps', 500);
+  const model = await resolveModel(values.model!, true);
+  const configs = presetConfigs(preset, {
+    modelWidth: model.config.nEmbd,
+    modelLayers: model.config.nLayer,
+    lstmWidth: values['lstm-width'] === undefined ? undefined : numberOption(values['lstm-width'], 'lstm-width', 768),
+    inits,
+    layers: values.layers === undefined ? undefined : listOption(values.layers).map((l) => numberOption(l, 'layers', 1)),
+  });
+  const settings: SweepSettings = {
+    preset,
+    model: values.model!,
+    backend: values.backend!,
+    steps,
+    batchSize: numberOption(values.batch, 'batch', 4),
+    lr: numberOption(values.lr, 'lr', 1e-3),
+    dropout: numberOption(values.dropout, 'dropout', 0.1),
+    evalEvery: numberOption(values['eval-every'], 'eval-every', 100),
+    evalBatches: numberOption(values['eval-batches'], 'eval-batches', 25),
+  };
+  const outDir = values.out ?? `sweeps/${preset}-${values.model!.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+  const seeds = Array.from({ length: seedsCount }, (_, i) => i);
+  const cells = planCells(tasks, configs, seeds, steps);
+  const bits = values.bits === undefined ? undefined : numberOption(values.bits, 'bits', 5);
+  const taskCache = new Map<TaskName, Awaited<ReturnType<typeof createTask>>>();
+  const taskOf = async (name: TaskName) => {
+    if (!taskCache.has(name)) {
+      taskCache.set(name, await createTask(name, { bitXor: bits === undefined ? undefined : { bits }, data: nodeTaskData({ cifarDir: values['cifar-dir'] }) }));
+    }
+    return taskCache.get(name)!;
+  };
+  const log = (message: string) => (values.json ? console.error(message) : console.log(message));
+  log(`sweep ${preset}: ${tasks.length} task(s) × ${configs.length} configuration(s) × ${seeds.length} seed(s) = ${cells.length} cells, ${steps} steps each, model ${model.label}, backend ${backend}, into ${outDir}`);
+  const files = await sweepToDir({
+    outDir,
+    cells,
+    configs,
+    tasks,
+    settings,
+    log,
+    runCell: async (cell) => trainCell(cell, { task: await taskOf(cell.task), config: model.config, pretrained: model.checkpoint?.tensors, settings }),
+  });
+  if (values.json) console.log(JSON.stringify({ out: outDir, results: files.jsonPath, table: files.markdownPath, ran: files.ran.length, skipped: files.skipped.length, summary: files.rows }));
+  else console.log(`\n${await readFile(files.markdownPath, 'utf8')}\nwrote ${files.jsonPath} and ${files.markdownPath} (ran ${files.ran.length}, skipped ${files.skipped.length} finished)`);
   return 0;
 }
 
@@ -138,6 +255,7 @@ async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'train') return train(rest);
   if (command === 'parity') return parity(rest);
+  if (command === 'sweep') return sweep(rest);
   console.error(USAGE);
   return command === undefined || command === '--help' ? 0 : 2;
 }

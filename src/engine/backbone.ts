@@ -8,6 +8,20 @@ export type BackboneInit = 'pretrained' | 'random' | 'statistics';
 
 export const BACKBONE_INITS: readonly BackboneInit[] = ['pretrained', 'random', 'statistics'];
 
+/** The LSTM baseline's body (src/engine/lstm.ts); width defaults to 768, layers to 3 (FPT-SPEC.md). */
+export interface LstmBody {
+  kind: 'lstm';
+  width?: number;
+  layers?: number;
+}
+
+/** What a Trainer puts under the adapters: a GPT-2 body (by its initialisation) or the LSTM baseline. */
+export type BodySpec = BackboneInit | LstmBody;
+
+export function describeBody(body: BodySpec): string {
+  return typeof body === 'string' ? body : `lstm (${body.layers ?? 3} layers × ${body.width ?? 768})`;
+}
+
 /**
  * `pretrained` uses the checkpoint as is; `random` needs only the config (the offline default);
  * `statistics` draws each tensor with its pretrained twin's mean and std. Random draws are seeded.

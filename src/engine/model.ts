@@ -1,129 +1,57 @@
 /**
  * The Frozen Pretrained Transformer: input adapter → GPT-2 blocks → output head on the last tokens.
- * Every parameter is a tf.Variable; which ones train is decided per step by the trainable groups, and
- * gradients are asked for those alone, so frozen weights get neither gradient nor optimizer state.
  */
 import { gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
-import { ALL_GROUPS, FPT_DEFAULT_GROUPS, groupOf, type GroupName } from './groups';
-import { causalMask, crossEntropy, geluTanh, layerNorm, linear } from './ops/layers';
-import type { InputKind } from './tasks/task';
+import { AdaptedModel, adapterShapes, countByGroup, type ForwardOptions, type GroupCount, type HeadSpec } from './adapted-model';
+import { FPT_DEFAULT_GROUPS, type GroupName } from './groups';
+import { causalMask, geluTanh, layerNorm, linear } from './ops/layers';
 import type { TensorMap } from './tensors';
 import { tf } from './tf';
 
-/** What the adapters must fit: the task's input and output layout. */
-export interface HeadSpec {
-  input: InputKind;
-  seqLen: number;
-  /** How many final tokens the output head reads. */
-  outputTokens: number;
-  /** Labels predicted from each output token (50 for Bit Memory, else 1). */
-  labelsPerToken: number;
-  classes: number;
-}
+export {
+  adapterShapes,
+  lastTokens,
+  type ForwardOptions,
+  type ForwardResult,
+  type GroupCount,
+  type HeadSpec,
+  type SequenceModel,
+} from './adapted-model';
 
-export interface ForwardOptions {
-  training: boolean;
-  /** Seed for this forward pass's dropout masks (training only). */
-  dropoutSeed?: number;
-  /** Also return this layer's attention probabilities for batch item 0, [heads, T, T]. */
-  attentionLayer?: number;
-}
-
-export interface ForwardResult {
-  /** [B * outputTokens * labelsPerToken, classes] */
-  logits: tf.Tensor2D;
-  /** After ln_f, [B, T, d]. */
-  lastHidden: tf.Tensor3D;
-  attention?: tf.Tensor3D;
-}
-
-export interface GroupCount {
-  group: GroupName;
-  trainable: boolean;
-  params: number;
-}
-
-/** Adapter shapes for a head: Linear [dIn, d] + bias, or Embedding [vocab, d]; output [d, dOut] + bias. */
-export function adapterShapes(head: HeadSpec, d: number): { name: string; shape: number[] }[] {
-  const dOut = head.labelsPerToken * head.classes;
-  const input =
-    head.input.kind === 'vector'
-      ? [{ name: 'in.weight', shape: [head.input.dim, d] }, { name: 'in.bias', shape: [d] }]
-      : [{ name: 'in.weight', shape: [head.input.vocabSize, d] }];
-  return [...input, { name: 'out.weight', shape: [d, dOut] }, { name: 'out.bias', shape: [dOut] }];
-}
-
-/**
- * Parameter counts per group as the user sees them, computed from shapes alone (no model needed).
- * Positions count only the T rows the task uses: the other rows of wpe never receive a gradient.
- */
+/** Parameter counts per group for a GPT-2 config and a task head (see countByGroup). */
 export function parameterCounts(config: Gpt2Config, head: HeadSpec, trainable: readonly GroupName[]): GroupCount[] {
-  const counts = new Map<GroupName, number>(ALL_GROUPS.map((g) => [g, 0]));
-  for (const { name, shape } of [...gpt2TensorShapes(config), ...adapterShapes(head, config.nEmbd)]) {
-    const n = name === 'wpe.weight' ? head.seqLen * config.nEmbd : shape.reduce((a, b) => a * b, 1);
-    counts.set(groupOf(name), counts.get(groupOf(name))! + n);
-  }
-  return ALL_GROUPS.map((group) => ({ group, trainable: trainable.includes(group), params: counts.get(group)! }));
+  return countByGroup([...gpt2TensorShapes(config), ...adapterShapes(head, config.nEmbd)], head.seqLen, trainable);
 }
 
-let nextModelId = 0;
-
-export class FptModel {
-  readonly params = new Map<string, tf.Variable>();
-  /** TF.js variable names are global: each model prefixes its own. This maps them back. */
-  readonly paramNameOf = new Map<string, string>();
-  private trainableGroups: Set<GroupName>;
+export class FptModel extends AdaptedModel {
+  readonly kind = 'gpt2' as const;
   private readonly mask: tf.Tensor2D;
 
   constructor(
     readonly config: Gpt2Config,
-    readonly head: HeadSpec,
+    head: HeadSpec,
     backbone: TensorMap,
     adapters: TensorMap,
-    readonly dropout = 0.1,
+    dropout = 0.1,
     groups: readonly GroupName[] = FPT_DEFAULT_GROUPS,
   ) {
     if (head.seqLen > config.nPositions) {
       throw new Error(`the task needs ${head.seqLen} tokens but the model has only ${config.nPositions} positions`);
     }
-    const id = nextModelId++;
-    for (const [name, t] of [...backbone, ...adapters]) {
-      const variable = tf.variable(tf.tensor(t.data, t.shape), true, `fpt${id}/${name}`);
-      this.params.set(name, variable);
-      this.paramNameOf.set(variable.name, name);
-    }
-    this.trainableGroups = new Set(groups);
+    super(head, new Map([...backbone, ...adapters]), dropout, groups);
     this.mask = causalMask(head.seqLen);
   }
 
-  get groups(): GroupName[] {
-    return ALL_GROUPS.filter((g) => this.trainableGroups.has(g));
-  }
-
-  setTrainableGroups(groups: readonly GroupName[]): void {
-    this.trainableGroups = new Set(groups);
-  }
-
-  isTrainable(name: string): boolean {
-    return this.trainableGroups.has(groupOf(name));
-  }
-
-  trainableNames(): string[] {
-    return [...this.params.keys()].filter((n) => this.isTrainable(n));
+  get width(): number {
+    return this.config.nEmbd;
   }
 
   countParams(): GroupCount[] {
     return parameterCounts(this.config, this.head, this.groups);
   }
 
-  private p(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`model has no parameter ${name}`);
-    return v;
-  }
-
-  /** x: float [B, T, dIn] for vector inputs, int32 [B, T] for token inputs. */
-  forward(x: tf.Tensor, opts: ForwardOptions): ForwardResult {
+  /** Input adapter and GPT-2 blocks up to ln_f: [B, T, d], plus the requested attention map. */
+  protected body(x: tf.Tensor, opts: ForwardOptions): { lastHidden: tf.Tensor3D; attention?: tf.Tensor3D } {
     const { nEmbd: d, nHead: H, nLayer, layerNormEps: eps } = this.config;
     const [B, T] = x.shape;
     const dh = d / H;
@@ -134,12 +62,7 @@ export class FptModel {
       return tf.dropout(t, this.dropout, undefined, (opts.dropoutSeed ?? 0) * 131 + dropIndex) as tf.Tensor<R>;
     };
 
-    let embedded: tf.Tensor2D;
-    if (this.head.input.kind === 'vector') {
-      embedded = linear(tf.reshape(x, [B * T, this.head.input.dim]), this.p('in.weight'), this.p('in.bias'));
-    } else {
-      embedded = tf.gather(this.p('in.weight'), tf.reshape(tf.cast(x, 'int32'), [B * T])) as tf.Tensor2D;
-    }
+    const embedded = this.embed(x);
     const positions = tf.slice(this.p('wpe.weight'), [0, 0], [T, d]);
     let h = tf.reshape(tf.add(tf.reshape(drop(embedded), [B, T, d]), positions), [B * T, d]) as tf.Tensor2D;
     h = drop(h);
@@ -162,21 +85,11 @@ export class FptModel {
       h = tf.add<tf.Tensor2D>(h, drop<tf.Rank.R2>(linear(up, this.p(`${pre}.mlp.c_proj.weight`), this.p(`${pre}.mlp.c_proj.bias`))));
     }
     const final = layerNorm(h, this.p('ln_f.weight'), this.p('ln_f.bias'), eps);
-    const lastHidden = tf.reshape(final, [B, T, d]) as tf.Tensor3D;
-
-    const k = this.head.outputTokens;
-    const lastTokens = tf.reshape(tf.slice(lastHidden, [0, T - k, 0], [B, k, d]), [B * k, d]) as tf.Tensor2D;
-    const out = linear(lastTokens, this.p('out.weight'), this.p('out.bias'));
-    const logits = tf.reshape(out, [B * k * this.head.labelsPerToken, this.head.classes]) as tf.Tensor2D;
-    return { logits, lastHidden, attention };
-  }
-
-  loss(x: tf.Tensor, labels: tf.Tensor1D, opts: ForwardOptions): tf.Scalar {
-    return crossEntropy(this.forward(x, opts).logits, labels);
+    return { lastHidden: tf.reshape(final, [B, T, d]) as tf.Tensor3D, attention };
   }
 
   dispose(): void {
-    this.params.forEach((v) => v.dispose());
+    super.dispose();
     this.mask.dispose();
   }
 }

@@ -1,4 +1,4 @@
-import type { FptModel } from '../model';
+import type { SequenceModel } from '../model';
 import { tf } from '../tf';
 import type { Adam } from './adam';
 import { clipByGlobalNorm } from './clip';
@@ -10,7 +10,7 @@ export interface StepResult {
 
 /** Gradients of the loss for the trainable parameters only, keyed by parameter name. */
 export function trainableGradients(
-  model: FptModel,
+  model: SequenceModel,
   x: tf.Tensor,
   labels: tf.Tensor1D,
   dropoutSeed: number,
@@ -27,7 +27,7 @@ export function trainableGradients(
  * The returned scalars stay on the device; read them when a number is needed.
  */
 export function trainStep(
-  model: FptModel,
+  model: SequenceModel,
   adam: Adam,
   x: tf.Tensor,
   labels: tf.Tensor1D,

@@ -1,12 +1,14 @@
 /**
- * A training run: a task, an FPT model on a backbone, Adam, and fixed held-out test batches. Used by
- * the CLI, the browser worker and the tests alike.
+ * A training run: a task, a model (the FPT on a GPT-2 backbone, or the LSTM baseline under the same
+ * adapters), Adam, and fixed held-out test batches. Used by the CLI, the browser worker, the sweep
+ * runner and the tests alike.
  */
 import type { Gpt2Config } from '../../weights/gpt2-checkpoint';
-import { buildBackbone, type BackboneInit } from '../backbone';
+import { buildBackbone, type BodySpec } from '../backbone';
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
 import { initAdapters } from '../init';
-import { FptModel, type GroupCount, type HeadSpec } from '../model';
+import { LstmModel, PAPER_LSTM } from '../lstm';
+import { FptModel, type GroupCount, type HeadSpec, type SequenceModel } from '../model';
 import { deriveSeed, Rng } from '../rng';
 import type { Batch, Task } from '../tasks/task';
 import type { TensorMap } from '../tensors';
@@ -63,8 +65,16 @@ export function headSpecOf(task: Task): HeadSpec {
   };
 }
 
+/** Batch arrays as tensors: x [B, T, dIn] float or [B, T] int32, labels [B * labels] int32. */
+export function batchTensors(task: Task, batch: Batch): { x: tf.Tensor; y: tf.Tensor1D } {
+  const { seqLen, input } = task;
+  const B = batch.batchSize;
+  const x = input.kind === 'vector' ? tf.tensor3d(batch.x as Float32Array, [B, seqLen, input.dim]) : tf.tensor2d(batch.x as Int32Array, [B, seqLen], 'int32');
+  return { x, y: tf.tensor1d(batch.y, 'int32') };
+}
+
 export class Trainer {
-  readonly model: FptModel;
+  readonly model: SequenceModel;
   readonly adam: Adam;
   readonly settings: TrainSettings;
   private readonly trainRng: Rng;
@@ -74,16 +84,21 @@ export class Trainer {
   constructor(
     readonly task: Task,
     config: Gpt2Config,
-    backboneInit: BackboneInit,
+    body: BodySpec,
     settings: Partial<TrainSettings> = {},
     pretrained?: TensorMap,
   ) {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
     const { seed } = this.settings;
-    const backbone = buildBackbone(backboneInit, config, seed, pretrained);
     const head = headSpecOf(task);
-    const adapters = initAdapters(task.input, config.nEmbd, task.labelsPerToken * task.classes, new Rng(deriveSeed(seed, 'adapters')));
-    this.model = new FptModel(config, head, backbone, adapters, this.settings.dropout, this.settings.groups);
+    if (typeof body === 'string') {
+      const backbone = buildBackbone(body, config, seed, pretrained);
+      const adapters = initAdapters(task.input, config.nEmbd, task.labelsPerToken * task.classes, new Rng(deriveSeed(seed, 'adapters')));
+      this.model = new FptModel(config, head, backbone, adapters, this.settings.dropout, this.settings.groups);
+    } else {
+      const lstm = { ...PAPER_LSTM, width: body.width ?? PAPER_LSTM.width, layers: body.layers ?? PAPER_LSTM.layers };
+      this.model = LstmModel.create(lstm, head, new Rng(deriveSeed(seed, 'backbone-lstm')), new Rng(deriveSeed(seed, 'adapters')), this.settings.dropout, this.settings.groups);
+    }
     this.adam = new Adam({ ...PAPER_ADAM, lr: this.settings.lr });
     this.trainRng = new Rng(deriveSeed(seed, 'train-batches'));
     const testRng = new Rng(deriveSeed(seed, 'test-batches'));
@@ -107,10 +122,12 @@ export class Trainer {
   }
 
   private tensors(batch: Batch): { x: tf.Tensor; y: tf.Tensor1D } {
-    const { seqLen, input } = this.task;
-    const B = batch.batchSize;
-    const x = input.kind === 'vector' ? tf.tensor3d(batch.x as Float32Array, [B, seqLen, input.dim]) : tf.tensor2d(batch.x as Int32Array, [B, seqLen], 'int32');
-    return { x, y: tf.tensor1d(batch.y, 'int32') };
+    return batchTensors(this.task, batch);
+  }
+
+  /** The fixed held-out batches evaluate() averages over. */
+  get testSet(): readonly Batch[] {
+    return this.testBatches;
   }
 
   /** One optimisation step on a fresh training batch; resolves to its loss. */
@@ -149,11 +166,13 @@ export class Trainer {
 
   /** Attention probabilities of one layer for the first example of a held-out batch. */
   async attention(layer = 0, example: Batch = this.testBatches[0]): Promise<AttentionMap> {
+    const model = this.model;
+    if (!(model instanceof FptModel)) throw new Error('attention maps exist only for the GPT-2 backbone, not the LSTM baseline');
     const { x, y } = this.tensors(example);
-    const probs = tf.tidy(() => this.model.forward(x, { training: false, attentionLayer: layer }).attention!);
+    const probs = tf.tidy(() => model.forward(x, { training: false, attentionLayer: layer }).attention!);
     const data = (await probs.data()) as Float32Array;
     tf.dispose([x, y, probs]);
-    return { layer, heads: this.model.config.nHead, seqLen: this.task.seqLen, probs: data };
+    return { layer, heads: model.config.nHead, seqLen: this.task.seqLen, probs: data };
   }
 
   /** The first held-out batch: what previews and attention maps show. */

@@ -1,0 +1,123 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileCellStore, sweepToDir } from '../../cli/sweep-files';
+import { createTask } from '../tasks';
+import { loadTinyCheckpoint, useBackend } from '../test-support';
+import { defaultDepths, presetConfigs } from './presets';
+import { planCells, trainCell, truncateGpt2, type CellResult, type SweepCell, type SweepSettings } from './run';
+
+let root = '';
+beforeAll(async () => {
+  await useBackend('cpu');
+  root = await mkdtemp(join(tmpdir(), 'fpt-sweep-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const SETTINGS: SweepSettings = { preset: 'table19', model: 'tiny', backend: 'cpu', steps: 3, batchSize: 2, lr: 1e-3, dropout: 0.1, evalEvery: 2, evalBatches: 1 };
+
+describe('presets', () => {
+  it('table2 has the five backbones with the paper numbers, table19 the four unfreezing steps, depth the layer counts', () => {
+    const t2 = presetConfigs('table2', { modelWidth: 768, modelLayers: 12 });
+    expect(t2.map((c) => c.id)).toEqual(['pretrained', 'random', 'statistics', 'full', 'lstm']);
+    expect(t2.map((c) => c.paper['bit-memory'])).toEqual([100, 75.8, 100, 100, 60.9]);
+    expect(t2[4].body).toEqual({ kind: 'lstm', width: 768, layers: 3 });
+    expect(t2[3].groups).toHaveLength(6);
+    const t19 = presetConfigs('table19', { modelWidth: 64, modelLayers: 2, inits: ['pretrained', 'random'] });
+    expect(t19.map((c) => c.groups.length)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
+    expect(t19.map((c) => c.paper['bit-xor'])).toEqual([56, 98, 98, 100, 50, 100, 100, 100]);
+    expect(t19[4].paper['bit-memory']).toBeUndefined();
+    expect(defaultDepths(12)).toEqual([1, 2, 4, 8, 12]);
+    expect(presetConfigs('depth', { modelWidth: 64, modelLayers: 2 }).map((c) => c.layers)).toEqual([1, 2]);
+    expect(() => presetConfigs('depth', { modelWidth: 64, modelLayers: 2, layers: [3] })).toThrow(/1\.\.2/);
+  });
+
+  it('depth keeps the first L blocks and ln_f', async () => {
+    const { config, tensors } = await loadTinyCheckpoint();
+    const cut = truncateGpt2(config, 1, tensors);
+    expect(cut.config.nLayer).toBe(1);
+    const names = [...cut.tensors!.keys()];
+    expect(names.some((n) => n.startsWith('h.1.'))).toBe(false);
+    expect(names).toContain('h.0.attn.c_attn.weight');
+    expect(names).toContain('ln_f.weight');
+  });
+});
+
+describe('sweep runner (tiny backbone, Bit XOR, 2 configurations, 2 seeds)', () => {
+  it('writes cells, results.json and results.md; a rerun runs nothing; an interrupted sweep resumes with the missing cells only', async () => {
+    const { config, tensors } = await loadTinyCheckpoint();
+    const task = await createTask('bit-xor');
+    const configs = presetConfigs('table19', { modelWidth: 64, modelLayers: 2 }).slice(0, 2); // output only, + layernorm
+    const cells = planCells(['bit-xor'], configs, [0, 1], SETTINGS.steps);
+    expect(cells.map((c) => c.id)).toEqual([
+      'bit-xor__pretrained-output__seed0__3steps',
+      'bit-xor__pretrained-output__seed1__3steps',
+      'bit-xor__pretrained-ln__seed0__3steps',
+      'bit-xor__pretrained-ln__seed1__3steps',
+    ]);
+    const ran: string[] = [];
+    const runCell = async (cell: SweepCell): Promise<CellResult> => {
+      ran.push(cell.id);
+      return trainCell(cell, { task, config, pretrained: tensors, settings: SETTINGS });
+    };
+    const logs: string[] = [];
+    const dir = join(root, 'a');
+    const first = await sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: SETTINGS, runCell, log: (m) => logs.push(m) });
+    expect(ran).toEqual(cells.map((c) => c.id));
+    expect(first.skipped).toEqual([]);
+    expect((await readdir(join(dir, 'cells'))).sort()).toEqual(cells.map((c) => `${c.id}.json`).sort());
+
+    const json = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
+    expect(json.settings).toEqual(SETTINGS);
+    expect(json.cells).toHaveLength(4);
+    expect(json.cells[0].curve.map((p: { step: number }) => p.step)).toEqual([2, 3]);
+    expect(json.cells[0].groups).toEqual(['output']);
+    expect(json.cells[2].groups).toEqual(['output', 'layernorm']);
+    expect(json.cells[0].trainable_params).toBe(64 * 2 + 2);
+    expect(json.summary.map((r: { config: string; seeds: number; steps: number; paper: number }) => [r.config, r.seeds, r.steps, r.paper])).toEqual([
+      ['pretrained-output', 2, 3, 56],
+      ['pretrained-ln', 2, 3, 98],
+    ]);
+    const acc = json.cells.slice(0, 2).map((c: CellResult) => 100 * c.final.test_acc);
+    expect(json.summary[0].mean).toBeCloseTo((acc[0] + acc[1]) / 2, 9);
+    for (const c of json.cells as CellResult[]) {
+      expect(c.final.test_acc).toBeGreaterThanOrEqual(0);
+      expect(c.final.test_acc).toBeLessThanOrEqual(1);
+    }
+
+    const md = await readFile(join(dir, 'results.md'), 'utf8');
+    expect(md).toContain('| task | configuration | ours (%) | paper (%) | seeds | steps |');
+    const mdRow = md.split('\n').find((l) => l.startsWith('| bit-xor | pretrained: output only |'))!;
+    expect(mdRow).toMatch(/\| 56 \| 2 \| 3 \|$/);
+    expect(mdRow).toContain(`${json.summary[0].mean.toFixed(1)} ± ${json.summary[0].std.toFixed(1)}`);
+    expect(md).toMatch(/\| bit-xor \| pretrained: \+ layernorm \| .* \| 98 \| 2 \| 3 \|/);
+
+    // Rerun: nothing trains, every cell is read back, the log says so.
+    ran.length = 0;
+    logs.length = 0;
+    const second = await sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: SETTINGS, runCell, log: (m) => logs.push(m) });
+    expect(ran).toEqual([]);
+    expect(second.skipped).toHaveLength(4);
+    expect(logs[0]).toBe('skipping 4 finished cell(s) of 4; 0 to run');
+    expect(second.rows).toEqual(first.rows);
+
+    // Interrupted: a directory with one finished cell resumes with the three missing ones only.
+    const resumed = join(root, 'b');
+    const kept = (await fileCellStore(dir).read(cells[2].id))!;
+    await fileCellStore(resumed).write(kept);
+    ran.length = 0;
+    const third = await sweepToDir({ outDir: resumed, cells, configs, tasks: ['bit-xor'], settings: SETTINGS, runCell });
+    expect(ran).toEqual([cells[0].id, cells[1].id, cells[3].id]);
+    expect(third.skipped).toEqual([cells[2].id]);
+    expect(third.results.map((r) => r.id)).toEqual(cells.map((c) => c.id));
+    expect((await fileCellStore(resumed).read(cells[2].id))!.finished_at).toBe(kept.finished_at);
+    // Seeded: the rerun cells reproduce the first sweep's numbers exactly.
+    expect(third.results[0].final).toEqual(first.results[0].final);
+
+    // Cells made with other settings are not mixed in.
+    await expect(sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: { ...SETTINGS, lr: 3e-3 }, runCell })).rejects.toThrow(/other settings \(lr: 0\.001 vs 0\.003\)/);
+  });
+});
