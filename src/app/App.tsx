@@ -5,6 +5,7 @@ import { Charts } from './components/Charts';
 import { RunSettingsForm, TransportControls } from './components/Controls';
 import { DatasetPreview } from './components/DatasetPreview';
 import { StatusBar } from './components/StatusBar';
+import { SweepResults } from './components/SweepResults';
 import { usePlayground } from './store';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
 
@@ -95,6 +96,7 @@ export function App() {
           <Charts />
           <AttentionPanel />
           <DatasetPreview />
+          <SweepResults />
         </main>
       </div>
       <StatusBar />

@@ -2,9 +2,15 @@
 import { create } from 'zustand';
 import type { GroupName } from '../engine/groups';
 import type { GroupCount } from '../engine/model';
-import type { AttentionPayload, BackendReport, ExamplePayload, MetricsPoint, ModelInfo, RunSettings, Snapshot } from '../worker/protocol';
+import type { AttentionPayload, FeatureCacheReport, BackendReport, ExamplePayload, MetricsPoint, ModelInfo, RunSettings, Snapshot } from '../worker/protocol';
 import type { LoadProgress } from '../weights/load';
 import { settingsFromUrl } from './settings';
+
+export interface CurveOverlay {
+  id: string;
+  label: string;
+  points: { step: number; accuracy: number }[];
+}
 
 export type Phase = 'loading' | 'ready' | 'error' | 'deviceLost';
 
@@ -29,6 +35,11 @@ export interface PlaygroundState {
   example: ExamplePayload | null;
   snapshot: Snapshot | null;
   loadProgress: LoadProgress | null;
+  featureCache: FeatureCacheReport | null;
+  /** The user asked for cached-features training (the report follows once the cache is built). */
+  featureCacheRequested: boolean;
+  /** Sweep runs overlaid on the accuracy chart. */
+  overlays: CurveOverlay[];
   /** Parameter tensors the optimizer updated in the last step. */
   lastUpdated: string[];
   warnings: string[];
@@ -60,6 +71,9 @@ export const usePlayground = create<PlaygroundState>((set) => ({
   example: null,
   snapshot: null,
   loadProgress: null,
+  featureCache: null,
+  featureCacheRequested: false,
+  overlays: [],
   lastUpdated: [],
   warnings: [],
   announcement: '',
@@ -68,5 +82,5 @@ export const usePlayground = create<PlaygroundState>((set) => ({
   setGroups: (groups) => set((s) => ({ settings: { ...s.settings, groups } })),
   setStepsPerUpdate: (stepsPerUpdate) => set({ stepsPerUpdate }),
   resetRun: () =>
-    set({ points: [], attention: null, attentionAtStart: null, example: null, snapshot: null, running: false, phase: 'loading', error: null, loadProgress: null, warnings: [], lastUpdated: [], model: null, counts: [], backend: null, msPerStep: 0 }),
+    set({ points: [], attention: null, attentionAtStart: null, example: null, snapshot: null, running: false, phase: 'loading', error: null, loadProgress: null, featureCache: null, featureCacheRequested: false, warnings: [], lastUpdated: [], model: null, counts: [], backend: null, msPerStep: 0 }),
 }));

@@ -34,6 +34,13 @@ function onMessage(msg: FromWorker): void {
     case 'counts':
       set({ counts: msg.counts });
       break;
+    case 'featureCache':
+      set((s) => ({
+        featureCache: msg.report,
+        featureCacheRequested: msg.report !== null,
+        phase: s.phase === 'loading' ? 'ready' : s.phase,
+      }));
+      break;
     case 'metrics': {
       const s = usePlayground.getState();
       const last = [...msg.points].reverse().find((p) => p.testAccuracy !== undefined);
@@ -127,6 +134,11 @@ export function changeRunSettings(patch: Partial<RunSettings>): void {
 export function restartFromSnapshot(): void {
   const { snapshot } = usePlayground.getState();
   startRun(snapshot ?? undefined);
+}
+
+export function setFeatureCache(enabled: boolean): void {
+  usePlayground.setState({ featureCacheRequested: enabled });
+  send({ type: 'setFeatureCache', enabled });
 }
 
 export const cancelLoad = () => send({ type: 'cancelLoad' });

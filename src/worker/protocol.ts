@@ -39,6 +39,7 @@ export type ToWorker =
   | { type: 'setLearningRate'; lr: number }
   | { type: 'setSpeed'; stepsPerUpdate: number }
   | { type: 'setAttentionLayer'; layer: number }
+  | { type: 'setFeatureCache'; enabled: boolean }
   | { type: 'cancelLoad' }
   | { type: 'debugLoseDevice' };
 
@@ -83,12 +84,26 @@ export interface ExamplePayload {
   prediction: number[];
 }
 
+/** Output-only training on cached body features (paper Section 3.9) and what it measured. */
+export interface FeatureCacheReport {
+  enabled: boolean;
+  datasetSize: number;
+  stepsPerEpoch: number;
+  /** Seconds for one build of the cache (one frozen forward per example). */
+  buildSeconds: number;
+  /** Uncached output-only training, measured on this device, scaled to one epoch. */
+  uncachedSecondsPerEpoch: number;
+  /** Cached head training so far, per epoch; null until a cached step has run. */
+  cachedSecondsPerEpoch: number | null;
+}
+
 export type FromWorker =
   | { type: 'loading'; message: string }
   | { type: 'loadProgress'; progress: LoadProgress }
   | { type: 'warning'; message: string }
   | { type: 'ready'; backend: BackendReport; model: ModelInfo; counts: GroupCount[]; metric: string; step: number }
   | { type: 'counts'; counts: GroupCount[] }
+  | { type: 'featureCache'; report: FeatureCacheReport | null }
   | { type: 'metrics'; points: MetricsPoint[]; msPerStep: number; gpuBytes: number; updated?: string[] }
   | { type: 'attention'; attention: AttentionPayload }
   | { type: 'example'; example: ExamplePayload }

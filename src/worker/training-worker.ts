@@ -11,7 +11,8 @@ import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import { isAbortError } from '../weights/load';
 import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
-import type { FromWorker, MetricsPoint, RunSettings, ToWorker } from './protocol';
+import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
+import type { FeatureCacheReport, FromWorker, MetricsPoint, RunSettings, ToWorker } from './protocol';
 import { browserTaskData } from './task-data';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -30,6 +31,11 @@ let attentionLayer = 0;
 let deviceLost = false;
 let loadController: AbortController | null = null;
 let lastEvalStep = 0;
+/** Set while the output head trains on cached features. */
+let cached: { head: CachedHeadTrainer; report: FeatureCacheReport } | null = null;
+
+/** Examples in the fixed dataset whose features are cached (an epoch is one pass over them). */
+const CACHE_DATASET = 256;
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
 
@@ -47,8 +53,41 @@ function watchDevice(): void {
   });
 }
 
+/**
+ * Switches output-only training onto cached features: builds the cache once and measures, on this
+ * device, an uncached output-only epoch for comparison.
+ */
+async function setFeatureCache(enabled: boolean): Promise<void> {
+  stopFeatureCache();
+  if (!enabled || !trainer) return;
+  const head = new CachedHeadTrainer(trainer, CACHE_DATASET);
+  post({ type: 'loading', message: 'Measuring uncached output-only training…' });
+  const uncached = await measureUncachedEpoch(trainer, head.data, 5);
+  post({ type: 'loading', message: `Caching the frozen body's features for ${CACHE_DATASET} examples…` });
+  const started = performance.now();
+  await head.build();
+  const report: FeatureCacheReport = {
+    enabled: true,
+    datasetSize: CACHE_DATASET,
+    stepsPerEpoch: head.stepsPerEpoch,
+    buildSeconds: (performance.now() - started) / 1000,
+    uncachedSecondsPerEpoch: uncached.secondsPerEpoch,
+    cachedSecondsPerEpoch: null,
+  };
+  cached = { head, report };
+  post({ type: 'featureCache', report });
+}
+
+function stopFeatureCache(): void {
+  if (!cached) return;
+  cached.head.dispose();
+  cached = null;
+  post({ type: 'featureCache', report: null });
+}
+
 async function init(settings: RunSettings, snapshot?: import('./protocol').Snapshot): Promise<void> {
   running = false;
+  stopFeatureCache();
   trainer?.dispose();
   trainer = null;
   post({ type: 'loading', message: 'Starting the GPU backend…' });
@@ -115,7 +154,7 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
   const points: MetricsPoint[] = [];
   const started = performance.now();
   for (let i = 0; i < count && (running || !whilePlaying); i++) {
-    points.push({ step: trainer.stepCount + 1, trainLoss: await trainer.step() });
+    points.push({ step: trainer.stepCount + 1, trainLoss: await (cached ? cached.head.step() : trainer.step()) });
     // Yield so a Pause message can land between steps (reads may resolve without a macrotask on cpu).
     if (whilePlaying) await new Promise((resolve) => setTimeout(resolve, 0));
   }
@@ -132,6 +171,11 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
     post({ type: 'snapshot', snapshot: await trainer.snapshot() });
   }
   post({ type: 'metrics', points, msPerStep, gpuBytes: tf.memory().numBytes, updated: trainer.model.trainableNames() });
+  if (cached) {
+    const { head, report } = cached;
+    report.cachedSecondsPerEpoch = (head.trainSeconds / head.stepCount) * head.stepsPerEpoch;
+    post({ type: 'featureCache', report });
+  }
   await publishViews();
 }
 
@@ -185,6 +229,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break;
     case 'setGroups':
       if (!trainer) return;
+      // The cache holds the frozen body's output: it is only valid while nothing but the head trains.
+      if (cached && (msg.groups.length !== 1 || msg.groups[0] !== 'output')) serial(async () => stopFeatureCache());
       trainer.setGroups(msg.groups);
       post({ type: 'counts', counts: trainer.counts() });
       break;
@@ -197,6 +243,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     case 'setAttentionLayer':
       attentionLayer = msg.layer;
       if (!running) serial(publishViews);
+      break;
+    case 'setFeatureCache':
+      serial(() => setFeatureCache(msg.enabled));
       break;
     case 'cancelLoad':
       loadController?.abort();

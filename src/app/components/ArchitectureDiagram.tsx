@@ -1,6 +1,7 @@
 import type { GroupName } from '../../engine/groups';
 import { usePlayground } from '../store';
 import { setGroups } from '../training-client';
+import { FeatureCacheToggle } from './FeatureCacheToggle';
 
 const GROUP_LABELS: Record<GroupName, string> = {
   input: 'Input layer',
@@ -57,6 +58,7 @@ export function ArchitectureDiagram() {
         <GroupToggle group="positions" />
         <GroupToggle group="input" />
       </div>
+      <FeatureCacheToggle />
       <details className="updated">
         <summary data-testid="last-updated-summary">
           {lastUpdated.length ? `The last step updated ${lastUpdated.length} tensors` : 'No step taken yet'}

@@ -17,12 +17,15 @@ export function smooth(values: number[], weight: number): number[] {
 const BLUE = '#0072B2';
 const ORANGE = '#E69F00';
 const GREY = '#555555';
+/** Colours for overlaid sweep runs (Okabe-Ito, after the two the live run uses). */
+const OVERLAY_COLOURS = ['#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#000000', '#F0E442'];
 
 export function Charts() {
   const points = usePlayground((s) => s.points);
   const metric = usePlayground((s) => s.metric);
   const task = usePlayground((s) => s.settings.task);
   const init = usePlayground((s) => s.settings.init);
+  const overlays = usePlayground((s) => s.overlays);
   const [smoothing, setSmoothing] = useState(0.6);
   const [logScale, setLogScale] = useState(false);
 
@@ -66,7 +69,7 @@ export function Charts() {
             </LineChart>
           </ResponsiveContainer>
         </figure>
-        <figure data-testid="accuracy-chart" data-points={accData.length}>
+        <figure data-testid="accuracy-chart" data-points={accData.length} data-overlays={overlays.length}>
           <figcaption>
             Test {metric}
             {latest ? <span data-testid="latest-accuracy"> (latest {latest.accuracy.toFixed(1)}%)</span> : null}
@@ -79,6 +82,9 @@ export function Charts() {
               <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
               <Legend />
               <Line type="monotone" dataKey="accuracy" name={`test ${metric}`} stroke={ORANGE} strokeWidth={2} dot={false} isAnimationActive={false} />
+              {overlays.map((o, i) => (
+                <Line key={o.id} data={o.points} type="monotone" dataKey="accuracy" name={o.label} stroke={OVERLAY_COLOURS[i % OVERLAY_COLOURS.length]} strokeDasharray="4 2" dot={false} isAnimationActive={false} />
+              ))}
               {reference !== undefined && (
                 <ReferenceLine y={reference} stroke={GREY} strokeDasharray="6 4" label={{ value: `paper: ${reference}%`, position: 'insideBottomLeft', fill: GREY }} ifOverflow="extendDomain" />
               )}

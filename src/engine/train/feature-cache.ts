@@ -153,6 +153,7 @@ export class CachedHeadTrainer {
     const value = (await loss.data())[0];
     loss.dispose();
     this.steps++;
+    this.trainer.recordStep();
     if (this.cursor >= this.order.length) this.epochs++;
     this.trainSeconds += (performance.now() - started) / 1000;
     return value;

@@ -109,6 +109,11 @@ export class Trainer {
     return this.steps;
   }
 
+  /** Counts a step taken by another path on this run's model and optimizer (the cached-features head). */
+  recordStep(): void {
+    this.steps++;
+  }
+
   setGroups(groups: readonly GroupName[]): void {
     this.model.setTrainableGroups(groups);
   }
