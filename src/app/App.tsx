@@ -4,7 +4,9 @@ import { AttentionPanel } from './components/AttentionPanel';
 import { Charts } from './components/Charts';
 import { RunSettingsForm, TransportControls } from './components/Controls';
 import { DatasetPreview } from './components/DatasetPreview';
+import { AdapterFiles } from './components/AdapterFiles';
 import { StatusBar } from './components/StatusBar';
+import { UrlNotices } from './components/UrlNotices';
 import { SweepResults } from './components/SweepResults';
 import { usePlayground } from './store';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
@@ -82,6 +84,7 @@ export function App() {
           A transformer pretrained on language, frozen, learning tasks that are not language. Only the parts you tick train.
         </p>
       </header>
+      <UrlNotices />
       <Notice />
       <Warnings />
       <div className="layout">
@@ -89,6 +92,7 @@ export function App() {
           <RunSettingsForm />
           <section className="panel" aria-label="Run">
             <TransportControls />
+            <AdapterFiles />
           </section>
           <ArchitectureDiagram />
         </aside>

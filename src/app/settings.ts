@@ -53,13 +53,11 @@ export const PAPER_REFERENCE: Partial<Record<TaskName, { pretrained: number; ran
   cifar10: { pretrained: 68.2, random: 61.7 },
 };
 
-const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
+export const BACKEND_CHOICES: readonly RunSettings['backend'][] = ['auto', 'webgpu', 'webgl', 'cpu'];
 
-/** Settings a link may preset. For now only the compute backend (`?backend=cpu` forces the CPU). */
-export function settingsFromUrl(search: string): RunSettings {
-  const backend = new URLSearchParams(search).get('backend');
-  return {
-    ...DEFAULT_SETTINGS,
-    backend: (BACKEND_CHOICES as readonly string[]).includes(backend ?? '') ? (backend as RunSettings['backend']) : DEFAULT_SETTINGS.backend,
-  };
-}
+export const BATCH_SIZES: readonly number[] = [2, 4, 8, 16, 32, 64];
+
+/** Steps between screen updates that the speed control offers. */
+export const SPEEDS: readonly number[] = [1, 5, 10, 25, 50];
+
+export const DEFAULT_STEPS_PER_UPDATE = 1;

@@ -4,7 +4,7 @@ import type { GroupName } from '../engine/groups';
 import type { GroupCount } from '../engine/model';
 import type { AttentionPayload, FeatureCacheReport, BackendReport, ExamplePayload, MetricsPoint, ModelInfo, RunSettings, Snapshot } from '../worker/protocol';
 import type { LoadProgress } from '../weights/load';
-import { settingsFromUrl } from './settings';
+import { decodeUrlState } from './url-state';
 
 export interface CurveOverlay {
   id: string;
@@ -18,6 +18,16 @@ export interface PlaygroundState {
   settings: RunSettings;
   /** Screen updates every this many steps. */
   stepsPerUpdate: number;
+  /** The layer the attention panel shows. */
+  attentionLayer: number;
+  /** URL keys the page does not own but keeps in the address (`debug`). */
+  urlExtras: Record<string, string>;
+  /** What was changed while reading the link the page was opened with. */
+  urlNotices: string[];
+  /** Fingerprint of the trainable values, and the step it was taken at (not refreshed while playing). */
+  paramChecksum: { step: number; checksum: string } | null;
+  /** The outcome of the last adapter import. */
+  adapterImport: { ok: true; message: string } | { ok: false; message: string } | null;
   phase: Phase;
   loadingMessage: string;
   error: string | null;
@@ -52,9 +62,16 @@ export interface PlaygroundState {
   resetRun(): void;
 }
 
+const fromUrl = decodeUrlState(typeof location === 'undefined' ? '' : location.search);
+
 export const usePlayground = create<PlaygroundState>((set) => ({
-  settings: settingsFromUrl(typeof location === 'undefined' ? '' : location.search),
-  stepsPerUpdate: 1,
+  settings: fromUrl.state.settings,
+  stepsPerUpdate: fromUrl.state.stepsPerUpdate,
+  attentionLayer: fromUrl.state.layer,
+  urlExtras: fromUrl.state.extras,
+  urlNotices: fromUrl.notices,
+  paramChecksum: null,
+  adapterImport: null,
   phase: 'loading',
   loadingMessage: 'Starting…',
   error: null,
@@ -82,5 +99,5 @@ export const usePlayground = create<PlaygroundState>((set) => ({
   setGroups: (groups) => set((s) => ({ settings: { ...s.settings, groups } })),
   setStepsPerUpdate: (stepsPerUpdate) => set({ stepsPerUpdate }),
   resetRun: () =>
-    set({ points: [], attention: null, attentionAtStart: null, example: null, snapshot: null, running: false, phase: 'loading', error: null, loadProgress: null, featureCache: null, featureCacheRequested: false, warnings: [], lastUpdated: [], model: null, counts: [], backend: null, msPerStep: 0 }),
+    set({ points: [], attention: null, attentionAtStart: null, example: null, snapshot: null, running: false, phase: 'loading', error: null, loadProgress: null, featureCache: null, featureCacheRequested: false, warnings: [], lastUpdated: [], paramChecksum: null, adapterImport: null, model: null, counts: [], backend: null, msPerStep: 0 }),
 }));

@@ -4,6 +4,7 @@
  */
 import type { GroupName } from '../engine/groups';
 import type { FromWorker, RunSettings, Snapshot, ToWorker } from '../worker/protocol';
+import { version as appVersion } from '../../package.json';
 import { usePlayground } from './store';
 
 let worker: Worker | null = null;
@@ -29,6 +30,7 @@ function onMessage(msg: FromWorker): void {
       set({ warnings: [...usePlayground.getState().warnings, msg.message] });
       break;
     case 'ready':
+      set((s) => ({ attentionLayer: Math.min(s.attentionLayer, msg.model.layers - 1) }));
       set({ phase: 'ready', backend: msg.backend, model: msg.model, counts: msg.counts, metric: msg.metric, error: null });
       break;
     case 'counts':
@@ -70,6 +72,17 @@ function onMessage(msg: FromWorker): void {
     case 'deviceLost':
       set({ phase: 'deviceLost', running: false, error: msg.message });
       break;
+    case 'paramChecksum':
+      set({ paramChecksum: { step: msg.step, checksum: msg.checksum } });
+      break;
+    case 'adaptersExported':
+      download(new Blob([msg.bytes], { type: 'application/octet-stream' }), `fpt-adapters-${msg.task}-step${msg.step}.safetensors`);
+      break;
+    case 'adaptersImported':
+      set({
+        adapterImport: msg.ok ? { ok: true, message: `Imported ${msg.tensors.length} tensors.` } : { ok: false, message: msg.message },
+      });
+      break;
     case 'error':
       // After a lost device, the failures of the steps in flight say nothing new: keep the restart offer.
       if (usePlayground.getState().phase !== 'deviceLost') set({ phase: 'error', running: false, error: msg.message });
@@ -92,6 +105,7 @@ export function startRun(snapshot?: Snapshot): void {
   else usePlayground.setState({ phase: 'loading', error: null });
   spawn();
   send({ type: 'setSpeed', stepsPerUpdate });
+  send({ type: 'setAttentionLayer', layer: usePlayground.getState().attentionLayer });
   send({ type: 'init', settings, snapshot });
 }
 
@@ -120,7 +134,7 @@ export function setStepsPerUpdate(n: number): void {
 }
 
 export function setAttentionLayer(layer: number): void {
-  usePlayground.setState({ attentionAtStart: null });
+  usePlayground.setState({ attentionAtStart: null, attentionLayer: layer });
   send({ type: 'setAttentionLayer', layer });
 }
 
@@ -145,3 +159,23 @@ export const cancelLoad = () => send({ type: 'cancelLoad' });
 
 /** Test hook: destroys the worker's GPU device to exercise the lost-device path. */
 export const debugLoseDevice = () => send({ type: 'debugLoseDevice' });
+
+export const exportAdapters = () => send({ type: 'exportAdapters', appVersion });
+
+/** Sends the file's bytes to the worker, which checks them against the run before changing anything. */
+export async function importAdapters(file: File): Promise<void> {
+  usePlayground.setState({ adapterImport: null });
+  const bytes = await file.arrayBuffer();
+  worker?.postMessage({ type: 'importAdapters', bytes, fileName: file.name } satisfies ToWorker, [bytes]);
+}
+
+export const dismissAdapterImport = () => usePlayground.setState({ adapterImport: null });
+
+function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -14,6 +14,8 @@ export interface LoadedGpt2 extends Gpt2Checkpoint {
   stats: LoadStats;
   /** Things the page should tell the user (quota exceeded, retries that succeeded, offline fallbacks). */
   warnings: string[];
+  /** sha256 of the file the weights were converted from, where a manifest records it. */
+  sourceSha256?: string;
 }
 
 export interface ManifestLoadOptions extends LoadOptions {
@@ -54,5 +56,5 @@ export async function loadGpt2FromManifest(manifestUrl: string, options: Manifes
   const checkpoint = assembleCheckpoint(valid.config, loaded, url);
   // Entries of an older conversion at the same URLs only take space now.
   await session.pruneCache(new Set([url, ...valid.manifest.shards.map((s) => new URL(s.file, url).href)]), new Set([manifestKey, ...jobs.map((j) => j.cacheKey)]));
-  return { ...checkpoint, manifest: valid.manifest, stats: session.finish(), warnings: session.warnings };
+  return { ...checkpoint, manifest: valid.manifest, sourceSha256: valid.manifest.source.sha256, stats: session.finish(), warnings: session.warnings };
 }

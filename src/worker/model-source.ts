@@ -10,6 +10,8 @@ export interface ModelSource {
   label: string;
   config: Gpt2Config;
   tensors?: TensorMap;
+  /** sha256 of the checkpoint file the weights came from, where the manifest records it. */
+  sourceSha256?: string;
   warnings: string[];
 }
 
@@ -25,5 +27,5 @@ export async function loadModelSource(
     { manifestUrl: `/models/${encodeURIComponent(model)}/manifest.json`, hub: preset ? { repo: model } : undefined },
     { cache: await openBrowserWeightCache(), signal, onProgress, expectedConfig: preset, baseUrl: self.location.href },
   );
-  return { label: model, config: loaded.config, tensors: loaded.tensors, warnings: loaded.warnings };
+  return { label: model, config: loaded.config, tensors: loaded.tensors, sourceSha256: loaded.sourceSha256, warnings: loaded.warnings };
 }

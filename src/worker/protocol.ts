@@ -41,6 +41,8 @@ export type ToWorker =
   | { type: 'setAttentionLayer'; layer: number }
   | { type: 'setFeatureCache'; enabled: boolean }
   | { type: 'cancelLoad' }
+  | { type: 'exportAdapters'; appVersion: string }
+  | { type: 'importAdapters'; bytes: ArrayBuffer; fileName: string }
   | { type: 'debugLoseDevice' };
 
 export interface ModelInfo {
@@ -110,4 +112,10 @@ export type FromWorker =
   | { type: 'running'; running: boolean }
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'deviceLost'; message: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** A safetensors file of the trainable groups (the buffer is transferred). */
+  | { type: 'adaptersExported'; bytes: ArrayBuffer; task: TaskName; step: number }
+  | { type: 'adaptersImported'; ok: true; tensors: string[] }
+  | { type: 'adaptersImported'; ok: false; message: string }
+  /** A fingerprint of the trainable values after a manual step, an import or a new run. */
+  | { type: 'paramChecksum'; step: number; checksum: string };

@@ -13,6 +13,7 @@ import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
 import type { FeatureCacheReport, FromWorker, MetricsPoint, RunSettings, ToWorker } from './protocol';
+import { AdapterImportError, backboneSha256, exportAdapters, importAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
 import { browserTaskData } from './task-data';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -31,6 +32,8 @@ let attentionLayer = 0;
 let deviceLost = false;
 let loadController: AbortController | null = null;
 let lastEvalStep = 0;
+/** What the current run's adapter files record and must match on import. */
+let run: { settings: RunSettings; identity: AdapterFileExpectation } | null = null;
 /** Set while the output head trains on cached features. */
 let cached: { head: CachedHeadTrainer; report: FeatureCacheReport } | null = null;
 
@@ -119,6 +122,15 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
     source.tensors,
   );
   if (snapshot) trainer.restore(snapshot);
+  attentionLayer = Math.min(attentionLayer, source.config.nLayer - 1);
+  run = {
+    settings,
+    identity: {
+      baseModel: { name: source.label, sha256: await backboneSha256({ config: source.config, init: settings.init, seed: settings.seed, sourceSha256: source.sourceSha256 }) },
+      architecture: { layers: source.config.nLayer, width: source.config.nEmbd, heads: source.config.nHead },
+      task: settings.task,
+    },
+  };
   const first = await trainer.evaluate();
   lastEvalStep = trainer.stepCount;
   const { nLayer, nEmbd, nHead } = source.config;
@@ -132,6 +144,39 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
   });
   post({ type: 'metrics', points: [{ step: trainer.stepCount, testAccuracy: first.accuracy, testLoss: first.loss }], msPerStep: 0, gpuBytes: tf.memory().numBytes });
   await publishViews();
+  await publishChecksum();
+}
+
+async function publishChecksum(): Promise<void> {
+  if (!trainer) return;
+  post({ type: 'paramChecksum', step: trainer.stepCount, checksum: await trainableChecksum(trainer.model) });
+}
+
+async function exportRun(appVersion: string): Promise<void> {
+  if (!trainer || !run) return;
+  const bytes = await exportAdapters(trainer.model, {
+    ...run.identity,
+    init: run.settings.init,
+    appVersion,
+    groups: trainer.model.groups,
+    settings: { ...run.settings, groups: trainer.model.groups, lr: trainer.adam.options.lr },
+  });
+  const buffer = bytes.buffer as ArrayBuffer;
+  post({ type: 'adaptersExported', bytes: buffer, task: run.settings.task, step: trainer.stepCount }, [buffer]);
+}
+
+async function importRun(bytes: ArrayBuffer, fileName: string): Promise<void> {
+  if (!trainer || !run) return;
+  try {
+    const tensors = importAdapters(trainer.model, bytes, run.identity, fileName);
+    post({ type: 'adaptersImported', ok: true, tensors });
+  } catch (error) {
+    if (!(error instanceof AdapterImportError)) throw error;
+    post({ type: 'adaptersImported', ok: false, message: `${fileName} was not imported. ${error.message}` });
+    return;
+  }
+  await publishViews();
+  await publishChecksum();
 }
 
 async function publishViews(): Promise<void> {
@@ -177,6 +222,7 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
     post({ type: 'featureCache', report });
   }
   await publishViews();
+  if (!running) await publishChecksum();
 }
 
 /**
@@ -233,6 +279,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       if (cached && (msg.groups.length !== 1 || msg.groups[0] !== 'output')) serial(async () => stopFeatureCache());
       trainer.setGroups(msg.groups);
       post({ type: 'counts', counts: trainer.counts() });
+      if (!running) serial(publishChecksum);
       break;
     case 'setLearningRate':
       trainer?.setLearningRate(msg.lr);
@@ -246,6 +293,12 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break;
     case 'setFeatureCache':
       serial(() => setFeatureCache(msg.enabled));
+      break;
+    case 'exportAdapters':
+      serial(() => exportRun(msg.appVersion));
+      break;
+    case 'importAdapters':
+      serial(() => importRun(msg.bytes, msg.fileName));
       break;
     case 'cancelLoad':
       loadController?.abort();

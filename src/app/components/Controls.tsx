@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 import { usePlayground } from '../store';
-import { BACKBONE_CHOICES, backboneIdOf, TASK_CHOICES } from '../settings';
+import { BACKBONE_CHOICES, backboneIdOf, BATCH_SIZES, SPEEDS, TASK_CHOICES } from '../settings';
 import { changeRunSettings, setLearningRate, setStepsPerUpdate, startRun, step, togglePlay } from '../training-client';
 import type { TaskName } from '../../engine/tasks/task';
 import type { BackendChoice } from '../../worker/protocol';
 
-const SPEEDS = [1, 5, 10, 25, 50];
+const LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
 
 /** Play/Pause, Step, Reset and the speed control, with Space, → and R as shortcuts. */
 export function TransportControls() {
@@ -114,7 +114,7 @@ export function RunSettingsForm() {
         <label>
           Batch size
           <select value={settings.batchSize} disabled={loading} onChange={(e) => changeRunSettings({ batchSize: Number(e.target.value) })}>
-            {[2, 4, 8, 16, 32, 64].map((b) => (
+            {BATCH_SIZES.map((b) => (
               <option key={b} value={b}>
                 {b}
               </option>
@@ -124,7 +124,8 @@ export function RunSettingsForm() {
         <label>
           Learning rate
           <select value={settings.lr} onChange={(e) => setLearningRate(Number(e.target.value))}>
-            {[1e-4, 3e-4, 1e-3, 3e-3, 1e-2].map((lr) => (
+            {/* A link may set a rate the list lacks: offer it too. */}
+            {[...new Set([...LEARNING_RATES, settings.lr])].sort((a, b) => a - b).map((lr) => (
               <option key={lr} value={lr}>
                 {lr}
               </option>

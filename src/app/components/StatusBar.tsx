@@ -9,6 +9,7 @@ export function StatusBar() {
   const gpuBytes = usePlayground((s) => s.gpuBytes);
   const steps = usePlayground((s) => s.points.at(-1)?.step ?? 0);
   const phase = usePlayground((s) => s.phase);
+  const checksum = usePlayground((s) => s.paramChecksum);
   const loadingMessage = usePlayground((s) => s.loadingMessage);
   const backendText = backend ? `${backend.name === 'webgpu' ? 'WebGPU' : backend.name === 'webgl' ? 'WebGL' : 'CPU'}${backend.adapter ? ` · ${backend.adapter}` : ''}` : '…';
   return (
@@ -21,6 +22,11 @@ export function StatusBar() {
       )}
       <span data-testid="status-model">{model ? `${model.label} · ${model.init} · ${model.layers}×${model.width}, ${model.heads} heads` : phase === 'loading' ? loadingMessage : '—'}</span>
       <span data-testid="status-step">step {steps}</span>
+      {checksum && (
+        <span title={`fingerprint of the trainable values at step ${checksum.step}`}>
+          params <code data-testid="param-checksum">{checksum.checksum}</code>
+        </span>
+      )}
       <span>{msPerStep ? `${msPerStep.toFixed(0)} ms/step · ${(1000 / msPerStep).toFixed(1)} steps/s` : '– ms/step'}</span>
       <span title="tensor memory held by TF.js">memory {mb(gpuBytes)}</span>
     </footer>

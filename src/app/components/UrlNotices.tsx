@@ -1,0 +1,20 @@
+import { usePlayground } from '../store';
+
+/** What was changed while reading a hand-edited link; dismissible. */
+export function UrlNotices() {
+  const notices = usePlayground((s) => s.urlNotices);
+  if (notices.length === 0) return null;
+  return (
+    <div className="notice warning url-notices" role="status" aria-label="Link settings changed">
+      <p>Some settings in the link could not be used as written:</p>
+      <ul>
+        {notices.map((n) => (
+          <li key={n}>{n}</li>
+        ))}
+      </ul>
+      <button type="button" onClick={() => usePlayground.setState({ urlNotices: [] })}>
+        Dismiss
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { decodeUrlState, DEFAULT_URL_STATE, encodeUrlState, type UrlState } from './url-state';
+
+const CUSTOM: UrlState = {
+  settings: {
+    task: 'listops',
+    bits: 17,
+    model: 'gpt2',
+    init: 'statistics',
+    batchSize: 32,
+    lr: 3e-4,
+    seed: 42,
+    groups: ['output', 'layernorm', 'attention'],
+    backend: 'webgl',
+  },
+  stepsPerUpdate: 25,
+  layer: 3,
+  extras: { debug: '1' },
+};
+
+describe('URL state', () => {
+  it('round-trips every field without notices', () => {
+    const search = encodeUrlState(CUSTOM);
+    expect(search).toBe('v=1&task=listops&bits=17&bb=gpt2-statistics&g=output,layernorm,attention&lr=0.0003&seed=42&batch=32&speed=25&layer=3&backend=webgl&debug=1');
+    expect(decodeUrlState(`?${search}`)).toEqual({ state: CUSTOM, notices: [] });
+  });
+
+  it('round-trips the defaults and an empty group list', () => {
+    expect(decodeUrlState(encodeUrlState(DEFAULT_URL_STATE))).toEqual({ state: DEFAULT_URL_STATE, notices: [] });
+    const none = { ...DEFAULT_URL_STATE, settings: { ...DEFAULT_URL_STATE.settings, groups: [] } };
+    expect(decodeUrlState(encodeUrlState(none)).state.settings.groups).toEqual([]);
+  });
+
+  it('clamps or replaces tampered values, saying what changed', () => {
+    const { state, notices } = decodeUrlState('?v=1&seed=-3&lr=banana&task=nope&bits=1000&batch=20&speed=7&layer=1.6&g=input,bogus&bb=gpt5&backend=tpu');
+    expect(state.settings).toEqual({ ...DEFAULT_URL_STATE.settings, bits: 256, batchSize: 16, groups: ['input'] });
+    expect(state.stepsPerUpdate).toBe(5);
+    expect(state.layer).toBe(2);
+    expect(notices).toEqual([
+      'backbone "gpt5" is not one of tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics: using tiny',
+      'task "nope" is not one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra: using bit-xor',
+      'bits 1000 is above 256: using 256',
+      'batch size 20 is not one of 2, 4, 8, 16, 32, 64: using 16',
+      'learning rate "banana" is not a number: using 0.001',
+      'seed -3 is below 0: using 0',
+      'unknown parameter group "bogus" ignored (known: input, output, positions, layernorm, attention, feedforward)',
+      'compute backend "tpu" is not one of auto, webgpu, webgl, cpu: using auto',
+      'steps per update 7 is not one of 1, 5, 10, 25, 50: using 5',
+      'attention layer 1.6 is not a whole number: using 2',
+    ]);
+  });
+
+  it('clamps the learning rate into [1e-5, 1e-1] and rounds a fractional seed', () => {
+    expect(decodeUrlState('?v=1&lr=5').state.settings.lr).toBe(0.1);
+    expect(decodeUrlState('?v=1&lr=1e-9').notices).toEqual(['learning rate 1e-9 is below 0.00001: using 0.00001']);
+    expect(decodeUrlState('?v=1&seed=2.5').state.settings.seed).toBe(3);
+  });
+
+  it('ignores unknown keys and keeps only the preserved extras', () => {
+    const { state, notices } = decodeUrlState('?v=1&task=mnist&utm_source=mail&debug=1');
+    expect(state.settings.task).toBe('mnist');
+    expect(state.extras).toEqual({ debug: '1' });
+    expect(notices).toEqual([]);
+    expect(encodeUrlState(state)).not.toContain('utm_source');
+  });
+
+  it('migrates v0 links (no `v`: only ?backend=cpu existed)', () => {
+    const { state, notices } = decodeUrlState('?backend=cpu&debug=1');
+    expect(state).toEqual({ ...DEFAULT_URL_STATE, settings: { ...DEFAULT_URL_STATE.settings, backend: 'cpu' }, extras: { debug: '1' } });
+    expect(notices).toEqual([]);
+    expect(decodeUrlState('').state).toEqual(DEFAULT_URL_STATE);
+  });
+
+  it('reads a link from a newer version as far as it can, with a notice', () => {
+    const { state, notices } = decodeUrlState('?v=7&seed=5');
+    expect(state.settings.seed).toBe(5);
+    expect(notices).toEqual(['link version 7 is newer than this page (version 1): reading what it understands']);
+  });
+});

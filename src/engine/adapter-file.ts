@@ -1,0 +1,167 @@
+/**
+ * Adapter files: the trainable groups' tensors of a model as a safetensors file (F32), named as in
+ * GPT-2 (`h.0.ln_1.weight`, `wpe.weight`, …) plus the adapters `in.weight`, `in.bias`, `out.weight`,
+ * `out.bias`, with `__metadata__` saying what they belong to. Import validates everything (format,
+ * base model, architecture, task, names, shapes) before assigning anything, so a refused file leaves
+ * the model untouched.
+ */
+import { sha256Hex } from '../weights/sha256';
+import { CheckpointError, openSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from '../weights/safetensors';
+import type { Gpt2Config } from '../weights/gpt2-config';
+import { groupOf, type GroupName } from './groups';
+import type { SequenceModel } from './adapted-model';
+import { tf } from './tf';
+
+export const ADAPTER_FORMAT = 'fpt-adapters';
+export const ADAPTER_FORMAT_VERSION = '1';
+
+export interface Architecture {
+  layers: number;
+  width: number;
+  heads: number;
+}
+
+/** What an adapter file records about the run it came from; import compares the first four. */
+export interface AdapterFileContext {
+  baseModel: { name: string; sha256: string };
+  architecture: Architecture;
+  task: string;
+  init: string;
+  appVersion: string;
+  groups: readonly GroupName[];
+  /** The page's full run settings (any JSON value). */
+  settings: unknown;
+}
+
+export type AdapterFileExpectation = Pick<AdapterFileContext, 'baseModel' | 'architecture' | 'task'>;
+
+/**
+ * Identifies a backbone. Pretrained weights from a manifest are identified by the sha256 of the
+ * checkpoint file they were converted from. Otherwise (random or statistics inits, or weights whose
+ * source hash is unknown) the hash is computed over what determines the weights: the config and the
+ * init, plus the seed for the inits that draw from it.
+ */
+export async function backboneSha256(backbone: { config: Gpt2Config; init: string; seed: number; sourceSha256?: string }): Promise<string> {
+  if (backbone.init === 'pretrained' && backbone.sourceSha256 !== undefined) return backbone.sourceSha256;
+  const { config, init, seed } = backbone;
+  const identity = { config, init, ...(init === 'pretrained' ? {} : { seed }) };
+  return sha256Hex(new TextEncoder().encode(JSON.stringify(identity)));
+}
+
+export async function exportAdapters(model: SequenceModel, context: AdapterFileContext): Promise<Uint8Array> {
+  const tensors: TensorToWrite[] = [];
+  for (const name of model.trainableNames()) {
+    const variable = model.params.get(name)!;
+    tensors.push({ name, dtype: 'F32', shape: variable.shape, data: (await variable.data()) as Float32Array });
+  }
+  const metadata: Record<string, string> = {
+    format: ADAPTER_FORMAT,
+    version: ADAPTER_FORMAT_VERSION,
+    app_version: context.appVersion,
+    base_model: context.baseModel.name,
+    base_model_sha256: context.baseModel.sha256,
+    init: context.init,
+    task: context.task,
+    architecture: JSON.stringify(context.architecture),
+    groups: context.groups.join(','),
+    settings: JSON.stringify(context.settings),
+  };
+  return writeSafetensors(tensors, metadata);
+}
+
+/** Why an adapter file was refused; the message says what did not fit. */
+export class AdapterImportError extends Error {
+  override name = 'AdapterImportError';
+}
+
+/**
+ * Checks `bytes` against the model and the run, then assigns every tensor in the file (bit-exact).
+ * Throws AdapterImportError, having changed nothing, when any check fails. Returns the names assigned.
+ */
+export function importAdapters(model: SequenceModel, bytes: Uint8Array | ArrayBuffer, expected: AdapterFileExpectation, source = 'adapter file'): string[] {
+  const file = openFile(bytes, source);
+  checkMetadata(file.header.metadata, expected);
+  const values = readTensors(model, file);
+  for (const [name, { data, shape }] of values) tf.tidy(() => model.params.get(name)!.assign(tf.tensor(data, shape)));
+  return [...values.keys()];
+}
+
+function openFile(bytes: Uint8Array | ArrayBuffer, source: string): SafetensorsFile {
+  try {
+    return openSafetensors(bytes, source);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new AdapterImportError(`Not a readable safetensors file: ${error.message}`);
+    throw error;
+  }
+}
+
+function checkMetadata(metadata: Record<string, string>, expected: AdapterFileExpectation): void {
+  if (metadata.format !== ADAPTER_FORMAT) {
+    throw new AdapterImportError(`Not an FPT adapter file: its metadata "format" is ${JSON.stringify(metadata.format ?? null)}, expected "${ADAPTER_FORMAT}".`);
+  }
+  if (metadata.version !== ADAPTER_FORMAT_VERSION) {
+    throw new AdapterImportError(`Adapter file version ${metadata.version} is not supported (this page reads version ${ADAPTER_FORMAT_VERSION}).`);
+  }
+  if (metadata.base_model_sha256 !== expected.baseModel.sha256) {
+    throw new AdapterImportError(
+      `Different base model: the file was trained on ${metadata.base_model} (sha256 ${short(metadata.base_model_sha256)}), ` +
+        `this run uses ${expected.baseModel.name} (sha256 ${short(expected.baseModel.sha256)}).`,
+    );
+  }
+  const architecture = JSON.stringify(expected.architecture);
+  if (!sameArchitecture(metadata.architecture, expected.architecture)) {
+    throw new AdapterImportError(`Different architecture: the file's is ${metadata.architecture}, this model's is ${architecture}.`);
+  }
+  if (metadata.task !== expected.task) {
+    throw new AdapterImportError(`Different task: the file's adapters were trained on ${metadata.task}, this run is ${expected.task}.`);
+  }
+}
+
+function sameArchitecture(recorded: string | undefined, expected: Architecture): boolean {
+  try {
+    const parsed = JSON.parse(recorded ?? '') as Partial<Architecture>;
+    return parsed.layers === expected.layers && parsed.width === expected.width && parsed.heads === expected.heads;
+  } catch {
+    return false;
+  }
+}
+
+const short = (sha: string | undefined) => (sha ? `${sha.slice(0, 12)}…` : 'unknown');
+
+/** Every tensor decoded and checked against the model; plus every tensor of the file's groups present. */
+function readTensors(model: SequenceModel, file: SafetensorsFile): Map<string, { data: Float32Array; shape: number[] }> {
+  const names = file.names();
+  if (names.length === 0) throw new AdapterImportError('The file holds no tensors.');
+  const unknown = names.filter((name) => !model.params.has(name));
+  if (unknown.length > 0) throw new AdapterImportError(`The file has tensors this model does not: ${unknown.join(', ')}.`);
+  const groups = new Set(names.map(groupOf));
+  const missing = [...model.params.keys()].filter((name) => groups.has(groupOf(name)) && !names.includes(name));
+  if (missing.length > 0) throw new AdapterImportError(`The file lacks tensors of the groups it holds: ${missing.join(', ')}.`);
+  const values = new Map<string, { data: Float32Array; shape: number[] }>();
+  for (const name of names) {
+    const info = file.info(name);
+    const expectedShape = model.params.get(name)!.shape;
+    if (info.shape.join() !== expectedShape.join()) {
+      throw new AdapterImportError(`Wrong shape for ${name}: the file has [${info.shape.join(', ')}], this model needs [${expectedShape.join(', ')}].`);
+    }
+    try {
+      values.set(name, { data: file.read(name), shape: info.shape });
+    } catch (error) {
+      if (error instanceof CheckpointError) throw new AdapterImportError(`Cannot read ${name}: ${error.message}`);
+      throw error;
+    }
+  }
+  return values;
+}
+
+/** FNV-1a over the bits of the trainable tensors (sorted by name): a short fingerprint of what trained. */
+export async function trainableChecksum(model: SequenceModel): Promise<string> {
+  let hash = 0x811c9dc5;
+  for (const name of model.trainableNames().sort()) {
+    const data = (await model.params.get(name)!.data()) as Float32Array;
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+    for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
+}
