@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { megabytes } from './format';
 import { ArchitectureDiagram } from './components/ArchitectureDiagram';
 import { AttentionPanel } from './components/AttentionPanel';
 import { Charts } from './components/Charts';
@@ -11,15 +12,13 @@ import { SweepResults } from './components/SweepResults';
 import { usePlayground } from './store';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
-
 function LoadingNotice({ message }: { message: string }) {
   const p = usePlayground((s) => s.loadProgress);
   if (!p || p.phase === 'done') return <p className="notice loading" role="status">{message}</p>;
   return (
     <div className="notice loading" role="status">
       <p>
-        {message} {mb(p.bytesLoaded)} of {mb(p.bytesTotal)} · {p.shardsDone}/{p.shardsTotal} {p.source === 'hub' ? 'chunks' : 'shards'}
+        {message} {megabytes(p.bytesLoaded)} of {megabytes(p.bytesTotal)} · {p.shardsDone}/{p.shardsTotal} {p.source === 'hub' ? 'chunks' : 'shards'}
         {p.shardsFromCache > 0 ? ` (${p.shardsFromCache} from this browser's cache)` : ''}
         {p.etaSeconds !== null && p.etaSeconds > 0 ? ` · about ${Math.ceil(p.etaSeconds)} s left` : ''}
       </p>

@@ -1,6 +1,5 @@
 import { usePlayground } from '../store';
-
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+import { megabytes } from '../format';
 
 export function StatusBar() {
   const backend = usePlayground((s) => s.backend);
@@ -28,7 +27,7 @@ export function StatusBar() {
         </span>
       )}
       <span>{msPerStep ? `${msPerStep.toFixed(0)} ms/step · ${(1000 / msPerStep).toFixed(1)} steps/s` : '– ms/step'}</span>
-      <span title="tensor memory held by TF.js">memory {mb(gpuBytes)}</span>
+      <span title="tensor memory held by TF.js">memory {megabytes(gpuBytes)}</span>
     </footer>
   );
 }

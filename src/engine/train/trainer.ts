@@ -12,6 +12,7 @@ import { FptModel, type GroupCount, type HeadSpec, type SequenceModel } from '..
 import { deriveSeed, Rng } from '../rng';
 import type { Batch, Task } from '../tasks/task';
 import type { TensorMap } from '../tensors';
+import { crossEntropy } from '../ops/layers';
 import { tf } from '../tf';
 import { Adam, PAPER_ADAM } from './adam';
 import { trainStep } from './step';
@@ -126,10 +127,6 @@ export class Trainer {
     return this.model.countParams();
   }
 
-  private tensors(batch: Batch): { x: tf.Tensor; y: tf.Tensor1D } {
-    return batchTensors(this.task, batch);
-  }
-
   /** The fixed held-out batches evaluate() averages over. */
   get testSet(): readonly Batch[] {
     return this.testBatches;
@@ -138,7 +135,7 @@ export class Trainer {
   /** One optimisation step on a fresh training batch; resolves to its loss. */
   async step(): Promise<number> {
     const batch = this.task.batch(this.settings.batchSize, 'train', this.trainRng);
-    const { x, y } = this.tensors(batch);
+    const { x, y } = batchTensors(this.task, batch);
     const { loss, gradNorm } = trainStep(this.model, this.adam, x, y, {
       dropoutSeed: deriveSeed(this.settings.seed, `dropout-${this.steps}`),
       maxGradNorm: this.settings.maxGradNorm,
@@ -155,10 +152,10 @@ export class Trainer {
     let correct = 0;
     let total = 0;
     for (const batch of this.testBatches) {
-      const { x, y } = this.tensors(batch);
+      const { x, y } = batchTensors(this.task, batch);
       const [loss, hits] = tf.tidy(() => {
         const { logits } = this.model.forward(x, { training: false });
-        const l = tf.losses.softmaxCrossEntropy(tf.oneHot(y, this.task.classes), logits);
+        const l = crossEntropy(logits, y);
         return [l, tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))];
       });
       lossSum += (await loss.data())[0];
@@ -173,7 +170,7 @@ export class Trainer {
   async attention(layer = 0, example: Batch = this.testBatches[0]): Promise<AttentionMap> {
     const model = this.model;
     if (!(model instanceof FptModel)) throw new Error('attention maps exist only for the GPT-2 backbone, not the LSTM baseline');
-    const { x, y } = this.tensors(example);
+    const { x, y } = batchTensors(this.task, example);
     const probs = tf.tidy(() => model.forward(x, { training: false, attentionLayer: layer }).attention!);
     const data = (await probs.data()) as Float32Array;
     tf.dispose([x, y, probs]);
@@ -187,7 +184,7 @@ export class Trainer {
 
   /** Predicted class of every label of one example of a batch (dropout off). */
   async predict(batch: Batch, index: number): Promise<number[]> {
-    const { x, y } = this.tensors(batch);
+    const { x, y } = batchTensors(this.task, batch);
     const perExample = this.task.outputTokens * this.task.labelsPerToken;
     const classes = tf.tidy(() => tf.argMax(this.model.forward(x, { training: false }).logits, 1));
     const all = await classes.data();
