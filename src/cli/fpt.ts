@@ -12,6 +12,7 @@ import { runParity, type GoldenFile } from '../engine/parity';
 import { createTask, TASK_NAMES, type TaskName } from '../engine/tasks';
 import { nodeTaskData } from '../engine/tasks/node-data';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
+import { runTrainingLoop } from '../engine/train/training-loop';
 import { Trainer } from '../engine/train/trainer';
 import { PRESET_NAMES, presetConfigs, type PresetName } from '../engine/sweep/presets';
 import { planCells, trainCell, type SweepSettings } from '../engine/sweep/run';
@@ -120,23 +121,16 @@ async function train(argv: string[]): Promise<number> {
     log({ cache: speed }, `cached features of ${cached.datasetSize} examples in ${cache.buildSeconds.toFixed(2)} s; uncached epoch (${cached.stepsPerEpoch} steps, from ${uncached.steps} measured) ${uncached.secondsPerEpoch.toFixed(2)} s`);
   }
   const started = performance.now();
-  let lossSum = 0;
-  let lossCount = 0;
-  let last = { step: 0, train_loss: NaN, test_acc: NaN, test_loss: NaN };
-  for (let s = 1; s <= steps; s++) {
-    lossSum += cached ? await cached.step() : await trainer.step();
-    lossCount++;
-    if (s % evalEvery === 0 || s === steps) {
-      const ev = await trainer.evaluate();
-      last = { step: s, train_loss: lossSum / lossCount, test_acc: ev.accuracy, test_loss: ev.loss };
-      lossSum = 0;
-      lossCount = 0;
-      log(last, `step ${s}  train loss ${last.train_loss.toFixed(4)}  test ${task.metric} ${(100 * ev.accuracy).toFixed(2)}%`);
-    }
-  }
+  const curve = await runTrainingLoop(trainer, {
+    steps,
+    evalEvery,
+    step: cached ? () => cached.step() : undefined,
+    onEvaluation: (p) => log(p, `step ${p.step}  train loss ${p.train_loss.toFixed(4)}  test ${task.metric} ${(100 * p.test_acc).toFixed(2)}%`),
+  });
+  const last = curve[curve.length - 1] ?? { step: 0, train_loss: NaN, test_acc: NaN, test_loss: NaN };
   const seconds = (performance.now() - started) / 1000;
   if (cached && speed) {
-    const cachedEpoch = (cached.trainSeconds / cached.stepCount) * cached.stepsPerEpoch;
+    const cachedEpoch = cached.secondsPerEpoch!;
     speed = { ...speed, cached_epoch_s: cachedEpoch, epochs: cached.stepCount / cached.stepsPerEpoch, speedup_per_epoch: speed.uncached_epoch_s / cachedEpoch };
     log({ cache: speed }, `per epoch: uncached ${speed.uncached_epoch_s.toFixed(3)} s, cached ${cachedEpoch.toFixed(4)} s: ${speed.speedup_per_epoch.toFixed(1)}× faster (cache built once in ${speed.cache_build_s.toFixed(2)} s)`);
   }

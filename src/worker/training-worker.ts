@@ -218,7 +218,7 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
   post({ type: 'metrics', points, msPerStep, gpuBytes: tf.memory().numBytes, updated: trainer.model.trainableNames() });
   if (cached) {
     const { head, report } = cached;
-    report.cachedSecondsPerEpoch = (head.trainSeconds / head.stepCount) * head.stepsPerEpoch;
+    report.cachedSecondsPerEpoch = head.secondsPerEpoch;
     post({ type: 'featureCache', report });
   }
   await publishViews();

@@ -5,6 +5,7 @@
  * cell runner are injected.
  */
 import type { Gpt2Config } from '../../weights/gpt2-checkpoint';
+import { runTrainingLoop, type CurvePoint } from '../train/training-loop';
 import { describeBody } from '../backbone';
 import type { TaskName } from '../tasks/task';
 import type { Task } from '../tasks/task';
@@ -25,6 +26,8 @@ export interface SweepSettings {
   evalBatches: number;
 }
 
+export type { CurvePoint };
+
 export interface SweepCell {
   id: string;
   task: TaskName;
@@ -32,12 +35,6 @@ export interface SweepCell {
   seed: number;
 }
 
-export interface CurvePoint {
-  step: number;
-  train_loss: number;
-  test_acc: number;
-  test_loss: number;
-}
 
 export interface CellResult {
   id: string;
@@ -147,20 +144,8 @@ export async function trainCell(cell: SweepCell, ctx: CellContext): Promise<Cell
   };
   const started = performance.now();
   const trainer = new Trainer(ctx.task, depth.config, cell.config.body, trainSettings, depth.tensors);
-  const curve: CurvePoint[] = [];
-  let lossSum = 0;
-  let lossCount = 0;
   try {
-    for (let s = 1; s <= settings.steps; s++) {
-      lossSum += await trainer.step();
-      lossCount++;
-      if (s % settings.evalEvery === 0 || s === settings.steps) {
-        const ev = await trainer.evaluate();
-        curve.push({ step: s, train_loss: lossSum / lossCount, test_acc: ev.accuracy, test_loss: ev.loss });
-        lossSum = 0;
-        lossCount = 0;
-      }
-    }
+    const curve = await runTrainingLoop(trainer, { steps: settings.steps, evalEvery: settings.evalEvery });
     const counts = trainer.counts();
     return {
       id: cell.id,

@@ -125,6 +125,11 @@ export class CachedHeadTrainer {
     return this.steps;
   }
 
+  /** Cached head training so far, scaled to one epoch; null before the first step. */
+  get secondsPerEpoch(): number | null {
+    return this.steps === 0 ? null : (this.trainSeconds / this.steps) * this.stepsPerEpoch;
+  }
+
   async build(): Promise<FeatureCache> {
     this.cache ??= await buildFeatureCache(this.trainer.model, this.trainer.task, this.data, Math.max(this.trainer.settings.batchSize, 64));
     return this.cache;
