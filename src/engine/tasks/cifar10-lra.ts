@@ -1,5 +1,6 @@
 import type { Rng } from '../rng';
 import { CIFAR_CLASS_NAMES, CIFAR_PLANE, type CifarSplits } from './cifar-binary';
+import { sampleRecordBatch } from './sample-batch';
 import type { Batch, Split, Task } from './task';
 
 /** Grayscale weights of torchvision's Grayscale (ITU-R 601-2 luma). */
@@ -26,14 +27,10 @@ export function createCifar10LraTask(data: CifarSplits): Task {
     metric: 'accuracy',
     batch(batchSize: number, split: Split, rng: Rng): Batch {
       const records = data[split];
-      const x = new Float32Array(batchSize * CIFAR_PLANE);
-      const y = new Int32Array(batchSize);
-      for (let b = 0; b < batchSize; b++) {
-        const i = rng.int(0, records.count - 1);
-        grayscaleCifar(records.pixels(i), x, b * CIFAR_PLANE);
-        y[b] = records.label(i);
-      }
-      return { x, y, batchSize };
+      return sampleRecordBatch(batchSize, records.count, CIFAR_PLANE, rng, (i, x, offset) => {
+        grayscaleCifar(records.pixels(i), x, offset);
+        return records.label(i);
+      });
     },
     describe(batch: Batch, index: number): string {
       const label = batch.y[index];

@@ -1,5 +1,6 @@
 import type { Rng } from '../rng';
 import { CIFAR_CLASS_NAMES, CIFAR_PLANE, CIFAR_SIDE, type CifarSplits } from './cifar-binary';
+import { sampleRecordBatch } from './sample-batch';
 import type { Batch, Split, Task } from './task';
 
 export const CIFAR_MEAN = [0.4914, 0.4822, 0.4465] as const;
@@ -93,17 +94,13 @@ export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {
     metric: 'accuracy',
     batch(batchSize: number, split: Split, rng: Rng): Batch {
       const records = data[split];
-      const x = new Float32Array(batchSize * tokenValues);
-      const y = new Int32Array(batchSize);
-      for (let b = 0; b < batchSize; b++) {
-        const i = rng.int(0, records.count - 1);
+      return sampleRecordBatch(batchSize, records.count, tokenValues, rng, (i, x, offset) => {
         const pixels = records.pixels(i);
         for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
         const image = augment && split === 'train' ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
-        patchifyCifar(image, x, b * tokenValues);
-        y[b] = records.label(i);
-      }
-      return { x, y, batchSize };
+        patchifyCifar(image, x, offset);
+        return records.label(i);
+      });
     },
     describe(batch: Batch, index: number): string {
       const label = batch.y[index];

@@ -1,4 +1,5 @@
 import type { Rng } from '../rng';
+import { sampleRecordBatch } from './sample-batch';
 import type { Batch, Split, Task } from './task';
 
 export const MNIST_SIDE = 28;
@@ -91,14 +92,10 @@ export function createMnistTask(dataset: MnistDataset): Task {
     metric: 'accuracy',
     batch(batchSize: number, split: Split, rng: Rng): Batch {
       const data = dataset[split];
-      const x = new Float32Array(batchSize * tokenValues);
-      const y = new Int32Array(batchSize);
-      for (let b = 0; b < batchSize; b++) {
-        const i = rng.int(0, data.count - 1);
-        patchifyMnist(data.images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), x, b * tokenValues);
-        y[b] = data.labels[i];
-      }
-      return { x, y, batchSize };
+      return sampleRecordBatch(batchSize, data.count, tokenValues, rng, (i, x, offset) => {
+        patchifyMnist(data.images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), x, offset);
+        return data.labels[i];
+      });
     },
     describe(batch: Batch, index: number): string {
       const tokens = batch.x.subarray(index * tokenValues, (index + 1) * tokenValues);
