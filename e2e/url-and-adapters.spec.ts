@@ -62,13 +62,13 @@ test('exported adapters import back bit-exactly; a file with a wrong shape is re
 
   const file = openSafetensors(readFileSync(exported), 'exported');
   const wrongShape = writeSafetensors(
-    file.names().map((name) => (name === 'out.bias' ? { name, dtype: 'F32' as const, shape: [3], data: [0, 0, 0] } : { name, dtype: 'F32' as const, shape: file.info(name).shape, data: file.read(name) })),
+    file.names().map((name) => (name === 'output.bias' ? { name, dtype: 'F32' as const, shape: [3], data: [0, 0, 0] } : { name, dtype: 'F32' as const, shape: file.info(name).shape, data: file.read(name) })),
     file.header.metadata,
   );
   const mismatched = testInfo.outputPath('wrong-shape.safetensors');
   writeFileSync(mismatched, wrongShape);
   await page.getByLabel('Import adapters').setInputFiles(mismatched);
-  await expect(page.getByRole('alert')).toContainText('wrong-shape.safetensors was not imported. Wrong shape for out.bias: the file has [3], this model needs [2].');
+  await expect(page.getByRole('alert')).toContainText('wrong-shape.safetensors was not imported. Wrong shape for output.bias: the file has [3], this model needs [2].');
   await expect(page.getByTestId('param-checksum')).toHaveText(atStep2);
   expect(await stepCount(page)).toBe(3);
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openSafetensors, writeSafetensors } from '../weights/safetensors';
-import { AdapterImportError, backboneSha256, exportAdapters, importAdapters, trainableChecksum, type AdapterFileContext } from './adapter-file';
+import { AdapterImportError, backboneSha256, exportAdapters, fileTensorName, importAdapters, paramNameOfFileTensor, trainableChecksum, type AdapterFileContext } from './adapter-file';
 import type { SequenceModel } from './adapted-model';
 import { createTask } from './tasks';
 import { loadTinyCheckpoint, useBackend } from './test-support';
@@ -52,17 +52,18 @@ describe('adapter export', () => {
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
     const metadata = header.__metadata__ as Record<string, unknown>;
     for (const value of Object.values(metadata)) expect(typeof value).toBe('string');
-    expect(metadata).toMatchObject({ format: 'fpt-adapters', version: '1', app_version: '0.1.0', base_model: 'tiny-gpt2', init: 'pretrained', task: 'bit-xor', groups: 'input,output,positions,layernorm' });
+    expect(metadata).toMatchObject({ format: 'fpt-adapters', version: '2', app_version: '0.1.0', base_model: 'tiny-gpt2', init: 'pretrained', task: 'bit-xor', groups: 'input,output,positions,layernorm' });
     expect(JSON.parse(metadata.architecture as string)).toEqual({ layers: 2, width: 64, heads: 4 });
     expect(JSON.parse(metadata.settings as string)).toEqual({ task: 'bit-xor', seed: 0 });
 
     const entries = Object.entries(header).filter(([name]) => name !== '__metadata__') as [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][];
-    expect(entries.map(([name]) => name).sort()).toEqual(trainer.model.trainableNames().sort());
-    expect(entries.map(([name]) => name)).toEqual(expect.arrayContaining(['in.weight', 'out.weight', 'out.bias', 'wpe.weight', 'h.0.ln_1.weight', 'ln_f.bias']));
+    expect(entries.map(([name]) => name).sort()).toEqual(trainer.model.trainableNames().map(fileTensorName).sort());
+    expect(entries.map(([name]) => name)).toEqual(expect.arrayContaining(['input.weight', 'output.weight', 'output.bias', 'wpe.weight', 'h.0.ln_1.weight', 'ln_f.bias']));
+    expect(entries.some(([name]) => name.startsWith('in.') || name.startsWith('out.'))).toBe(false);
     const dataStart = 8 + headerLength;
     let expectedBegin = 0;
     for (const [name, { dtype, shape, data_offsets: [begin, end] }] of [...entries].sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0])) {
-      const variable = trainer.model.params.get(name)!;
+      const variable = trainer.model.params.get(paramNameOfFileTensor(name))!;
       expect(dtype).toBe('F32');
       expect(shape).toEqual(variable.shape);
       expect(begin).toBe(expectedBegin);
@@ -91,13 +92,30 @@ describe('adapter export', () => {
   });
 });
 
+describe('version 1 adapter files', () => {
+  it('are still read: their engine names (in.*, out.*) land on the same parameters', async () => {
+    const trained = await tinyTrainer();
+    await trained.step();
+    const v2 = openSafetensors(await exportAdapters(trained.model, contextOf(trained)), 'v2');
+    const v1 = writeSafetensors(
+      v2.names().map((name) => ({ name: paramNameOfFileTensor(name), dtype: 'F32' as const, shape: v2.info(name).shape, data: v2.read(name) })),
+      { ...v2.header.metadata, version: '1' },
+    );
+    const fresh = await tinyTrainer();
+    importAdapters(fresh.model, v1, contextOf(fresh));
+    expect(await trainableChecksum(fresh.model)).toBe(await trainableChecksum(trained.model));
+    trained.dispose();
+    fresh.dispose();
+  });
+});
+
 describe('adapter import refuses, changing nothing', () => {
   const cases: [string, (good: Uint8Array) => Uint8Array, RegExp, Partial<AdapterFileContext>?][] = [
     ['not safetensors', () => new TextEncoder().encode('hello, this is not a tensor file at all'), /Not a readable safetensors file/],
     ['truncated', (good) => good.slice(0, good.byteLength - 100), /Not a readable safetensors file.*truncated/],
-    ['a wrong shape', (good) => withOutBias(good, [1, 2, 3]), /Wrong shape for out\.bias: the file has \[3\], this model needs \[2\]/],
-    ['missing tensors', () => writeSafetensors([{ name: 'out.bias', dtype: 'F32', shape: [2], data: [1, 2] }], goodMetadata()), /lacks tensors.*out\.weight/],
-    ['no metadata', () => writeSafetensors([{ name: 'out.bias', dtype: 'F32', shape: [2], data: [1, 2] }]), /Not an FPT adapter file/],
+    ['a wrong shape', (good) => withOutBias(good, [1, 2, 3]), /Wrong shape for output\.bias: the file has \[3\], this model needs \[2\]/],
+    ['missing tensors', () => writeSafetensors([{ name: 'output.bias', dtype: 'F32', shape: [2], data: [1, 2] }], goodMetadata()), /lacks tensors.*output\.weight/],
+    ['no metadata', () => writeSafetensors([{ name: 'output.bias', dtype: 'F32', shape: [2], data: [1, 2] }]), /Not an FPT adapter file/],
     ['a different base model', (good) => good, /Different base model/, { baseModel: { name: 'gpt2', sha256: 'b'.repeat(64) } }],
     ['a different architecture', (good) => good, /Different architecture/, { architecture: { layers: 12, width: 768, heads: 12 } }],
     ['a different task', (good) => good, /Different task/, { task: 'listops' }],
@@ -120,17 +138,17 @@ describe('adapter import refuses, changing nothing', () => {
   }
 });
 
-/** The good file with out.bias replaced by `values` (shape [values.length]). */
+/** The good file with output.bias replaced by `values` (shape [values.length]). */
 function withOutBias(good: Uint8Array, values: number[]): Uint8Array {
   const file = openSafetensors(good, 'good');
   const tensors = file.names().map((name) =>
-    name === 'out.bias' ? { name, dtype: 'F32' as const, shape: [values.length], data: values } : { name, dtype: 'F32' as const, shape: file.info(name).shape, data: file.read(name) },
+    name === 'output.bias' ? { name, dtype: 'F32' as const, shape: [values.length], data: values } : { name, dtype: 'F32' as const, shape: file.info(name).shape, data: file.read(name) },
   );
   return writeSafetensors(tensors, file.header.metadata);
 }
 
 function goodMetadata(): Record<string, string> {
-  return { format: 'fpt-adapters', version: '1', base_model: 'tiny-gpt2', base_model_sha256: 'a'.repeat(64), architecture: JSON.stringify({ layers: 2, width: 64, heads: 4 }), task: 'bit-xor' };
+  return { format: 'fpt-adapters', version: '2', base_model: 'tiny-gpt2', base_model_sha256: 'a'.repeat(64), architecture: JSON.stringify({ layers: 2, width: 64, heads: 4 }), task: 'bit-xor' };
 }
 
 describe('backboneSha256', () => {

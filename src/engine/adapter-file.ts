@@ -1,7 +1,8 @@
 /**
  * Adapter files: the trainable groups' tensors of a model as a safetensors file (F32), named as in
- * GPT-2 (`h.0.ln_1.weight`, `wpe.weight`, …) plus the adapters `in.weight`, `in.bias`, `out.weight`,
- * `out.bias`, with `__metadata__` saying what they belong to. Import validates everything (format,
+ * GPT-2 (`h.0.ln_1.weight`, `wpe.weight`, …) plus the adapters `input.weight`, `input.bias`,
+ * `output.weight`, `output.bias` (the engine's `in.*`/`out.*`, renamed at the file boundary so a
+ * PyTorch user needs no key), with `__metadata__` saying what they belong to. Import validates everything (format,
  * base model, architecture, task, names, shapes) before assigning anything, so a refused file leaves
  * the model untouched.
  */
@@ -13,7 +14,22 @@ import type { SequenceModel } from './adapted-model';
 import { tf } from './tf';
 
 export const ADAPTER_FORMAT = 'fpt-adapters';
-export const ADAPTER_FORMAT_VERSION = '1';
+export const ADAPTER_FORMAT_VERSION = '2';
+/** Version 1 files name the adapters as the engine does (`in.weight`, …); they are still read. */
+const READABLE_VERSIONS = ['1', ADAPTER_FORMAT_VERSION];
+
+const FILE_NAME_OF: Record<string, string> = {
+  'in.weight': 'input.weight',
+  'in.bias': 'input.bias',
+  'out.weight': 'output.weight',
+  'out.bias': 'output.bias',
+};
+const PARAM_NAME_OF: Record<string, string> = Object.fromEntries(Object.entries(FILE_NAME_OF).map(([param, file]) => [file, param]));
+
+/** The name a model parameter has in an adapter file. */
+export const fileTensorName = (param: string): string => FILE_NAME_OF[param] ?? param;
+/** The model parameter a file tensor holds (version 1's engine names map to themselves). */
+export const paramNameOfFileTensor = (name: string): string => PARAM_NAME_OF[name] ?? name;
 
 export interface Architecture {
   layers: number;
@@ -52,7 +68,7 @@ export async function exportAdapters(model: SequenceModel, context: AdapterFileC
   const tensors: TensorToWrite[] = [];
   for (const name of model.trainableNames()) {
     const variable = model.params.get(name)!;
-    tensors.push({ name, dtype: 'F32', shape: variable.shape, data: (await variable.data()) as Float32Array });
+    tensors.push({ name: fileTensorName(name), dtype: 'F32', shape: variable.shape, data: (await variable.data()) as Float32Array });
   }
   const metadata: Record<string, string> = {
     format: ADAPTER_FORMAT,
@@ -99,8 +115,8 @@ function checkMetadata(metadata: Record<string, string>, expected: AdapterFileEx
   if (metadata.format !== ADAPTER_FORMAT) {
     throw new AdapterImportError(`Not an FPT adapter file: its metadata "format" is ${JSON.stringify(metadata.format ?? null)}, expected "${ADAPTER_FORMAT}".`);
   }
-  if (metadata.version !== ADAPTER_FORMAT_VERSION) {
-    throw new AdapterImportError(`Adapter file version ${metadata.version} is not supported (this page reads version ${ADAPTER_FORMAT_VERSION}).`);
+  if (!READABLE_VERSIONS.includes(metadata.version)) {
+    throw new AdapterImportError(`Adapter file version ${metadata.version} is not supported (this page reads versions ${READABLE_VERSIONS.join(' and ')}).`);
   }
   if (metadata.base_model_sha256 !== expected.baseModel.sha256) {
     throw new AdapterImportError(
@@ -128,24 +144,26 @@ function sameArchitecture(recorded: string | undefined, expected: Architecture):
 
 const short = (sha: string | undefined) => (sha ? `${sha.slice(0, 12)}…` : 'unknown');
 
-/** Every tensor decoded and checked against the model; plus every tensor of the file's groups present. */
+/** Every tensor decoded and checked against the model; plus every tensor of the file's groups present. Keyed by parameter name. */
 function readTensors(model: SequenceModel, file: SafetensorsFile): Map<string, { data: Float32Array; shape: number[] }> {
-  const names = file.names();
-  if (names.length === 0) throw new AdapterImportError('The file holds no tensors.');
-  const unknown = names.filter((name) => !model.params.has(name));
+  const fileNames = file.names();
+  if (fileNames.length === 0) throw new AdapterImportError('The file holds no tensors.');
+  const unknown = fileNames.filter((name) => !model.params.has(paramNameOfFileTensor(name)));
   if (unknown.length > 0) throw new AdapterImportError(`The file has tensors this model does not: ${unknown.join(', ')}.`);
-  const groups = new Set(names.map(groupOf));
-  const missing = [...model.params.keys()].filter((name) => groups.has(groupOf(name)) && !names.includes(name));
-  if (missing.length > 0) throw new AdapterImportError(`The file lacks tensors of the groups it holds: ${missing.join(', ')}.`);
+  const params = fileNames.map(paramNameOfFileTensor);
+  const groups = new Set(params.map(groupOf));
+  const missing = [...model.params.keys()].filter((name) => groups.has(groupOf(name)) && !params.includes(name));
+  if (missing.length > 0) throw new AdapterImportError(`The file lacks tensors of the groups it holds: ${missing.map(fileTensorName).join(', ')}.`);
   const values = new Map<string, { data: Float32Array; shape: number[] }>();
-  for (const name of names) {
+  for (const name of fileNames) {
     const info = file.info(name);
-    const expectedShape = model.params.get(name)!.shape;
+    const param = paramNameOfFileTensor(name);
+    const expectedShape = model.params.get(param)!.shape;
     if (info.shape.join() !== expectedShape.join()) {
       throw new AdapterImportError(`Wrong shape for ${name}: the file has [${info.shape.join(', ')}], this model needs [${expectedShape.join(', ')}].`);
     }
     try {
-      values.set(name, { data: file.read(name), shape: info.shape });
+      values.set(param, { data: file.read(name), shape: info.shape });
     } catch (error) {
       if (error instanceof CheckpointError) throw new AdapterImportError(`Cannot read ${name}: ${error.message}`);
       throw error;
