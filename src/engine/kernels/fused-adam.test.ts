@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../rng';
+import { useBackend } from '../test-support';
+import { tf } from '../tf';
+import { Adam } from '../train/adam';
+import { clipByGlobalNorm } from '../train/clip';
+import { countDispatches } from './dispatch-counter';
+import { FusedAdam } from './fused-adam';
+
+const SHAPES: Record<string, number[]> = { 'a.weight': [5, 3], 'a.bias': [3], 'b.weight': [300], 'c.scale': [7, 2] };
+
+function randomValues(rng: Rng, shape: number[], scale: number): tf.Tensor {
+  const n = shape.reduce((x, y) => x * y, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
+}
+
+/** Four steps; the set of parameters with gradients changes (a group frozen, then unfrozen) as the page allows. */
+const SCHEDULE = [['a.weight', 'a.bias', 'b.weight'], ['a.weight', 'a.bias', 'b.weight', 'c.scale'], ['a.weight', 'c.scale'], ['a.weight', 'a.bias', 'b.weight', 'c.scale']];
+
+async function run(fused: boolean): Promise<{ params: Record<string, Float32Array>; norms: number[] }> {
+  const rng = new Rng(3);
+  const params = new Map(Object.entries(SHAPES).map(([name, shape]) => [name, tf.variable(randomValues(rng, shape, 1))]));
+  const fusedAdam = new FusedAdam({ lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  const adam = new Adam({ lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  const norms: number[] = [];
+  for (const [i, names] of SCHEDULE.entries()) {
+    // Large gradients on step 1 so clipping bites; small ones after.
+    const grads = new Map(names.map((name) => [name, randomValues(rng, SHAPES[name], i === 1 ? 3 : 0.05)]));
+    let norm: tf.Scalar;
+    if (fused) norm = fusedAdam.step(params, grads, 1);
+    else {
+      const clipped = clipByGlobalNorm(grads, 1);
+      adam.apply(params, clipped.clipped);
+      norm = clipped.norm;
+      clipped.clipped.forEach((g) => g.dispose());
+    }
+    norms.push((await norm.data())[0]);
+    norm.dispose();
+    grads.forEach((g) => g.dispose());
+  }
+  const out: Record<string, Float32Array> = {};
+  for (const [name, p] of params) out[name] = (await p.data()) as Float32Array;
+  params.forEach((p) => p.dispose());
+  fusedAdam.dispose();
+  adam.dispose();
+  return { params: out, norms };
+}
+
+describe.each(['cpu', 'webgpu'] as const)('fused clip + Adam on %s', (backend) => {
+  it('matches clipByGlobalNorm + Adam over steps where the trainable set changes', async () => {
+    await useBackend(backend);
+    const fused = await run(true);
+    const reference = await run(false);
+    expect(fused.norms[1]).toBeGreaterThan(1); // clipping was exercised
+    for (let i = 0; i < fused.norms.length; i++) expect(fused.norms[i]).toBeCloseTo(reference.norms[i], 4);
+    for (const name of Object.keys(SHAPES)) {
+      const [a, b] = [fused.params[name], reference.params[name]];
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      expect(worst, name).toBeLessThan(2e-6);
+    }
+  });
+});
+
+describe('fused Adam on webgpu', () => {
+  it('updates every parameter with two kernel dispatches, however many parameters there are', async () => {
+    await useBackend('webgpu');
+    const rng = new Rng(5);
+    const params = new Map(Array.from({ length: 40 }, (_, i) => [`p${i}`, tf.variable(randomValues(rng, [i + 1], 1))] as const));
+    const grads = new Map([...params].map(([name, p]) => [name, randomValues(rng, p.shape, 0.1)]));
+    const adam = new FusedAdam();
+    await (await countDispatches(async () => (await adam.step(params, grads, 1).data())[0])).result; // builds the arenas
+    const { dispatches } = await countDispatches(async () => (await adam.step(params, grads, 1).data())[0]);
+    expect(dispatches).toBe(2);
+    adam.dispose();
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * Gradient clipping and Adam for all trainable parameters in two kernel dispatches on WebGPU (the
+ * composite path costs ~12 per parameter). Parameters, gradients and both moments live in flat
+ * arenas: each step copies the gradients (and the current parameter values) into them with buffer
+ * copies, which are not dispatches, runs one norm kernel and one update kernel over the arenas, and
+ * copies the new values back into the parameters' own buffers.
+ *
+ * The arithmetic is torch.nn.utils.clip_grad_norm_ followed by torch.optim.Adam, as clip.ts and
+ * adam.ts do it (per-parameter step counts for bias correction; moments only for parameters that
+ * received a gradient, kept while their group is frozen). On other backends this delegates to them.
+ */
+import { tf } from '../tf';
+import { Adam, PAPER_ADAM, type AdamOptions } from '../train/adam';
+import { clipByGlobalNorm } from '../train/clip';
+import { isShared, isWebGpu, markWrittenInPlace, rawKernel, recordCopies, recordDispatch } from './raw-dispatch';
+
+const WORKGROUP = 256;
+const MAX_WORKGROUPS_X = 65535;
+
+const NORM_WGSL = /* wgsl */ `
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read_write> norm: array<f32>;
+struct Uniforms { n: u32, pad0: u32, pad1: u32, pad2: u32 };
+@group(0) @binding(2) var<uniform> u: Uniforms;
+var<workgroup> partial: array<f32, ${WORKGROUP}>;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(local_invocation_index) li: u32) {
+  var s = 0.0;
+  for (var i = li; i < u.n; i += ${WORKGROUP}u) { s += g[i] * g[i]; }
+  partial[li] = s;
+  workgroupBarrier();
+  for (var stride = ${WORKGROUP / 2}u; stride > 0u; stride >>= 1u) {
+    if (li < stride) { partial[li] += partial[li + stride]; }
+    workgroupBarrier();
+  }
+  if (li == 0u) { norm[0] = sqrt(partial[0]); }
+}`;
+
+// Per segment (one parameter): its first element in the arenas, lr / (1 - beta1^t), sqrt(1 - beta2^t).
+const ADAM_WGSL = /* wgsl */ `
+@group(0) @binding(0) var<storage, read_write> p: array<f32>;
+@group(0) @binding(1) var<storage, read_write> m: array<f32>;
+@group(0) @binding(2) var<storage, read_write> v: array<f32>;
+@group(0) @binding(3) var<storage, read> g: array<f32>;
+@group(0) @binding(4) var<storage, read> norm: array<f32>;
+@group(0) @binding(5) var<storage, read> segStart: array<i32>;
+@group(0) @binding(6) var<storage, read> segCoef: array<f32>;
+struct Uniforms { n: u32, segments: u32, groupsX: u32, pad: u32, maxNorm: f32, beta1: f32, beta2: f32, eps: f32 };
+@group(0) @binding(7) var<uniform> u: Uniforms;
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let i = (wg.y * u.groupsX + wg.x) * ${WORKGROUP}u + li;
+  if (i >= u.n) { return; }
+  var lo = 0u;
+  var hi = u.segments - 1u;
+  while (lo < hi) {
+    let mid = (lo + hi + 1u) / 2u;
+    if (u32(segStart[mid]) <= i) { lo = mid; } else { hi = mid - 1u; }
+  }
+  let clip = min(u.maxNorm / (norm[0] + 1e-6), 1.0);
+  let grad = g[i] * clip;
+  let mi = u.beta1 * m[i] + (1.0 - u.beta1) * grad;
+  let vi = u.beta2 * v[i] + (1.0 - u.beta2) * grad * grad;
+  m[i] = mi;
+  v[i] = vi;
+  let denom = sqrt(vi) / segCoef[2u * lo + 1u] + u.eps;
+  p[i] = p[i] - (mi / denom) * segCoef[2u * lo];
+}`;
+
+interface Arena {
+  names: string[];
+  offsets: number[];
+  sizes: number[];
+  total: number;
+  p: tf.Tensor1D;
+  g: tf.Tensor1D;
+  m: tf.Tensor1D;
+  v: tf.Tensor1D;
+  segStart: tf.Tensor1D;
+}
+
+const F32 = 4;
+
+export class FusedAdam {
+  private readonly reference: Adam;
+  private arena: Arena | null = null;
+  private readonly steps = new Map<string, number>();
+  /** Moments of parameters whose group was frozen after they trained. */
+  private readonly stash = new Map<string, { m: tf.Tensor1D; v: tf.Tensor1D }>();
+
+  constructor(public options: AdamOptions = PAPER_ADAM) {
+    this.reference = new Adam(options);
+  }
+
+  /** Clips `grads` to global norm `maxNorm`, applies Adam to `params`; returns the norm before clipping. */
+  step(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, maxNorm: number): tf.Scalar {
+    if (!isWebGpu()) {
+      this.reference.options = this.options;
+      return tf.tidy(() => {
+        const { clipped, norm } = clipByGlobalNorm(grads, maxNorm);
+        this.reference.apply(params, clipped);
+        return norm;
+      });
+    }
+    const names = [...grads.keys()].sort();
+    const arena = this.arenaFor(names, names.map((n) => grads.get(n)!.size));
+    const { lr, beta1, beta2, eps } = this.options;
+
+    const coefs = new Float32Array(2 * names.length);
+    names.forEach((name, s) => {
+      const t = (this.steps.get(name) ?? 0) + 1;
+      this.steps.set(name, t);
+      coefs[2 * s] = lr / (1 - beta1 ** t);
+      coefs[2 * s + 1] = Math.sqrt(1 - beta2 ** t);
+    });
+    const segCoef = tf.tensor1d(coefs);
+    const norm = tf.zeros([1]);
+    const owned = names.map((name) => this.ownedParam(params, name));
+
+    recordCopies(
+      names.flatMap((name, s) => [
+        { from: owned[s], fromByte: 0, to: arena.p, toByte: arena.offsets[s] * F32, bytes: arena.sizes[s] * F32 },
+        { from: grads.get(name)!, fromByte: 0, to: arena.g, toByte: arena.offsets[s] * F32, bytes: arena.sizes[s] * F32 },
+      ]),
+    );
+    recordDispatch(rawKernel('fpt-grad-norm', NORM_WGSL), [arena.g, norm], [1, 1, 1], [{ type: 'uint32', data: [arena.total, 0, 0, 0] }]);
+    const groups = Math.ceil(arena.total / WORKGROUP);
+    const groupsX = Math.min(groups, MAX_WORKGROUPS_X);
+    recordDispatch(
+      rawKernel('fpt-adam', ADAM_WGSL),
+      [arena.p, arena.m, arena.v, arena.g, norm, arena.segStart, segCoef],
+      [groupsX, Math.ceil(groups / groupsX), 1],
+      [
+        { type: 'uint32', data: [arena.total, names.length, groupsX, 0] },
+        { type: 'float32', data: [maxNorm, beta1, beta2, eps] },
+      ],
+    );
+    recordCopies(names.map((_, s) => ({ from: arena.p, fromByte: arena.offsets[s] * F32, to: owned[s], toByte: 0, bytes: arena.sizes[s] * F32 })));
+    owned.forEach(markWrittenInPlace);
+    segCoef.dispose();
+    const scalar = tf.reshape(norm, []) as tf.Scalar;
+    norm.dispose();
+    return scalar;
+  }
+
+  /** The parameter, with a buffer of its own: it is about to be written in place. */
+  private ownedParam(params: Map<string, tf.Variable>, name: string): tf.Variable {
+    const p = params.get(name);
+    if (!p) throw new Error(`no parameter ${name}`);
+    if (isShared(p)) tf.tidy(() => p.assign(tf.mul(p, 1)));
+    return p;
+  }
+
+  private arenaFor(names: string[], sizes: number[]): Arena {
+    const old = this.arena;
+    if (old && old.names.join('\n') === names.join('\n') && old.sizes.join() === sizes.join()) return old;
+    const offsets: number[] = [];
+    let total = 0;
+    for (const size of sizes) {
+      offsets.push(total);
+      total += size;
+    }
+    const arena: Arena = {
+      names,
+      offsets,
+      sizes,
+      total,
+      p: tf.zeros([total]),
+      g: tf.zeros([total]),
+      m: tf.zeros([total]),
+      v: tf.zeros([total]),
+      segStart: tf.tensor1d(offsets, 'int32'),
+    };
+    const copies: Parameters<typeof recordCopies>[0] = [];
+    const moveMoments = (from: { m: tf.Tensor; v: tf.Tensor }, fromByte: number, to: { m: tf.Tensor; v: tf.Tensor }, toByte: number, bytes: number) =>
+      copies.push({ from: from.m, fromByte, to: to.m, toByte, bytes }, { from: from.v, fromByte, to: to.v, toByte, bytes });
+    names.forEach((name, s) => {
+      const stashed = this.stash.get(name);
+      const o = old?.names.indexOf(name) ?? -1;
+      if (old && o >= 0) moveMoments(old, old.offsets[o] * F32, arena, offsets[s] * F32, sizes[s] * F32);
+      else if (stashed) moveMoments(stashed, 0, arena, offsets[s] * F32, sizes[s] * F32);
+    });
+    old?.names.forEach((name, o) => {
+      if (names.includes(name)) return;
+      const kept = { m: tf.zeros([old.sizes[o]]) as tf.Tensor1D, v: tf.zeros([old.sizes[o]]) as tf.Tensor1D };
+      this.stash.get(name)?.m.dispose();
+      this.stash.get(name)?.v.dispose();
+      this.stash.set(name, kept);
+      moveMoments(old, old.offsets[o] * F32, kept, 0, old.sizes[o] * F32);
+    });
+    recordCopies(copies);
+    const restored = names.filter((n) => this.stash.has(n) && !(old?.names.includes(n) ?? false));
+    if (old) {
+      // Disposal waits for the queued copies: the backend defers buffers owned by pending commands.
+      for (const t of [old.p, old.g, old.m, old.v, old.segStart]) t.dispose();
+    }
+    for (const name of restored) {
+      this.stash.get(name)!.m.dispose();
+      this.stash.get(name)!.v.dispose();
+      this.stash.delete(name);
+    }
+    this.arena = arena;
+    return arena;
+  }
+
+  /** Number of float32 values held as optimizer state (both moments). */
+  stateSize(): number {
+    if (!isWebGpu()) return this.reference.stateSize();
+    let n = 2 * (this.arena?.total ?? 0);
+    this.stash.forEach((s) => (n += s.m.size + s.v.size));
+    return n;
+  }
+
+  dispose(): void {
+    this.reference.dispose();
+    if (this.arena) for (const t of [this.arena.p, this.arena.g, this.arena.m, this.arena.v, this.arena.segStart]) t.dispose();
+    this.arena = null;
+    this.stash.forEach((s) => {
+      s.m.dispose();
+      s.v.dispose();
+    });
+    this.stash.clear();
+  }
+}
