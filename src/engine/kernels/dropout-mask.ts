@@ -9,6 +9,14 @@
  * JCGT 2020), applied to the index offset by the hashed seed.
  */
 
+/** Which elements a dropout drops: a pure function of (seed, element index). */
+export interface DropoutSpec {
+  /** Fraction dropped, in [0, 1); 0 means no dropout. */
+  rate: number;
+  /** u32 seed of the counter-based mask. */
+  seed: number;
+}
+
 /** WGSL: `dropoutKeep(seed, index, threshold)` and `dropoutFactor(...)` (0 or 1/(1-rate)). */
 export const DROPOUT_WGSL = /* wgsl */ `
 fn pcgHash(v: u32) -> u32 {

@@ -4,14 +4,8 @@
  * TF.js's tf.dropout draws its mask on the CPU and uploads it (seconds per step at GPT-2 size).
  */
 import { tf } from '../tf';
-import { DROPOUT_WGSL, dropoutFactors, dropoutThreshold } from './dropout-mask';
+import { DROPOUT_WGSL, dropoutFactors, dropoutThreshold, type DropoutSpec } from './dropout-mask';
 import { u32u, f32u, webgpuBackend, type WebGPUProgram } from './webgpu-program';
-
-export interface DropoutSpec {
-  rate: number;
-  /** u32; element i of the flattened tensor is kept when hash(seed, i) clears the threshold. */
-  seed: number;
-}
 
 class DropoutProgram implements WebGPUProgram {
   variableNames = ['x'];

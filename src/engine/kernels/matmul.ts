@@ -1,0 +1,515 @@
+/**
+ * Fused matrix product for the GPT-2 block, one dispatch on WebGPU:
+ *
+ *   out = residual + dropout_out( act( op(preA(a)) · op(b) + bias ) ⊙ gelu'(geluGradOf) )
+ *
+ * op is an optional transpose; preA applies dropout and then GELU to each element of `a` as it is
+ * loaded. b may be a PackedFp16Matrix, decoded in the shader, for either transposeB. Every option
+ * that is unset costs nothing: it is absent from the generated shader (one pipeline per variant).
+ * On other backends the same function runs the composite TF.js ops (the reference).
+ *
+ * Kernel: 64×64 output tile per workgroup of 16×16 threads, each thread 4×4 outputs (one vec4 of
+ * columns for 4 rows), K in steps of 16. Both tiles sit k-major in workgroup memory, as vec4 along
+ * M (A) and along N (B), so the inner loop is two vec4 loads and four vec4 FMAs per k. Each thread
+ * loads one aligned group of 4 elements of each operand per step (a vec4 where the stored row length
+ * allows, 4 bounds-checked scalars otherwise), prefetched into registers while the previous tile is
+ * multiplied. Bounds checks are dropped where M, N, K are multiples of the tile (part of the key).
+ */
+import { geluTanh } from '../ops/layers';
+import { tf } from '../tf';
+import { DROPOUT_WGSL, dropoutFactors, dropoutThreshold, type DropoutSpec } from './dropout-mask';
+import { PackedFp16Matrix } from './packed-fp16';
+import {
+  f32u,
+  GELU_WGSL,
+  i32u,
+  registerWebGpuKernel,
+  u32u,
+  webgpuBackend,
+  type ProgramUniform,
+  type WebGPUBackend,
+  type WebGPUProgram,
+} from './webgpu-program';
+
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+  /** Applied to each element of `a` as loaded: dropout (index = row·cols + col of `a` as stored), then GELU. */
+  preA?: { dropout?: DropoutSpec; gelu?: boolean };
+  /** [N], added to every row. */
+  bias?: tf.Tensor1D;
+  /** GELU, tanh approximation (Hugging Face gelu_new). */
+  activation?: 'gelu';
+  /** [M, N]: the result is multiplied by gelu_new'(geluGradOf). */
+  geluGradOf?: tf.Tensor2D;
+  /** Dropout on the result, index = row·N + col. */
+  dropout?: DropoutSpec;
+  /** [M, N], added last. */
+  residual?: tf.Tensor2D;
+}
+
+const KERNEL_NAME = 'FptFusedMatmul';
+// The thread → element mappings below (tid / 4, tid / 16, ...) are written for these sizes and 16×16 threads.
+const TILE = 64;
+const TILE_K = 16;
+
+interface Variant {
+  transposeA: boolean;
+  transposeB: boolean;
+  packedB: boolean;
+  /** vec4 loads of A / B (f32 B only): the stored row length is a multiple of 4. */
+  vecA: boolean;
+  vecB: boolean;
+  /** N is a multiple of 4: bias, geluGradOf, residual and the output are read and written as vec4. */
+  vecOut: boolean;
+  fitM: boolean;
+  fitN: boolean;
+  fitK: boolean;
+  bias: boolean;
+  gelu: boolean;
+  geluGrad: boolean;
+  dropout: boolean;
+  residual: boolean;
+  preDropout: boolean;
+  preGelu: boolean;
+}
+
+const COMPONENTS = ['x', 'y', 'z', 'w'];
+const cond = (checks: string[]): string => (checks.length ? `if (${checks.join(' && ')})` : '');
+
+/** WGSL fn loadA(row0, k0, tid) -> vec4<f32>: this thread's 4 elements of the A tile at k0. */
+function loadASource(v: Variant): string {
+  const pre: string[] = [];
+  if (v.preDropout) {
+    pre.push(`let di = u32(base);`);
+    pre.push(
+      `val = val * vec4<f32>(${[0, 1, 2, 3]
+        .map((j) => `dropoutFactor(uniforms.preSeed, di + ${j}u, uniforms.preThreshold, uniforms.preScale)`)
+        .join(', ')});`,
+    );
+  }
+  if (v.preGelu) pre.push(`val = geluTanh4(val);`);
+  // Stored A is [M, K] (K contiguous) or, transposed, [K, M] (M contiguous).
+  const [rowExpr, colExpr, rowLimit, colLimit, fitRow, fitCol] = v.transposeA
+    ? ['k0 + tid / 16', 'row0 + (tid % 16) * 4', 'uniforms.dimK', 'uniforms.dimM', v.fitK, v.fitM]
+    : ['row0 + tid / 4', 'k0 + (tid % 4) * 4', 'uniforms.dimM', 'uniforms.dimK', v.fitM, v.fitK];
+  const stride = v.transposeA ? 'uniforms.dimM' : 'uniforms.dimK';
+  const rowCheck = fitRow ? [] : [`gr < ${rowLimit}`];
+  let body: string;
+  if (v.vecA) {
+    body = `${cond([...rowCheck, ...(fitCol ? [] : [`gc < ${colLimit}`])])} { val = matA[base / 4]; }`;
+  } else {
+    body = COMPONENTS.map(
+      (c, j) => `${cond([...rowCheck, ...(fitCol ? [] : [`gc + ${j} < ${colLimit}`])])} { val.${c} = matA[base + ${j}]; }`,
+    ).join('\n    ');
+  }
+  return `
+fn loadA(row0: i32, k0: i32, tid: i32) -> vec4<f32> {
+    let gr = ${rowExpr};
+    let gc = ${colExpr};
+    let base = gr * ${stride} + gc;
+    var val = vec4<f32>(0.0);
+    ${body}
+    ${pre.join('\n    ')}
+    return val;
+}`;
+}
+
+/** WGSL fn loadB(col0, k0, tid) -> vec4<f32>. */
+function loadBSource(v: Variant): string {
+  // Stored B is [K, N] (N contiguous) or, transposed, [N, K] (K contiguous).
+  const [rowExpr, colExpr, rowLimit, colLimit, fitRow, fitCol] = v.transposeB
+    ? ['col0 + tid / 4', 'k0 + (tid % 4) * 4', 'uniforms.dimN', 'uniforms.dimK', v.fitN, v.fitK]
+    : ['k0 + tid / 16', 'col0 + (tid % 16) * 4', 'uniforms.dimK', 'uniforms.dimN', v.fitK, v.fitN];
+  const rowCheck = fitRow ? [] : [`gr < ${rowLimit}`];
+  let body: string;
+  if (v.packedB) {
+    // Rows are zero-padded to a multiple of 4 values, so a group that starts inside a row is whole.
+    body = `${cond([...rowCheck, ...(fitCol ? [] : [`gc < ${colLimit}`])])} {
+      let w = bitcast<vec2<u32>>(matB[gr * (uniforms.bRowStride / 2) + gc / 4]);
+      val = vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+    }`;
+  } else {
+    const stride = v.transposeB ? 'uniforms.dimK' : 'uniforms.dimN';
+    if (v.vecB) {
+      body = `${cond([...rowCheck, ...(fitCol ? [] : [`gc < ${colLimit}`])])} { val = matB[(gr * ${stride} + gc) / 4]; }`;
+    } else {
+      body = `let base = gr * ${stride} + gc;\n    ${COMPONENTS.map(
+        (c, j) => `${cond([...rowCheck, ...(fitCol ? [] : [`gc + ${j} < ${colLimit}`])])} { val.${c} = matB[base + ${j}]; }`,
+      ).join('\n    ')}`;
+    }
+  }
+  return `
+fn loadB(col0: i32, k0: i32, tid: i32) -> vec4<f32> {
+    let gr = ${rowExpr};
+    let gc = ${colExpr};
+    var val = vec4<f32>(0.0);
+    ${body}
+    return val;
+}`;
+}
+
+/**
+ * WGSL fn storeA / storeB(tid, val): into the k-major tile. A group loaded along M (A transposed) or
+ * N (B not transposed) is already a tile vec4 (index tid); a group loaded along K is 4 tile rows.
+ */
+function storeSource(name: 'A' | 'B', kContiguous: boolean): string {
+  const tile = `tile${name}`;
+  const body = kContiguous
+    ? `let o = tid / 4;
+    let k = (tid % 4) * 4;
+    ${COMPONENTS.map((c, j) => `${tile}[(k + ${j}) * 16 + o / 4][o % 4] = val.${c};`).join('\n    ')}`
+    : `${tile}[tid] = val;`;
+  return `
+fn store${name}(tid: i32, val: vec4<f32>) {
+    ${body}
+}`;
+}
+
+function epilogueSource(v: Variant): string {
+  const lines: string[] = [];
+  if (v.vecOut) {
+    const checks = [...(v.fitM ? [] : ['gr < uniforms.dimM']), ...(v.fitN ? [] : ['gc < uniforms.dimN'])];
+    if (v.bias) lines.push(`val = val + biasVec[gc / 4];`);
+    if (v.gelu) lines.push(`val = geluTanh4(val);`);
+    if (v.geluGrad) lines.push(`val = val * geluTanhGrad4(gradOf[flat / 4]);`);
+    if (v.dropout) {
+      lines.push(
+        `let di = u32(flat);`,
+        `val = val * vec4<f32>(${[0, 1, 2, 3]
+          .map((j) => `dropoutFactor(uniforms.outSeed, di + ${j}u, uniforms.outThreshold, uniforms.outScale)`)
+          .join(', ')});`,
+      );
+    }
+    if (v.residual) lines.push(`val = val + resid[flat / 4];`);
+    lines.push(`result[flat / 4] = val;`);
+    return `
+fn writeOut(gr: i32, gc: i32, acc: vec4<f32>) {
+    ${cond(checks)} {
+      let flat = gr * uniforms.dimN + gc;
+      var val = acc;
+      ${lines.join('\n      ')}
+    }
+}`;
+  }
+  if (v.bias) lines.push(`val = val + biasVec[c];`);
+  if (v.gelu) lines.push(`val = geluTanh(val);`);
+  if (v.geluGrad) lines.push(`val = val * geluTanhGrad(gradOf[flat]);`);
+  if (v.dropout) lines.push(`val = val * dropoutFactor(uniforms.outSeed, u32(flat), uniforms.outThreshold, uniforms.outScale);`);
+  if (v.residual) lines.push(`val = val + resid[flat];`);
+  lines.push(`result[flat] = val;`);
+  const perColumn = COMPONENTS.map(
+    (comp, j) => `{
+        let c = gc + ${j};
+        ${v.fitN ? '' : 'if (c < uniforms.dimN)'} {
+          let flat = gr * uniforms.dimN + c;
+          var val = acc.${comp};
+          ${lines.join('\n          ')}
+        }
+      }`,
+  ).join('\n      ');
+  return `
+fn writeOut(gr: i32, gc: i32, acc: vec4<f32>) {
+    ${v.fitM ? '' : 'if (gr < uniforms.dimM)'} {
+      ${perColumn}
+    }
+}`;
+}
+
+function shaderSource(v: Variant): string {
+  return `
+${v.dropout || v.preDropout ? DROPOUT_WGSL : ''}
+${v.gelu || v.geluGrad || v.preGelu ? GELU_WGSL : ''}
+// [k][m / 4] and [k][n / 4] for one K step.
+var<workgroup> tileA: array<vec4<f32>, ${(TILE_K * TILE) / 4}>;
+var<workgroup> tileB: array<vec4<f32>, ${(TILE_K * TILE) / 4}>;
+${loadASource(v)}
+${loadBSource(v)}
+${storeSource('A', !v.transposeA)}
+${storeSource('B', v.transposeB)}
+${epilogueSource(v)}
+
+fn main() {
+    let tid = i32(localIndex);
+    let tx = i32(localId.x);
+    let ty = i32(localId.y);
+    let row0 = i32(workgroupId.y) * ${TILE};
+    let col0 = i32(workgroupId.x) * ${TILE};
+    var acc0 = vec4<f32>(0.0);
+    var acc1 = vec4<f32>(0.0);
+    var acc2 = vec4<f32>(0.0);
+    var acc3 = vec4<f32>(0.0);
+    let numTiles = (uniforms.dimK + ${TILE_K - 1}) / ${TILE_K};
+    var nextA = loadA(row0, 0, tid);
+    var nextB = loadB(col0, 0, tid);
+    for (var t = 0; t < numTiles; t++) {
+      storeA(tid, nextA);
+      storeB(tid, nextB);
+      workgroupBarrier();
+      if (t + 1 < numTiles) {
+        nextA = loadA(row0, (t + 1) * ${TILE_K}, tid);
+        nextB = loadB(col0, (t + 1) * ${TILE_K}, tid);
+      }
+      // A constant trip count: drivers unroll it (unrolling it here only slows shader compilation).
+      for (var k = 0; k < ${TILE_K}; k++) {
+        let a = tileA[k * ${TILE / 4} + ty];
+        let b = tileB[k * ${TILE / 4} + tx];
+        acc0 = fma(vec4<f32>(a.x), b, acc0);
+        acc1 = fma(vec4<f32>(a.y), b, acc1);
+        acc2 = fma(vec4<f32>(a.z), b, acc2);
+        acc3 = fma(vec4<f32>(a.w), b, acc3);
+      }
+      workgroupBarrier();
+    }
+    let gc = col0 + tx * 4;
+    let gr = row0 + ty * 4;
+    writeOut(gr, gc, acc0);
+    writeOut(gr + 1, gc, acc1);
+    writeOut(gr + 2, gc, acc2);
+    writeOut(gr + 3, gc, acc3);
+}
+`;
+}
+
+class FusedMatmulProgram implements WebGPUProgram {
+  variableNames: string[];
+  variableComponents: number[];
+  outputComponent: number;
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout = { x: [1], y: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [16, 16, 1];
+  uniforms =
+    'dimM : i32, dimN : i32, dimK : i32, bRowStride : i32, preSeed : u32, preThreshold : u32, preScale : f32, ' +
+    'outSeed : u32, outThreshold : u32, outScale : f32,';
+
+  constructor(
+    private readonly variant: Variant,
+    M: number,
+    N: number,
+  ) {
+    const v = variant;
+    this.outputShape = [M, N];
+    this.dispatch = [Math.ceil(N / TILE), Math.ceil(M / TILE), 1];
+    const out = v.vecOut ? 4 : 1;
+    this.outputComponent = out;
+    this.variableNames = ['matA', 'matB'];
+    this.variableComponents = [v.vecA ? 4 : 1, v.packedB ? 2 : v.vecB ? 4 : 1];
+    for (const [on, name] of [
+      [v.bias, 'biasVec'],
+      [v.geluGrad, 'gradOf'],
+      [v.residual, 'resid'],
+    ] as const) {
+      if (!on) continue;
+      this.variableNames.push(name);
+      this.variableComponents.push(out);
+    }
+    const flags = Object.entries(v)
+      .map(([k, on]) => (on ? k : ''))
+      .filter(Boolean)
+      .join('_');
+    this.shaderKey = `fptMatmul_${flags}`;
+  }
+
+  getUserCode(): string {
+    return shaderSource(this.variant);
+  }
+}
+
+interface KernelAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+  packedB: boolean;
+  bRowStride: number;
+  M: number;
+  N: number;
+  K: number;
+  preGelu: boolean;
+  preDropRate: number;
+  preDropSeed: number;
+  gelu: boolean;
+  dropRate: number;
+  dropSeed: number;
+}
+
+registerWebGpuKernel(KERNEL_NAME, ({ inputs, backend, attrs }) => {
+  const at = attrs as unknown as KernelAttrs;
+  const { M, N, K } = at;
+  const has = (name: string) => inputs[name] != null;
+  const v: Variant = {
+    transposeA: at.transposeA,
+    transposeB: at.transposeB,
+    packedB: at.packedB,
+    vecA: (at.transposeA ? M : K) % 4 === 0,
+    vecB: !at.packedB && (at.transposeB ? K : N) % 4 === 0,
+    vecOut: N % 4 === 0,
+    fitM: M % TILE === 0,
+    fitN: N % TILE === 0,
+    fitK: K > 0 && K % TILE_K === 0,
+    bias: has('bias'),
+    gelu: at.gelu,
+    geluGrad: has('geluGradOf'),
+    dropout: at.dropRate > 0,
+    residual: has('residual'),
+    preDropout: at.preDropRate > 0,
+    preGelu: at.preGelu,
+  };
+  const program = new FusedMatmulProgram(v, M, N);
+  const ins = [inputs.a, inputs.b, inputs.bias, inputs.geluGradOf, inputs.residual].filter((t) => t != null) as tf.TensorInfo[];
+  const dropUniforms = (rate: number, seed: number): ProgramUniform[] =>
+    rate > 0 ? [u32u(seed), u32u(dropoutThreshold(rate)), f32u(1 / (1 - rate))] : [u32u(0), u32u(0), f32u(1)];
+  const uniforms: ProgramUniform[] = [
+    i32u(M),
+    i32u(N),
+    i32u(K),
+    i32u(at.bRowStride),
+    ...dropUniforms(at.preDropRate, at.preDropSeed),
+    ...dropUniforms(at.dropRate, at.dropSeed),
+  ];
+  return (backend as WebGPUBackend).runWebGPUProgram(program, ins, 'float32', uniforms);
+});
+
+const dropRate = (d?: DropoutSpec): number => {
+  if (!d || d.rate === 0) return 0;
+  dropoutThreshold(d.rate); // validates the rate
+  return d.rate;
+};
+
+function checkShape(name: string, t: tf.Tensor, shape: number[]): void {
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`matmul: ${name} has shape [${t.shape}], expected [${shape}]`);
+  }
+  if (t.dtype !== 'float32') throw new Error(`matmul: ${name} must be float32, got ${t.dtype}`);
+}
+
+/** [M, K, N] of op(a) · op(b), validating every operand. */
+function dims(a: tf.Tensor2D, b: tf.Tensor2D | PackedFp16Matrix, opts: MatmulOptions): [number, number, number] {
+  if (a.rank !== 2) throw new Error(`matmul: a must be 2-D, got [${a.shape}]`);
+  const [M, K] = opts.transposeA ? [a.shape[1], a.shape[0]] : a.shape;
+  const bShape = b instanceof PackedFp16Matrix ? [b.rows, b.cols] : b.shape;
+  if (!(b instanceof PackedFp16Matrix) && b.rank !== 2) throw new Error(`matmul: b must be 2-D, got [${b.shape}]`);
+  const [Kb, N] = opts.transposeB ? [bShape[1], bShape[0]] : bShape;
+  if (K !== Kb) throw new Error(`matmul: inner dimensions differ: op(a) is [${M}, ${K}], op(b) is [${Kb}, ${N}]`);
+  checkShape('a', a, a.shape);
+  if (!(b instanceof PackedFp16Matrix)) checkShape('b', b, b.shape);
+  if (opts.bias) checkShape('bias', opts.bias, [N]);
+  if (opts.geluGradOf) checkShape('geluGradOf', opts.geluGradOf, [M, N]);
+  if (opts.residual) checkShape('residual', opts.residual, [M, N]);
+  return [M, K, N];
+}
+
+/** gelu_new'(x) with composite ops. */
+export function geluTanhGrad(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const c = Math.sqrt(2 / Math.PI);
+    const x2 = tf.square(x);
+    const t = tf.tanh(tf.mul(tf.add(x, tf.mul(tf.mul(x2, x), 0.044715)), c));
+    const left = tf.mul(tf.add(t, 1), 0.5);
+    const right = tf.mul(tf.mul(tf.mul(x, 0.5), tf.sub(1, tf.square(t))), tf.mul(tf.add(tf.mul(x2, 3 * 0.044715), 1), c));
+    return tf.add(left, right);
+  });
+}
+
+function dropoutMask(d: DropoutSpec, shape: [number, number]): tf.Tensor2D {
+  return tf.tensor2d(dropoutFactors(d.seed, shape[0] * shape[1], d.rate), shape);
+}
+
+/** The same function with composite TF.js ops: the reference, and the path on backends without the kernel. */
+export function matmulComposite(a: tf.Tensor2D, b: tf.Tensor2D | PackedFp16Matrix, opts: MatmulOptions = {}): tf.Tensor2D {
+  const [M, , N] = dims(a, b, opts);
+  return tf.tidy(() => {
+    let x: tf.Tensor2D = a;
+    if (dropRate(opts.preA?.dropout) > 0) x = tf.mul(x, dropoutMask(opts.preA!.dropout!, a.shape));
+    if (opts.preA?.gelu) x = geluTanh(x);
+    const bDense = b instanceof PackedFp16Matrix ? b.toFloat32() : b;
+    let y: tf.Tensor2D = tf.matMul(x, bDense, opts.transposeA, opts.transposeB);
+    if (opts.bias) y = tf.add(y, opts.bias);
+    if (opts.activation === 'gelu') y = geluTanh(y);
+    if (opts.geluGradOf) y = tf.mul(y, geluTanhGrad(opts.geluGradOf));
+    if (dropRate(opts.dropout) > 0) y = tf.mul(y, dropoutMask(opts.dropout!, [M, N]));
+    if (opts.residual) y = tf.add(y, opts.residual);
+    return y;
+  });
+}
+
+/**
+ * out = residual + dropout( act( op(preA(a)) · op(b) + bias ) ⊙ gelu'(geluGradOf) ); one GPU
+ * dispatch on WebGPU, composite ops elsewhere. Not differentiable by itself (see linearFused).
+ */
+export function matmul(a: tf.Tensor2D, b: tf.Tensor2D | PackedFp16Matrix, opts: MatmulOptions = {}): tf.Tensor2D {
+  if (!webgpuBackend()) return matmulComposite(a, b, opts);
+  if (opts.activation !== undefined && opts.activation !== 'gelu') throw new Error(`matmul: unknown activation ${opts.activation}`);
+  const [M, K, N] = dims(a, b, opts);
+  const packed = b instanceof PackedFp16Matrix;
+  const inputs: tf.NamedTensorMap = { a, b: packed ? b.packed : b };
+  if (opts.bias) inputs.bias = opts.bias;
+  if (opts.geluGradOf) inputs.geluGradOf = opts.geluGradOf;
+  if (opts.residual) inputs.residual = opts.residual;
+  const attrs: KernelAttrs = {
+    transposeA: !!opts.transposeA,
+    transposeB: !!opts.transposeB,
+    packedB: packed,
+    bRowStride: packed ? b.rowStride : 0,
+    M,
+    N,
+    K,
+    preGelu: !!opts.preA?.gelu,
+    preDropRate: dropRate(opts.preA?.dropout),
+    preDropSeed: opts.preA?.dropout?.seed ?? 0,
+    gelu: opts.activation === 'gelu',
+    dropRate: dropRate(opts.dropout),
+    dropSeed: opts.dropout?.seed ?? 0,
+  };
+  return tf.engine().runKernel(KERNEL_NAME, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
+
+export interface LinearFusedOptions {
+  /** GELU on x before the product (its gradient is fused into the dX product as geluGradOf). */
+  inputGelu?: boolean;
+  /** Dropout on x before the product (the dX product re-applies the same mask as its output dropout). */
+  inputDropout?: DropoutSpec;
+}
+
+/**
+ * y = f(x) · W + bias with f = GELU or dropout (or identity), differentiable through tf.customGrad;
+ * forward and both gradient products are the fused kernel:
+ *   dX = (dY · Wᵀ) ⊙ f'(x)  (transposeB, f' as geluGradOf or the same dropout mask),
+ *   dW = f(x)ᵀ · dY          (transposeA, f as preA),  dBias = column sums of dY.
+ * A PackedFp16Matrix W is frozen: no gradient for it, and dX multiplies by the packed Wᵀ directly.
+ */
+export function linearFused(
+  x: tf.Tensor2D,
+  weight: tf.Tensor2D | PackedFp16Matrix,
+  bias?: tf.Tensor1D,
+  opts: LinearFusedOptions = {},
+): tf.Tensor2D {
+  const drop = dropRate(opts.inputDropout) > 0 ? opts.inputDropout : undefined;
+  if (drop && opts.inputGelu) throw new Error('linearFused: inputGelu and inputDropout together are not supported');
+  const preA = { gelu: opts.inputGelu, dropout: drop };
+  const frozen = weight instanceof PackedFp16Matrix;
+  const inputs: tf.Tensor[] = [x];
+  if (!frozen) inputs.push(weight);
+  if (bias) inputs.push(bias);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const xIn = args[0] as tf.Tensor2D;
+    const w = frozen ? weight : (args[1] as tf.Tensor2D);
+    const b = bias ? (args[frozen ? 1 : 2] as tf.Tensor1D) : undefined;
+    save(frozen ? [xIn] : [xIn, w as tf.Tensor2D]);
+    return {
+      value: matmul(xIn, w, { bias: b, preA }),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const xs = saved[0] as tf.Tensor2D;
+        const ws = frozen ? weight : (saved[1] as tf.Tensor2D);
+        const grads: tf.Tensor[] = [
+          matmul(dy, ws, { transposeB: true, geluGradOf: opts.inputGelu ? xs : undefined, dropout: drop }),
+        ];
+        if (!frozen) grads.push(matmul(xs, dy, { transposeA: true, preA }));
+        if (bias) grads.push(tf.sum(dy, 0));
+        return grads;
+      },
+    };
+  });
+  return f(...inputs) as tf.Tensor2D;
+}
