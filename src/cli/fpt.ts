@@ -23,12 +23,13 @@ const USAGE = `usage:
   fpt train  --task ${TASK_NAMES.join('|')} [--model DIR|tiny|gpt2] [--init ${BACKBONE_INITS.join('|')}|lstm]
              [--lstm-width N] [--lstm-layers N]
              [--groups input,output,positions,layernorm] [--steps N] [--batch B] [--lr X] [--seed S]
-             [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--json]
+             [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--composite] [--json]
              [--cache-features [--dataset N] [--speed-steps N]]   (with --groups output only)
   fpt sweep  --preset ${PRESET_NAMES.join('|')} --tasks bit-xor,... [--steps N] [--seeds K] [--model DIR|tiny|gpt2]
              [--backend cpu|webgpu] [--out DIR] [--batch B] [--lr X] [--dropout P] [--eval-every N] [--eval-batches N]
              [--lstm-width N] [--inits pretrained,random] [--layers 1,2,...] [--bits N] [--cifar-dir DIR] [--json]
-  fpt parity --model DIR --golden FILE [--backend cpu|webgpu]`;
+  fpt parity --model DIR --golden FILE [--backend cpu|webgpu] [--fused]
+  (--fused: the GPT-2 body on the fused kernels; train uses them on webgpu unless --composite)`;
 
 async function useBackend(name: string): Promise<string> {
   if (name !== 'cpu' && name !== 'webgpu') throw new Error(`--backend must be cpu or webgpu, not "${name}"`);
@@ -68,6 +69,7 @@ async function train(argv: string[]): Promise<number> {
       bits: { type: 'string' },
       'cifar-dir': { type: 'string' },
       backend: { type: 'string', default: 'cpu' },
+      composite: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
@@ -99,6 +101,7 @@ async function train(argv: string[]): Promise<number> {
       groups: parseGroups(values.groups!),
       evalBatches: numberOption(values['eval-batches'], 'eval-batches', 25),
       dropout: numberOption(values.dropout, 'dropout', 0.1),
+      fused: values.composite ? false : 'auto',
     },
     model.checkpoint?.tensors,
   );
@@ -227,13 +230,13 @@ async function sweep(argv: string[]): Promise<number> {
 async function parity(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { model: { type: 'string' }, golden: { type: 'string' }, backend: { type: 'string', default: 'cpu' } },
+    options: { model: { type: 'string' }, golden: { type: 'string' }, backend: { type: 'string', default: 'cpu' }, fused: { type: 'boolean', default: false } },
   });
   if (!values.model || !values.golden) throw new Error('parity needs --model DIR and --golden FILE');
   const backend = await useBackend(values.backend!);
   const model = await resolveModel(values.model, true);
   const golden = JSON.parse(await readFile(values.golden, 'utf8')) as GoldenFile;
-  const report = await runParity(model.config, model.checkpoint!.tensors, golden);
+  const report = await runParity(model.config, model.checkpoint!.tensors, golden, { fused: values.fused });
   for (const c of report.cases) {
     console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}`);
     for (const q of c.quantities) {
@@ -241,7 +244,7 @@ async function parity(argv: string[]): Promise<number> {
     }
   }
   const worst = Math.max(...report.cases.flatMap((c) => c.quantities.map((q) => q.worstToTolerance)));
-  console.log(JSON.stringify({ ok: report.ok, backend, model: model.label, cases: report.cases.length, worst_fraction_of_tolerance: worst }));
+  console.log(JSON.stringify({ ok: report.ok, backend, fused: values.fused, model: model.label, cases: report.cases.length, worst_fraction_of_tolerance: worst }));
   return report.ok ? 0 : 1;
 }
 

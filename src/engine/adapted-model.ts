@@ -52,9 +52,14 @@ export interface SequenceModel {
   readonly head: HeadSpec;
   /** Width of the features the output head reads. */
   readonly width: number;
+  /** Parameters held as float32 variables (every trainable one; frozen weights may be stored otherwise). */
   readonly params: Map<string, tf.Variable>;
   readonly paramNameOf: Map<string, string>;
   readonly groups: GroupName[];
+  /** Every parameter's name and shape, however it is stored. */
+  parameterShapes(): Map<string, number[]>;
+  /** Sets a parameter's values (a frozen weight stored in another form becomes a float32 variable first). */
+  assignParameter(name: string, values: tf.Tensor): void;
   setTrainableGroups(groups: readonly GroupName[]): void;
   trainableNames(): string[];
   countParams(): GroupCount[];
@@ -107,6 +112,7 @@ export abstract class AdaptedModel implements SequenceModel {
   /** TF.js variable names are global: each model prefixes its own. This maps them back. */
   readonly paramNameOf = new Map<string, string>();
   private trainableGroups: Set<GroupName>;
+  private readonly id = nextModelId++;
 
   constructor(
     readonly head: HeadSpec,
@@ -114,13 +120,25 @@ export abstract class AdaptedModel implements SequenceModel {
     readonly dropout: number,
     groups: readonly GroupName[],
   ) {
-    const id = nextModelId++;
-    for (const [name, t] of tensors) {
-      const variable = tf.variable(tf.tensor(t.data, t.shape), true, `model${id}/${name}`);
-      this.params.set(name, variable);
-      this.paramNameOf.set(variable.name, name);
-    }
+    for (const [name, t] of tensors) this.addParam(name, tf.tensor(t.data, t.shape));
     this.trainableGroups = new Set(groups);
+  }
+
+  /** Makes `value` the float32 variable `name` (the variable takes over the tensor). */
+  protected addParam(name: string, value: tf.Tensor): tf.Variable {
+    const variable = tf.variable(value, true, `model${this.id}/${name}`);
+    value.dispose();
+    this.params.set(name, variable);
+    this.paramNameOf.set(variable.name, name);
+    return variable;
+  }
+
+  parameterShapes(): Map<string, number[]> {
+    return new Map([...this.params].map(([name, v]) => [name, v.shape]));
+  }
+
+  assignParameter(name: string, values: tf.Tensor): void {
+    this.p(name).assign(values);
   }
 
   /** The body: input adapter output in, [B, T, width] after its final norm out (plus an attention map where asked). */

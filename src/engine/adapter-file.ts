@@ -98,7 +98,7 @@ export function importAdapters(model: SequenceModel, bytes: Uint8Array | ArrayBu
   const file = openFile(bytes, source);
   checkMetadata(file.header.metadata, expected);
   const values = readTensors(model, file);
-  for (const [name, { data, shape }] of values) tf.tidy(() => model.params.get(name)!.assign(tf.tensor(data, shape)));
+  for (const [name, { data, shape }] of values) tf.tidy(() => model.assignParameter(name, tf.tensor(data, shape)));
   return [...values.keys()];
 }
 
@@ -148,17 +148,18 @@ const short = (sha: string | undefined) => (sha ? `${sha.slice(0, 12)}…` : 'un
 function readTensors(model: SequenceModel, file: SafetensorsFile): Map<string, { data: Float32Array; shape: number[] }> {
   const fileNames = file.names();
   if (fileNames.length === 0) throw new AdapterImportError('The file holds no tensors.');
-  const unknown = fileNames.filter((name) => !model.params.has(paramNameOfFileTensor(name)));
+  const shapes = model.parameterShapes();
+  const unknown = fileNames.filter((name) => !shapes.has(paramNameOfFileTensor(name)));
   if (unknown.length > 0) throw new AdapterImportError(`The file has tensors this model does not: ${unknown.join(', ')}.`);
   const params = fileNames.map(paramNameOfFileTensor);
   const groups = new Set(params.map(groupOf));
-  const missing = [...model.params.keys()].filter((name) => groups.has(groupOf(name)) && !params.includes(name));
+  const missing = [...shapes.keys()].filter((name) => groups.has(groupOf(name)) && !params.includes(name));
   if (missing.length > 0) throw new AdapterImportError(`The file lacks tensors of the groups it holds: ${missing.map(fileTensorName).join(', ')}.`);
   const values = new Map<string, { data: Float32Array; shape: number[] }>();
   for (const name of fileNames) {
     const info = file.info(name);
     const param = paramNameOfFileTensor(name);
-    const expectedShape = model.params.get(param)!.shape;
+    const expectedShape = shapes.get(param)!;
     if (info.shape.join() !== expectedShape.join()) {
       throw new AdapterImportError(`Wrong shape for ${name}: the file has [${info.shape.join(', ')}], this model needs [${expectedShape.join(', ')}].`);
     }

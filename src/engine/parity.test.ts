@@ -5,15 +5,19 @@ import { loadGolden, loadTinyCheckpoint, useBackend } from './test-support';
 
 const golden = loadGolden();
 
-describe.each<BackendName>(['cpu', 'webgpu'])('golden parity on %s', (backend) => {
+describe.each<[BackendName, boolean]>([
+  ['cpu', false],
+  ['webgpu', false],
+  ['webgpu', true],
+])('golden parity on %s (fused kernels: %s)', (backend, fused) => {
   it('matches PyTorch float64 on all four cases: forward, attention, gradients, one Adam step', async () => {
     await useBackend(backend);
     const { config, tensors } = await loadTinyCheckpoint();
-    const report = await runParity(config, tensors, golden);
+    const report = await runParity(config, tensors, golden, { fused });
     expect(report.cases.map((c) => c.name)).toEqual(['classify-fpt', 'bitxor-fpt', 'classify-output-only', 'classify-all']);
     for (const c of report.cases) {
       const failures = c.quantities.filter((q) => !q.ok).map((q) => `${q.quantity}: ${q.maxAbsError}`);
-      expect(failures, `${backend} ${c.name}`).toEqual([]);
+      expect(failures, `${backend} fused=${fused} ${c.name}`).toEqual([]);
     }
     // Every golden gradient was compared, and the everything-trainable case really trained attention and MLP.
     const all = report.cases.find((c) => c.name === 'classify-all')!;

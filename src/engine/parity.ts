@@ -5,11 +5,11 @@
  */
 import type { Gpt2Config } from '../weights/gpt2-checkpoint';
 import { parseGroups } from './groups';
-import { FptModel } from './model';
+import { FusedAdam } from './kernels/fused-adam';
+import { FptModel, type FptOptions } from './model';
 import type { TensorMap } from './tensors';
 import { tf } from './tf';
-import { Adam, PAPER_ADAM } from './train/adam';
-import { clipByGlobalNorm } from './train/clip';
+import { PAPER_ADAM } from './train/adam';
 import { trainableGradients } from './train/step';
 
 interface GoldenTensor {
@@ -109,11 +109,11 @@ export function initialAdapters(c: GoldenCase): TensorMap {
   return adapters;
 }
 
-export async function runParityCase(config: Gpt2Config, backbone: TensorMap, c: GoldenCase): Promise<CaseReport> {
+export async function runParityCase(config: Gpt2Config, backbone: TensorMap, c: GoldenCase, options: FptOptions = {}): Promise<CaseReport> {
   const adapters = initialAdapters(c);
   const head = { input: { kind: 'vector' as const, dim: c.din }, seqLen: c.T, outputTokens: c.n_out_tokens, labelsPerToken: 1, classes: c.dout };
-  const model = new FptModel(config, head, backbone, adapters, 0, parseGroups(c.trainable_groups));
-  const adam = new Adam(PAPER_ADAM);
+  const model = new FptModel(config, head, backbone, adapters, 0, parseGroups(c.trainable_groups), options);
+  const adam = new FusedAdam(PAPER_ADAM);
   const reports: QuantityReport[] = [];
   try {
     const x = tf.tensor(Float32Array.from(c.x.data), c.x.shape);
@@ -133,9 +133,8 @@ export async function runParityCase(config: Gpt2Config, backbone: TensorMap, c: 
     const extra = [...grads.keys()].filter((n) => !(n in c.grads));
     for (const name of extra) reports.push(missing(`grad ${name} (not in golden: a frozen weight got a gradient)`));
 
-    const { clipped, norm } = clipByGlobalNorm(grads, 1.0);
+    const norm = adam.step(model.params, grads, 1.0);
     reports.push(compare('grad_global_norm', await norm.data(), c.grad_global_norm, forwardTolerance));
-    adam.apply(model.params, clipped);
     const coef = Math.min(1, 1 / (c.grad_global_norm + 1e-6));
     for (const [name, golden] of Object.entries(c.after_one_adam_step.params)) {
       const goldenGrad = c.grads[name].data;
@@ -143,7 +142,7 @@ export async function runParityCase(config: Gpt2Config, backbone: TensorMap, c: 
       const tol = (_: number, i: number) => (Math.abs(goldenGrad[i] * coef) < 1e-6 ? PAPER_ADAM.lr : 2e-4);
       reports.push(compare(`adam ${name}`, await model.params.get(name)!.data(), golden, tol));
     }
-    tf.dispose([x, labels, loss, norm, ...grads.values(), ...clipped.values()]);
+    tf.dispose([x, labels, loss, norm, ...grads.values()]);
   } finally {
     adam.dispose();
     model.dispose();
@@ -155,8 +154,9 @@ function missing(quantity: string): QuantityReport {
   return { quantity, maxAbsError: Infinity, worstToTolerance: Infinity, ok: false };
 }
 
-export async function runParity(config: Gpt2Config, backbone: TensorMap, golden: GoldenFile): Promise<ParityReport> {
+/** Every golden case; `options.fused` runs the body on the fused kernels. */
+export async function runParity(config: Gpt2Config, backbone: TensorMap, golden: GoldenFile, options: FptOptions = {}): Promise<ParityReport> {
   const cases: CaseReport[] = [];
-  for (const c of golden.cases) cases.push(await runParityCase(config, backbone, c));
+  for (const c of golden.cases) cases.push(await runParityCase(config, backbone, c, options));
   return { model: golden.model, cases, ok: cases.every((c) => c.ok) };
 }

@@ -151,8 +151,7 @@ export class CachedHeadTrainer {
       const f = tf.reshape(tf.gather(cache.features, indices), [-1, model.width]) as tf.Tensor2D;
       const y = tf.reshape(tf.gather(cache.labels, indices), [-1]) as tf.Tensor1D;
       const { loss, grads } = headGradients(model, f, y);
-      const { clipped } = clipByGlobalNorm(grads, settings.maxGradNorm);
-      adam.apply(model.params, clipped);
+      adam.step(model.params, grads, settings.maxGradNorm);
       return loss;
     });
     const value = (await loss.data())[0];

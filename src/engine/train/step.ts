@@ -1,7 +1,6 @@
 import type { SequenceModel } from '../model';
 import { tf } from '../tf';
-import type { Adam } from './adam';
-import { clipByGlobalNorm } from './clip';
+import type { FusedAdam } from '../kernels/fused-adam';
 
 export interface StepResult {
   loss: tf.Scalar;
@@ -28,15 +27,13 @@ export function trainableGradients(
  */
 export function trainStep(
   model: SequenceModel,
-  adam: Adam,
+  adam: FusedAdam,
   x: tf.Tensor,
   labels: tf.Tensor1D,
   opts: { dropoutSeed: number; maxGradNorm: number },
 ): StepResult {
   return tf.tidy(() => {
     const { loss, grads } = trainableGradients(model, x, labels, opts.dropoutSeed);
-    const { clipped, norm } = clipByGlobalNorm(grads, opts.maxGradNorm);
-    adam.apply(model.params, clipped);
-    return { loss, gradNorm: norm };
+    return { loss, gradNorm: adam.step(model.params, grads, opts.maxGradNorm) };
   });
 }

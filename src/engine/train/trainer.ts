@@ -14,7 +14,8 @@ import type { Batch, Task } from '../tasks/task';
 import type { TensorMap } from '../tensors';
 import { crossEntropy } from '../ops/layers';
 import { tf } from '../tf';
-import { Adam, PAPER_ADAM } from './adam';
+import { FusedAdam } from '../kernels/fused-adam';
+import { PAPER_ADAM } from './adam';
 import { trainStep } from './step';
 
 export interface TrainSettings {
@@ -26,6 +27,8 @@ export interface TrainSettings {
   maxGradNorm: number;
   /** Test accuracy is the mean over this many held-out batches (the reference uses 25). */
   evalBatches: number;
+  /** The GPT-2 body on the fused kernels (src/engine/kernels); 'auto' uses them on WebGPU. */
+  fused: boolean | 'auto';
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = {
@@ -36,6 +39,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   dropout: 0.1,
   maxGradNorm: 1,
   evalBatches: 25,
+  fused: 'auto',
 };
 
 export interface Evaluation {
@@ -76,7 +80,7 @@ export function batchTensors(task: Task, batch: Batch): { x: tf.Tensor; y: tf.Te
 
 export class Trainer {
   readonly model: SequenceModel;
-  readonly adam: Adam;
+  readonly adam: FusedAdam;
   readonly settings: TrainSettings;
   private readonly trainRng: Rng;
   private readonly testBatches: Batch[];
@@ -95,12 +99,13 @@ export class Trainer {
     if (typeof body === 'string') {
       const backbone = buildBackbone(body, config, seed, pretrained);
       const adapters = initAdapters(task.input, config.nEmbd, task.labelsPerToken * task.classes, new Rng(deriveSeed(seed, 'adapters')));
-      this.model = new FptModel(config, head, backbone, adapters, this.settings.dropout, this.settings.groups);
+      const fused = this.settings.fused === 'auto' ? tf.getBackend() === 'webgpu' : this.settings.fused;
+      this.model = new FptModel(config, head, backbone, adapters, this.settings.dropout, this.settings.groups, { fused });
     } else {
       const lstm = { ...PAPER_LSTM, width: body.width ?? PAPER_LSTM.width, layers: body.layers ?? PAPER_LSTM.layers };
       this.model = LstmModel.create(lstm, head, new Rng(deriveSeed(seed, 'backbone-lstm')), new Rng(deriveSeed(seed, 'adapters')), this.settings.dropout, this.settings.groups);
     }
-    this.adam = new Adam({ ...PAPER_ADAM, lr: this.settings.lr });
+    this.adam = new FusedAdam({ ...PAPER_ADAM, lr: this.settings.lr });
     this.trainRng = new Rng(deriveSeed(seed, 'train-batches'));
     const testRng = new Rng(deriveSeed(seed, 'test-batches'));
     this.testBatches = Array.from({ length: this.settings.evalBatches }, () => task.batch(this.settings.batchSize, 'test', testRng));
@@ -204,11 +209,11 @@ export class Trainer {
 
   /** Puts snapshot values back (shapes must match); optimizer moments start afresh. */
   restore(snapshot: TrainerSnapshot): void {
+    const shapes = this.model.parameterShapes();
     for (const [name, t] of Object.entries(snapshot.params)) {
-      const v = this.model.params.get(name);
-      if (!v || v.shape.join() !== t.shape.join()) throw new Error(`snapshot parameter ${name} does not fit this model`);
-      tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
+      if (shapes.get(name)?.join() !== t.shape.join()) throw new Error(`snapshot parameter ${name} does not fit this model`);
     }
+    for (const [name, t] of Object.entries(snapshot.params)) tf.tidy(() => this.model.assignParameter(name, tf.tensor(t.data, t.shape)));
     this.steps = snapshot.step;
   }
 
