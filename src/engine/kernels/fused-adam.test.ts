@@ -27,7 +27,8 @@ async function run(fused: boolean): Promise<{ params: Record<string, Float32Arra
     // Large gradients on step 1 so clipping bites; small ones after.
     const grads = new Map(names.map((name) => [name, randomValues(rng, SHAPES[name], i === 1 ? 3 : 0.05)]));
     let norm: tf.Scalar;
-    if (fused) norm = fusedAdam.step(params, grads, 1);
+    // Inside tf.tidy, as the Trainer calls it: the optimizer's state must survive the scope.
+    if (fused) norm = tf.tidy(() => fusedAdam.step(params, grads, 1));
     else {
       const clipped = clipByGlobalNorm(grads, 1);
       adam.apply(params, clipped.clipped);

@@ -165,11 +165,12 @@ export class FusedAdam {
       offsets,
       sizes,
       total,
-      p: tf.zeros([total]),
-      g: tf.zeros([total]),
-      m: tf.zeros([total]),
-      v: tf.zeros([total]),
-      segStart: tf.tensor1d(offsets, 'int32'),
+      // Kept: step() usually runs inside the caller's tf.tidy, and the arenas outlive it.
+      p: tf.keep(tf.zeros([total])),
+      g: tf.keep(tf.zeros([total])),
+      m: tf.keep(tf.zeros([total])),
+      v: tf.keep(tf.zeros([total])),
+      segStart: tf.keep(tf.tensor1d(offsets, 'int32')),
     };
     const copies: Parameters<typeof recordCopies>[0] = [];
     const moveMoments = (from: { m: tf.Tensor; v: tf.Tensor }, fromByte: number, to: { m: tf.Tensor; v: tf.Tensor }, toByte: number, bytes: number) =>
@@ -182,7 +183,7 @@ export class FusedAdam {
     });
     old?.names.forEach((name, o) => {
       if (names.includes(name)) return;
-      const kept = { m: tf.zeros([old.sizes[o]]) as tf.Tensor1D, v: tf.zeros([old.sizes[o]]) as tf.Tensor1D };
+      const kept = { m: tf.keep(tf.zeros([old.sizes[o]])) as tf.Tensor1D, v: tf.keep(tf.zeros([old.sizes[o]])) as tf.Tensor1D };
       this.stash.get(name)?.m.dispose();
       this.stash.get(name)?.v.dispose();
       this.stash.set(name, kept);
