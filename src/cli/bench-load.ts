@@ -8,15 +8,12 @@
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { convertToDirectory } from '../weights/convert-node';
 import { GPT2_PRESETS, gpt2TensorShapes } from '../weights/gpt2-config';
 import { loadGpt2FromHub } from '../weights/load-hub';
 import { loadGpt2FromManifest, type LoadedGpt2 } from '../weights/load-manifest';
 import { startLocalServer } from '../weights/local-server';
 import { MemoryWeightCache } from '../weights/weight-cache';
-
-const USAGE = 'usage: bench load [--json] [--keep]';
 
 const HF_GPT2_CONFIG = {
   activation_function: 'gelu_new',
@@ -91,7 +88,7 @@ function summary(loaded: LoadedGpt2) {
   };
 }
 
-async function benchLoad(json: boolean, keep: boolean): Promise<void> {
+export async function benchLoad(json: boolean, keep: boolean): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'fpt-bench-load-'));
   const log = (line: string) => {
     if (!json) console.error(line);
@@ -145,22 +142,3 @@ async function benchLoad(json: boolean, keep: boolean): Promise<void> {
     else await rm(dir, { recursive: true, force: true });
   }
 }
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } });
-  if (command === 'load') {
-    await benchLoad(values.json!, values.keep!);
-    return 0;
-  }
-  console.error(USAGE);
-  return command === undefined ? 0 : 2;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    console.error(`bench: ${err.message}`);
-    process.exit(1);
-  },
-);
