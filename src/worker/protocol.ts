@@ -27,7 +27,7 @@ export interface RunSettings {
   backend: BackendChoice;
 }
 
-/** Trainable values of a run, to restart after a lost GPU device. */
+/** Values of every parameter a run has trained (and its step): to resume after a lost GPU device or a reload. */
 export type Snapshot = TrainerSnapshot;
 
 export type ToWorker =
@@ -52,6 +52,8 @@ export interface ModelInfo {
   width: number;
   heads: number;
   seqLen: number;
+  /** The body runs on the project's fused WebGPU kernels (else on composite TF.js ops). */
+  fused: boolean;
 }
 
 export interface BackendReport {

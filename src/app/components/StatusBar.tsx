@@ -20,6 +20,11 @@ export function StatusBar() {
         </span>
       )}
       <span data-testid="status-model">{model ? `${model.label} · ${model.init} · ${model.layers}×${model.width}, ${model.heads} heads` : phase === 'loading' ? loadingMessage : '—'}</span>
+      {model && (
+        <span data-testid="status-engine" title={model.fused ? "GPT-2's blocks run on this project's own WebGPU kernels" : 'GPT-2 runs as composite TF.js operations'}>
+          {model.fused ? 'fused kernels' : 'TF.js ops'}
+        </span>
+      )}
       <span data-testid="status-step">step {steps}</span>
       {checksum && (
         <span title={`fingerprint of the trainable values at step ${checksum.step}`}>
