@@ -6,6 +6,8 @@ import type { GroupName } from '../engine/groups';
 import type { FromWorker, RunSettings, Snapshot, ToWorker } from '../worker/protocol';
 import { version as appVersion } from '../../package.json';
 import { usePlayground } from './store';
+import { appendPoints } from './runs/run-history';
+import { beginNewRun } from './runs/runs-store';
 
 let worker: Worker | null = null;
 
@@ -47,7 +49,7 @@ function onMessage(msg: FromWorker): void {
       const s = usePlayground.getState();
       const last = [...msg.points].reverse().find((p) => p.testAccuracy !== undefined);
       set({
-        points: [...s.points, ...msg.points],
+        points: appendPoints(s.points, msg.points),
         msPerStep: msg.msPerStep || s.msPerStep,
         gpuBytes: msg.gpuBytes,
         lastUpdated: msg.updated ?? s.lastUpdated,
@@ -98,11 +100,17 @@ function spawn(): Worker {
   return worker;
 }
 
-/** Starts a fresh run with the current settings (a new worker, so a lost device is left behind). */
+/**
+ * Starts a fresh run with the current settings (a new worker, so a lost device is left behind), or,
+ * given a snapshot, resumes the live run from it (after a lost device, or a reload: runs/restore.ts).
+ */
 export function startRun(snapshot?: Snapshot): void {
   const { settings, stepsPerUpdate } = usePlayground.getState();
-  if (!snapshot) usePlayground.getState().resetRun();
-  else usePlayground.setState({ phase: 'loading', error: null });
+  if (!snapshot) {
+    // The run that was live is kept in the Runs list (and its storage); a new one begins.
+    beginNewRun();
+    usePlayground.getState().resetRun();
+  } else usePlayground.setState({ phase: 'loading', error: null });
   spawn();
   send({ type: 'setSpeed', stepsPerUpdate });
   send({ type: 'setAttentionLayer', layer: usePlayground.getState().attentionLayer });

@@ -7,12 +7,13 @@ import { startBackend, type BackendName } from '../engine/backend';
 import { createTask } from '../engine/tasks';
 import { tf } from '../engine/tf';
 import { Trainer } from '../engine/train/trainer';
+import { FptModel } from '../engine/model';
 import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import { isAbortError } from '../weights/load';
 import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
-import type { FeatureCacheReport, FromWorker, MetricsPoint, RunSettings, ToWorker } from './protocol';
+import type { FeatureCacheReport, FromWorker, MetricsPoint, RunSettings, Snapshot, ToWorker } from './protocol';
 import { AdapterImportError, backboneSha256, exportAdapters, importAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
 import { browserTaskData } from './task-data';
 
@@ -22,7 +23,10 @@ declare const self: DedicatedWorkerGlobalScope;
 const EVAL_EVERY = 10;
 /** The page's test accuracy is the mean over this many held-out batches. */
 const EVAL_BATCHES = 8;
-/** A snapshot of the trainable values for restarts after a lost device, every this many steps. */
+/**
+ * A snapshot of the trained values (for restarts after a lost device, and autosave) every this many
+ * steps while playing, and whenever training stops (a manual step, a pause, an import).
+ */
 const SNAPSHOT_EVERY = 20;
 
 let trainer: Trainer | null = null;
@@ -34,6 +38,10 @@ let loadController: AbortController | null = null;
 let lastEvalStep = 0;
 /** What the current run's adapter files record and must match on import. */
 let run: { settings: RunSettings; identity: AdapterFileExpectation } | null = null;
+/** Every parameter that was trainable at some point of this run: what a snapshot must hold. */
+const trained = new Set<string>();
+/** The step of the last snapshot posted (none twice for one step). */
+let lastSnapshotStep = -1;
 /** Set while the output head trains on cached features. */
 let cached: { head: CachedHeadTrainer; report: FeatureCacheReport } | null = null;
 
@@ -121,7 +129,13 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
     { batchSize: settings.batchSize, lr: settings.lr, seed: settings.seed, groups: settings.groups, evalBatches: EVAL_BATCHES },
     source.tensors,
   );
-  if (snapshot) trainer.restore(snapshot);
+  trained.clear();
+  lastSnapshotStep = -1;
+  if (snapshot) {
+    trainer.restore(snapshot);
+    Object.keys(snapshot.params).forEach((name) => trained.add(name));
+    lastSnapshotStep = snapshot.step;
+  }
   attentionLayer = Math.min(attentionLayer, source.config.nLayer - 1);
   run = {
     settings,
@@ -137,7 +151,7 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
   post({
     type: 'ready',
     backend,
-    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen },
+    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen, fused: trainer.model instanceof FptModel && trainer.model.fused },
     counts: trainer.counts(),
     metric: task.metric,
     step: trainer.stepCount,
@@ -145,6 +159,24 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
   post({ type: 'metrics', points: [{ step: trainer.stepCount, testAccuracy: first.accuracy, testLoss: first.loss }], msPerStep: 0, gpuBytes: tf.memory().numBytes });
   await publishViews();
   await publishChecksum();
+}
+
+/**
+ * Values of every parameter trained so far in this run (not only the groups trainable now: a group
+ * trained, then frozen, keeps values that differ from its start), plus the step count.
+ */
+async function publishSnapshot(): Promise<void> {
+  // Values read from a lost device are not the run's: keep the last good snapshot for the restart.
+  if (!trainer || deviceLost || trainer.stepCount === lastSnapshotStep) return;
+  trainer.model.trainableNames().forEach((name) => trained.add(name));
+  const params: Snapshot['params'] = {};
+  for (const name of trained) {
+    const v = trainer.model.params.get(name);
+    if (v) params[name] = { shape: v.shape, data: (await v.data()) as Float32Array };
+  }
+  if (deviceLost) return;
+  lastSnapshotStep = trainer.stepCount;
+  post({ type: 'snapshot', snapshot: { step: trainer.stepCount, params } });
 }
 
 async function publishChecksum(): Promise<void> {
@@ -170,12 +202,14 @@ async function importRun(bytes: ArrayBuffer, fileName: string): Promise<void> {
   try {
     const tensors = importAdapters(trainer.model, bytes, run.identity, fileName);
     post({ type: 'adaptersImported', ok: true, tensors });
+    lastSnapshotStep = -1;
   } catch (error) {
     if (!(error instanceof AdapterImportError)) throw error;
     post({ type: 'adaptersImported', ok: false, message: `${fileName} was not imported. ${error.message}` });
     return;
   }
   await publishViews();
+  await publishSnapshot();
   await publishChecksum();
 }
 
@@ -200,6 +234,7 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
   const started = performance.now();
   for (let i = 0; i < count && (running || !whilePlaying); i++) {
     points.push({ step: trainer.stepCount + 1, trainLoss: await (cached ? cached.head.step() : trainer.step()) });
+    trainer.model.trainableNames().forEach((name) => trained.add(name));
     // Yield so a Pause message can land between steps (reads may resolve without a macrotask on cpu).
     if (whilePlaying) await new Promise((resolve) => setTimeout(resolve, 0));
   }
@@ -213,7 +248,7 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
   }
   // Before the metrics: whoever sees a step count can rely on the snapshot it implies having arrived.
   if (Math.floor(trainer.stepCount / SNAPSHOT_EVERY) !== Math.floor((trainer.stepCount - points.length) / SNAPSHOT_EVERY)) {
-    post({ type: 'snapshot', snapshot: await trainer.snapshot() });
+    await publishSnapshot();
   }
   post({ type: 'metrics', points, msPerStep, gpuBytes: tf.memory().numBytes, updated: trainer.model.trainableNames() });
   if (cached) {
@@ -222,7 +257,10 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
     post({ type: 'featureCache', report });
   }
   await publishViews();
-  if (!running) await publishChecksum();
+  if (!running) {
+    await publishSnapshot();
+    await publishChecksum();
+  }
 }
 
 /**

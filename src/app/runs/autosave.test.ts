@@ -1,0 +1,203 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RunSettings, Snapshot } from '../../worker/protocol';
+import { Autosaver, idbRunStorage, isQuotaError, snapshotBytes, type AutosaveStatus, type RunStorage, type SaveBatch } from './autosave';
+import type { RunRecord } from './run-history';
+
+const SETTINGS: RunSettings = { task: 'bit-xor', bits: 5, model: 'tiny-gpt2', init: 'random', batchSize: 16, lr: 0.003, seed: 0, groups: ['output'], backend: 'auto' };
+
+function run(id: string, steps: number, createdAt = 0): RunRecord {
+  return {
+    id,
+    name: `run ${id}`,
+    renamed: false,
+    settings: SETTINGS,
+    metric: 'per-bit accuracy',
+    points: Array.from({ length: steps + 1 }, (_, step) => (step === 0 ? { step, testAccuracy: 0.5 } : { step, trainLoss: 1 / step, ...(step % 2 === 0 ? { testAccuracy: 0.5 + step / 100 } : {}) })),
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
+function snapshot(step: number, seed = 1): Snapshot {
+  return {
+    step,
+    params: {
+      'out.weight': { shape: [2, 2], data: new Float32Array([seed, -seed / 3, 1e-7, Math.PI]) },
+      'out.bias': { shape: [2], data: new Float32Array([0.25, -0.5]) },
+    },
+  };
+}
+
+const quotaError = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+
+let dbCount = 0;
+const freshDb = () => idbRunStorage(`fpt-runs-test-${dbCount++}`);
+
+describe('IndexedDB storage (fake-indexeddb)', () => {
+  it('round-trips runs, snapshots bit for bit, and the current run', async () => {
+    const storage = freshDb();
+    expect(await storage.load()).toEqual({ runs: [], currentId: null });
+    const a = run('a', 12, 2);
+    const b = run('b', 3, 1);
+    await storage.save({ runs: [a, b], snapshots: [{ runId: 'a', snapshot: snapshot(12, 7) }], currentId: 'a' });
+    const loaded = await storage.load();
+    expect(loaded.currentId).toBe('a');
+    expect(loaded.runs.map((r) => r.id)).toEqual(['b', 'a']);
+    expect(loaded.runs[1]).toEqual(a);
+    const back = (await storage.loadSnapshot('a'))!;
+    expect(back.step).toBe(12);
+    expect(back.params['out.weight'].shape).toEqual([2, 2]);
+    expect(Array.from(back.params['out.weight'].data)).toEqual(Array.from(new Float32Array([7, -7 / 3, 1e-7, Math.PI])));
+    expect(back.params['out.weight'].data).toBeInstanceOf(Float32Array);
+    expect(await storage.loadSnapshot('b')).toBeNull();
+
+    // A later batch replaces a run's record and snapshot; leaving currentId out keeps the mark.
+    await storage.save({ runs: [run('a', 20, 2)], snapshots: [{ runId: 'a', snapshot: snapshot(20) }] });
+    expect((await storage.load()).runs[1].points).toHaveLength(21);
+    expect((await storage.loadSnapshot('a'))!.step).toBe(20);
+    expect((await storage.load()).currentId).toBe('a');
+
+    await storage.deleteRun('a');
+    expect((await storage.load()).runs.map((r) => r.id)).toEqual(['b']);
+    expect(await storage.loadSnapshot('a')).toBeNull();
+    await storage.clear();
+    expect(await storage.load()).toEqual({ runs: [], currentId: null });
+  });
+
+  it('reports a full quota as a quota error and writes nothing of the failed batch', async () => {
+    const storage = freshDb();
+    await storage.save({ runs: [run('old', 2)], snapshots: [], currentId: 'old' });
+    const put = IDBObjectStore.prototype.put;
+    const spy = vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (this.name === 'snapshots') throw quotaError();
+      return put.apply(this, args);
+    });
+    const failure = await storage.save({ runs: [run('new', 5)], snapshots: [{ runId: 'new', snapshot: snapshot(5) }], currentId: 'new' }).catch((e: unknown) => e);
+    spy.mockRestore();
+    expect(isQuotaError(failure)).toBe(true);
+    // The transaction was aborted: the run record written before the snapshot failed is not there.
+    expect(await storage.load()).toEqual({ runs: [run('old', 2)], currentId: 'old' });
+  });
+});
+
+it('recognises quota errors as the browsers report them', () => {
+  expect(isQuotaError(quotaError())).toBe(true);
+  expect(isQuotaError({ name: 'NS_ERROR_DOM_QUOTA_REACHED' })).toBe(true);
+  expect(isQuotaError({ name: 'Error', code: 22 })).toBe(true);
+  expect(isQuotaError(new DOMException('x', 'AbortError'))).toBe(false);
+  expect(isQuotaError(new Error('QuotaExceededError'))).toBe(false);
+  expect(isQuotaError(null)).toBe(false);
+});
+
+/** Records every batch; `fail` makes the next saves reject. */
+class RecordingStorage implements RunStorage {
+  batches: SaveBatch[] = [];
+  fail: (() => unknown) | null = null;
+  async load() {
+    return { runs: [], currentId: null };
+  }
+  async loadSnapshot() {
+    return null;
+  }
+  async save(batch: SaveBatch) {
+    if (this.fail) throw this.fail();
+    this.batches.push(batch);
+  }
+  async deleteRun() {}
+  async clear() {}
+}
+
+describe('Autosaver', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('throttles: many updates while training make one write, with the latest values', async () => {
+    vi.useFakeTimers();
+    const storage = new RecordingStorage();
+    const statuses: AutosaveStatus[] = [];
+    const saver = new Autosaver(storage, { intervalMs: 3000, onStatus: (s) => statuses.push(s), now: () => Date.now() });
+    saver.setCurrent('a');
+    await vi.advanceTimersByTimeAsync(250);
+    expect(storage.batches).toEqual([{ runs: [], snapshots: [], currentId: 'a' }]);
+
+    for (let step = 1; step <= 30; step++) {
+      saver.saveRun(run('a', step));
+      if (step % 20 === 0) saver.saveSnapshot('a', snapshot(step));
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    // 3 s of updates, one every 100 ms: one write once the interval since the first has passed.
+    expect(storage.batches).toHaveLength(2);
+    expect(storage.batches[1].runs).toHaveLength(1);
+    expect(storage.batches[1].runs[0].points.at(-1)!.step).toBeGreaterThanOrEqual(28);
+    expect(storage.batches[1].snapshots.map((s) => s.snapshot.step)).toEqual([20]);
+    expect(storage.batches[1].currentId).toBeUndefined();
+    expect(statuses.at(-1)).toMatchObject({ state: 'saved', resumeStep: 20 });
+
+    // Training stops: asked "soon", the rest goes down within a fraction of a second.
+    saver.saveRun(run('a', 31), true);
+    saver.saveSnapshot('a', snapshot(31), true);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(storage.batches).toHaveLength(3);
+    expect(storage.batches[2].snapshots[0].snapshot.step).toBe(31);
+    expect(statuses.at(-1)).toMatchObject({ state: 'saved', resumeStep: 31 });
+  });
+
+  it('a full storage is a status, not an error: the batch is kept and saved once space is back', async () => {
+    const storage = new RecordingStorage();
+    const statuses: AutosaveStatus[] = [];
+    const saver = new Autosaver(storage, { onStatus: (s) => statuses.push(s) });
+    saver.setCurrent('a');
+    saver.saveRun(run('a', 4));
+    saver.saveSnapshot('a', snapshot(4));
+    storage.fail = quotaError;
+    await expect(saver.flush()).resolves.toBeUndefined();
+    expect(statuses.at(-1)).toEqual({ state: 'full', message: 'The quota has been exceeded.' });
+    expect(storage.batches).toHaveLength(0);
+    expect(saver.pending).toBe(true);
+
+    // Training went on meanwhile: the newer record replaces the kept one, the kept snapshot stays.
+    saver.saveRun(run('a', 6));
+    storage.fail = null;
+    await saver.flush();
+    expect(storage.batches).toHaveLength(1);
+    expect(storage.batches[0].runs.map((r) => r.points.length)).toEqual([7]);
+    expect(storage.batches[0].snapshots.map((s) => s.snapshot.step)).toEqual([4]);
+    expect(storage.batches[0].currentId).toBe('a');
+    expect(statuses.at(-1)).toMatchObject({ state: 'saved', resumeStep: 4 });
+    expect(saver.pending).toBe(false);
+
+    storage.fail = () => new Error('disk on fire');
+    saver.saveRun(run('a', 7));
+    await saver.flush();
+    expect(statuses.at(-1)).toEqual({ state: 'failed', message: 'disk on fire' });
+  });
+
+  it('keeps snapshots over the size limit out, and says a reload cannot resume', async () => {
+    const storage = new RecordingStorage();
+    const statuses: AutosaveStatus[] = [];
+    const big = snapshot(3);
+    const saver = new Autosaver(storage, { maxSnapshotBytes: snapshotBytes(big) - 1, onStatus: (s) => statuses.push(s) });
+    expect(snapshotBytes(big)).toBe(6 * 4);
+    saver.setCurrent('a');
+    saver.saveRun(run('a', 3));
+    expect(saver.saveSnapshot('a', big)).toBe(false);
+    expect(saver.isCurvesOnly('a')).toBe(true);
+    await saver.flush();
+    expect(storage.batches[0].snapshots).toEqual([]);
+    expect(storage.batches[0].runs).toHaveLength(1);
+    expect(statuses.at(-1)).toMatchObject({ state: 'saved', resumeStep: null });
+  });
+
+  it('writes through to IndexedDB end to end', async () => {
+    const storage = freshDb();
+    const saver = new Autosaver(storage);
+    saver.setCurrent('live');
+    saver.saveRun(run('live', 9));
+    saver.saveSnapshot('live', snapshot(9));
+    await saver.flush();
+    const loaded = await storage.load();
+    expect(loaded.currentId).toBe('live');
+    expect(loaded.runs[0].points).toHaveLength(10);
+    expect((await storage.loadSnapshot('live'))!.step).toBe(9);
+  });
+});

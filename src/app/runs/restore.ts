@@ -1,0 +1,53 @@
+/**
+ * Page load: bring back the kept runs and resume the run that was live, paused at its last saved
+ * snapshot (curves, settings and trainable values), or start a fresh run. See `restoreDecision`
+ * (run-history.ts) for how a link with settings of its own is treated.
+ */
+import { usePlayground } from '../store';
+import { startRun } from '../training-client';
+import { idbRunStorage, type RunStorage, type SavedRuns } from './autosave';
+import { hasTrained, linkStatesRunSettings, pointsUpTo, restoreDecision } from './run-history';
+import { addKeptRuns, adoptLiveRun, setAutosaveOff, trackRuns, useRuns } from './runs-store';
+
+// The query the page was opened with, read when this module is evaluated: main.tsx imports App (and
+// so this module) before syncUrlWithState() rewrites the address with every setting filled in.
+const OPENED_WITH = typeof location === 'undefined' ? '' : location.search;
+
+let started: Promise<void> | null = null;
+
+/** Once per page (React's StrictMode runs mount effects twice in development). */
+export function restoreOrStart(storage: RunStorage = idbRunStorage()): Promise<void> {
+  return (started ??= restore(storage, OPENED_WITH));
+}
+
+/** The work of restoreOrStart, given the query the page was opened with (exported for tests). */
+export async function restore(storage: RunStorage, openedWith: string): Promise<void> {
+  let saved: SavedRuns = { runs: [], currentId: null };
+  let usable = true;
+  try {
+    saved = await storage.load();
+  } catch (error) {
+    usable = false;
+    setAutosaveOff(error);
+  }
+  trackRuns(usable ? storage : null);
+  addKeptRuns(saved.runs);
+  const last = saved.runs.find((r) => r.id === saved.currentId);
+  if (!last) return startRun();
+  const decision = restoreDecision(last.settings, usePlayground.getState().settings, linkStatesRunSettings(openedWith));
+  if (!decision.restore) return startRun();
+  const snapshot = await storage.loadSnapshot(last.id).catch(() => null);
+  if (!snapshot) {
+    // Curves without trainable values (too large to save, or a full storage): the run stays in the
+    // list, and a fresh run starts with its settings rather than pretending to continue it.
+    if (hasTrained(last.points)) {
+      useRuns.setState({ notice: `"${last.name}" could not be resumed: its trainable values were not saved. Its curves are kept under Runs; a new run with its settings has started.` });
+    }
+    usePlayground.getState().patchSettings(decision.settings);
+    return startRun();
+  }
+  const points = pointsUpTo(last.points, snapshot.step);
+  adoptLiveRun(last, decision.settings, points);
+  usePlayground.setState({ settings: decision.settings, points, metric: last.metric, snapshot });
+  startRun(snapshot);
+}

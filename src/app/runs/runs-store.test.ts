@@ -1,0 +1,177 @@
+import 'fake-indexeddb/auto';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { MetricsPoint, Snapshot } from '../../worker/protocol';
+import { DEFAULT_SETTINGS } from '../settings';
+import { usePlayground } from '../store';
+import { idbRunStorage, type RunStorage } from './autosave';
+import { restore } from './restore';
+import type { RunRecord } from './run-history';
+import { clearSavedRuns, deleteRun, liveRun, renameRun, stopTrackingRuns, toggleBaseline, trackRuns, useRuns } from './runs-store';
+
+// The page's side of the worker, minus the worker: what startRun does to the stores.
+const { startRun } = vi.hoisted(() => ({ startRun: vi.fn() }));
+vi.mock('../training-client', () => ({ startRun }));
+
+async function realStartRun(snapshot?: Snapshot): Promise<void> {
+  const { beginNewRun } = await import('./runs-store');
+  if (!snapshot) {
+    beginNewRun();
+    usePlayground.getState().resetRun();
+  }
+}
+
+const trainedPoints = (steps: number): MetricsPoint[] => [
+  { step: 0, testAccuracy: 0.5 },
+  ...Array.from({ length: steps }, (_, i) => ({ step: i + 1, trainLoss: 0.7 - i / 100, ...(i + 1 === steps ? { testAccuracy: 0.75 } : {}) })),
+];
+
+const snapshotAt = (step: number): Snapshot => ({ step, params: { 'out.bias': { shape: [2], data: new Float32Array([step, -step]) } } });
+
+let storage: RunStorage;
+let n = 0;
+
+beforeEach(() => {
+  storage = idbRunStorage(`fpt-runs-store-test-${n++}`);
+  startRun.mockReset();
+  startRun.mockImplementation(realStartRun);
+  usePlayground.setState({ settings: { ...DEFAULT_SETTINGS, init: 'random', lr: 0.003 }, points: [], snapshot: null, running: false, metric: 'per-bit accuracy' });
+  useRuns.setState({ runs: [], liveId: '', shown: [], baselineId: null, notice: null, autosave: { state: 'idle' } });
+});
+
+afterEach(() => stopTrackingRuns());
+
+const saved = () => vi.waitFor(() => expect(useRuns.getState().autosave.state).toBe('saved'), { timeout: 5000 });
+
+describe('the live run and the kept ones', () => {
+  it('a new run keeps the previous one, with the settings it trained with, and saves it', async () => {
+    trackRuns(storage);
+    await realStartRun();
+    const first = liveRun()!;
+    expect(first.name).toBe('Bit XOR 5 · tiny random · in+out+pos+ln · lr 0.003 · seed 0');
+
+    usePlayground.setState({ points: trainedPoints(3) });
+    // The learning rate changes within a run: the live record follows (after the current task).
+    usePlayground.getState().patchSettings({ lr: 0.01 });
+    await Promise.resolve();
+    expect(liveRun()!.settings.lr).toBe(0.01);
+    expect(liveRun()!.name).toContain('lr 0.01');
+
+    // A new seed starts a new run in the same task: the ended run keeps seed 0.
+    usePlayground.getState().patchSettings({ seed: 1 });
+    await realStartRun();
+    await Promise.resolve();
+    const { runs, liveId } = useRuns.getState();
+    expect(runs.map((r) => [r.settings.seed, r.points.length, r.id === liveId])).toEqual([
+      [0, 4, false],
+      [1, 0, true],
+    ]);
+    expect(runs[0].settings.lr).toBe(0.01);
+
+    await saved();
+    const stored = await storage.load();
+    expect(stored.currentId).toBe(liveId);
+    expect(stored.runs.map((r) => [r.id, r.points.length])).toEqual([[first.id, 4]]);
+  });
+
+  it('drops a run that never trained; deletes, renames and pins', async () => {
+    trackRuns(storage);
+    await realStartRun();
+    await realStartRun();
+    expect(useRuns.getState().runs).toHaveLength(1);
+
+    usePlayground.setState({ points: trainedPoints(2) });
+    const kept = liveRun()!.id;
+    await realStartRun();
+    renameRun(kept, '  pretrained, frozen  ');
+    toggleBaseline(kept);
+    expect(useRuns.getState().runs[0].name).toBe('pretrained, frozen');
+    expect(useRuns.getState().baselineId).toBe(kept);
+    await saved();
+    expect((await storage.load()).runs[0].name).toBe('pretrained, frozen');
+
+    await deleteRun(useRuns.getState().liveId);
+    expect(useRuns.getState().runs).toHaveLength(2);
+    await deleteRun(kept);
+    expect(useRuns.getState().runs).toHaveLength(1);
+    expect(useRuns.getState().baselineId).toBeNull();
+    expect((await storage.load()).runs).toEqual([]);
+  });
+
+  it('clearing forgets every saved run; the live run stays on screen', async () => {
+    trackRuns(storage);
+    await realStartRun();
+    usePlayground.setState({ points: trainedPoints(2) });
+    await realStartRun();
+    usePlayground.setState({ points: trainedPoints(1), snapshot: snapshotAt(1) });
+    await saved();
+    expect((await storage.load()).runs).toHaveLength(2);
+    await clearSavedRuns();
+    expect(await storage.load()).toEqual({ runs: [], currentId: null });
+    expect(useRuns.getState().runs.map((r) => r.id)).toEqual([useRuns.getState().liveId]);
+    expect(await storage.loadSnapshot(useRuns.getState().liveId)).toBeNull();
+  });
+});
+
+describe('restoring on page load', () => {
+  async function seed(settingsSeed = 0): Promise<RunRecord> {
+    const record: RunRecord = {
+      id: 'saved-run',
+      name: 'saved run',
+      renamed: true,
+      settings: { ...DEFAULT_SETTINGS, init: 'random', lr: 0.01, seed: settingsSeed, groups: ['output', 'layernorm'] },
+      metric: 'per-bit accuracy',
+      // Curves run two steps past the last snapshot (saved between snapshots).
+      points: trainedPoints(5),
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    await storage.save({ runs: [record], snapshots: [{ runId: record.id, snapshot: snapshotAt(3) }], currentId: record.id });
+    return record;
+  }
+
+  it('a bare link resumes the saved run: its settings, its curve up to the snapshot, its values, paused', async () => {
+    const record = await seed();
+    await restore(storage, '');
+    expect(startRun).toHaveBeenCalledTimes(1);
+    const snapshot = startRun.mock.calls[0][0] as Snapshot;
+    expect(snapshot.step).toBe(3);
+    expect(Array.from(snapshot.params['out.bias'].data)).toEqual([3, -3]);
+    const s = usePlayground.getState();
+    expect(s.settings).toEqual(record.settings);
+    expect(s.points.map((p) => p.step)).toEqual([0, 1, 2, 3]);
+    expect(s.running).toBe(false);
+    expect(useRuns.getState().liveId).toBe(record.id);
+    expect(liveRun()!.name).toBe('saved run');
+  });
+
+  it('a link asking for another run starts it, and the saved run stays in the list', async () => {
+    const record = await seed();
+    usePlayground.getState().patchSettings({ seed: 5 });
+    await restore(storage, '?v=1&seed=5&bb=tiny-random');
+    expect(startRun).toHaveBeenCalledWith();
+    const { runs, liveId } = useRuns.getState();
+    expect(runs.map((r) => r.id)).toEqual([record.id, liveId]);
+    expect(liveRun()!.settings.seed).toBe(5);
+    expect(usePlayground.getState().points).toEqual([]);
+  });
+
+  it('curves without saved values: a fresh run with the same settings, and a notice', async () => {
+    const record = await seed();
+    await storage.save({ runs: [], snapshots: [], currentId: record.id });
+    const noSnapshot: RunStorage = { ...storage, loadSnapshot: async () => null };
+    await restore(noSnapshot, '');
+    expect(startRun).toHaveBeenCalledWith();
+    expect(usePlayground.getState().settings.lr).toBe(0.01);
+    expect(useRuns.getState().notice).toContain('"saved run" could not be resumed');
+  });
+
+  it('without IndexedDB, says autosave is off and starts a run', async () => {
+    const broken: RunStorage = { ...storage, load: () => Promise.reject(new Error('IndexedDB is blocked')) };
+    await restore(broken, '');
+    expect(startRun).toHaveBeenCalledWith();
+    usePlayground.setState({ points: trainedPoints(2) });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(useRuns.getState().autosave).toMatchObject({ state: 'off' });
+    expect((useRuns.getState().autosave as { message: string }).message).toContain('IndexedDB is blocked');
+  });
+});

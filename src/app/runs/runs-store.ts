@@ -1,0 +1,242 @@
+/**
+ * The Runs panel's state (zustand, beside the page's store): every kept run plus the live one, which
+ * of them the charts overlay, the pinned baseline, and autosave's status. `trackRuns` follows the
+ * page's store: the live run's curves, settings and snapshots go to the autosaver as training goes.
+ */
+import { create } from 'zustand';
+import { usePlayground, type PlaygroundState } from '../store';
+import { Autosaver, type AutosaveStatus, type RunStorage } from './autosave';
+import { autoRunName, hasTrained, uniqueName, type RunRecord } from './run-history';
+
+export interface RunsState {
+  /** Kept runs, oldest first; the live run is last. */
+  runs: RunRecord[];
+  liveId: string;
+  /** Runs overlaid on the charts (the live run is always drawn). */
+  shown: string[];
+  baselineId: string | null;
+  autosave: AutosaveStatus;
+  /** A visible, dismissible notice (storage full, a run that could not be restored). */
+  notice: string | null;
+}
+
+const newId = () => (typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `run-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+
+function freshRecord(id: string, s: PlaygroundState, others: readonly RunRecord[]): RunRecord {
+  const now = Date.now();
+  return {
+    id,
+    name: uniqueName(autoRunName(s.settings), others.map((r) => r.name)),
+    renamed: false,
+    settings: s.settings,
+    metric: s.metric,
+    points: [],
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export const useRuns = create<RunsState>(() => ({
+  runs: [],
+  // No record has this id: until the first run starts (or a saved one is restored) there is no live run.
+  liveId: '',
+  shown: [],
+  baselineId: null,
+  autosave: { state: 'idle' },
+  notice: null,
+}));
+
+let storage: RunStorage | null = null;
+let saver: Autosaver | null = null;
+
+export const STORAGE_FULL_NOTICE =
+  'Browser storage is full, so this run is no longer being saved; training goes on. Delete kept runs, or Clear saved runs, to free space.';
+
+function onStatus(status: AutosaveStatus): void {
+  const previous = useRuns.getState().autosave.state;
+  useRuns.setState({ autosave: status, ...(status.state === 'full' && previous !== 'full' ? { notice: STORAGE_FULL_NOTICE } : {}) });
+}
+
+export function liveRun(state: RunsState = useRuns.getState()): RunRecord | undefined {
+  return state.runs.find((r) => r.id === state.liveId);
+}
+
+/** Replaces a run, renaming it after its settings unless a person named it. */
+function updateRun(id: string, patch: Partial<RunRecord>): RunRecord | undefined {
+  const { runs } = useRuns.getState();
+  const old = runs.find((r) => r.id === id);
+  if (!old) return undefined;
+  const next: RunRecord = { ...old, ...patch, updatedAt: Date.now() };
+  if (!next.renamed) next.name = uniqueName(autoRunName(next.settings), runs.filter((r) => r.id !== id).map((r) => r.name));
+  useRuns.setState({ runs: runs.map((r) => (r.id === id ? next : r)) });
+  return next;
+}
+
+function saveLive(soon: boolean): void {
+  const live = liveRun();
+  if (live && hasTrained(live.points)) saver?.saveRun(live, soon);
+}
+
+/**
+ * The run that was live ends (it stays in the list if it trained at all) and a new one begins with
+ * the page's current settings. training-client's startRun calls this before clearing the curves.
+ */
+export function beginNewRun(): void {
+  const s = usePlayground.getState();
+  const { runs, liveId } = useRuns.getState();
+  const old = runs.find((r) => r.id === liveId);
+  let kept = runs.filter((r) => r.id !== liveId);
+  if (old && hasTrained(s.points)) {
+    const ended = { ...old, points: s.points, metric: s.metric, updatedAt: Date.now() };
+    kept = [...kept, ended];
+    saver?.saveRun(ended, true);
+  }
+  const id = newId();
+  const keptIds = new Set(kept.map((r) => r.id));
+  useRuns.setState((st) => ({
+    runs: [...kept, freshRecord(id, s, kept)],
+    liveId: id,
+    shown: st.shown.filter((x) => keptIds.has(x)),
+    baselineId: st.baselineId !== null && keptIds.has(st.baselineId) ? st.baselineId : null,
+  }));
+  saver?.setCurrent(id);
+}
+
+/**
+ * Makes a saved run the live one again, with the settings and curve it resumes from. Call before
+ * putting those into the page's store, so that the store's update lands on this run.
+ */
+export function adoptLiveRun(record: RunRecord, settings: RunRecord['settings'], points: RunRecord['points']): void {
+  useRuns.setState(({ runs }) => ({
+    runs: [...runs.filter((r) => r.id !== record.id), { ...record, settings, points }],
+    liveId: record.id,
+  }));
+  saver?.setCurrent(record.id);
+}
+
+/** Kept runs read from storage, oldest first, before the live run. */
+export function addKeptRuns(records: readonly RunRecord[]): void {
+  useRuns.setState(({ runs, liveId }) => {
+    const ids = new Set(runs.map((r) => r.id));
+    const incoming = records.filter((r) => !ids.has(r.id) && r.id !== liveId);
+    return { runs: [...incoming, ...runs] };
+  });
+}
+
+let tracking: (() => void) | null = null;
+
+/**
+ * Follows the page's store and saves the live run through `runStorage` (once per page); with null
+ * (no usable storage) runs are kept for this page only.
+ */
+export function trackRuns(runStorage: RunStorage | null): void {
+  if (tracking) return;
+  storage = runStorage;
+  // No record and no current-run mark yet: the run to restore is read first (restore.ts), and the
+  // first startRun or adoptLiveRun makes the live record.
+  const instance: Autosaver | null = runStorage && new Autosaver(runStorage, { onStatus: (status) => saver === instance && onStatus(status) });
+  saver = instance;
+  const unsubscribe = usePlayground.subscribe((s, prev) => {
+    const { liveId } = useRuns.getState();
+    if (s.points !== prev.points || s.metric !== prev.metric) {
+      updateRun(liveId, { points: s.points, metric: s.metric });
+      saveLive(!s.running);
+    }
+    if (saver && s.snapshot && s.snapshot !== prev.snapshot && hasTrained(s.points)) {
+      const wasCurvesOnly = saver.isCurvesOnly(liveId);
+      if (!saver.saveSnapshot(liveId, s.snapshot, !s.running) && !wasCurvesOnly) {
+        useRuns.setState({ notice: `This run's trainable values (over ${Math.round(saver.snapshotLimitMb)} MB) are too large to autosave: its curves and settings are saved, but a reload starts it afresh.` });
+      }
+    }
+    if (s.running !== prev.running && !s.running) void saver?.flush();
+    if (s.settings !== prev.settings) {
+      // The learning rate and groups change within a run. Any other change starts a new run right
+      // after (startRun → beginNewRun, in the same task): by then the live id has moved on and the
+      // ended run keeps the settings it trained with.
+      queueMicrotask(() => {
+        if (useRuns.getState().liveId !== liveId) return;
+        const live = liveRun();
+        if (!live) return;
+        updateRun(liveId, { settings: { ...live.settings, lr: s.settings.lr, groups: s.settings.groups } });
+        saveLive(!s.running);
+      });
+    }
+  });
+  const flushNow = () => void saver?.flush();
+  const onVisibility = () => {
+    if (document.visibilityState === 'hidden') flushNow();
+  };
+  if (typeof window !== 'undefined') {
+    window.addEventListener('pagehide', flushNow);
+    document.addEventListener('visibilitychange', onVisibility);
+  }
+  tracking = () => {
+    unsubscribe();
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('pagehide', flushNow);
+      document.removeEventListener('visibilitychange', onVisibility);
+    }
+  };
+}
+
+export function setAutosaveOff(error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  useRuns.setState({ autosave: { state: 'off', message: `This browser gives the page no storage (${reason}): runs are kept until the page closes.` } });
+}
+
+export function toggleShown(id: string): void {
+  useRuns.setState(({ shown }) => ({ shown: shown.includes(id) ? shown.filter((x) => x !== id) : [...shown, id] }));
+}
+
+export function toggleBaseline(id: string): void {
+  useRuns.setState(({ baselineId }) => ({ baselineId: baselineId === id ? null : id }));
+}
+
+export function renameRun(id: string, name: string): void {
+  const trimmed = name.trim();
+  const run = trimmed ? updateRun(id, { name: trimmed, renamed: true }) : updateRun(id, { renamed: false });
+  if (run && (id !== useRuns.getState().liveId || hasTrained(run.points))) saver?.saveRun(run, true);
+}
+
+export async function deleteRun(id: string): Promise<void> {
+  if (id === useRuns.getState().liveId) return;
+  useRuns.setState(({ runs, shown, baselineId }) => ({
+    runs: runs.filter((r) => r.id !== id),
+    shown: shown.filter((x) => x !== id),
+    baselineId: baselineId === id ? null : baselineId,
+  }));
+  saver?.forget(id);
+  await storage?.deleteRun(id).catch(() => undefined);
+}
+
+/**
+ * Forgets every saved run in this browser; the list keeps only the live run, which is saved again
+ * once it takes another step (so a reload right after clearing starts afresh).
+ */
+export async function clearSavedRuns(): Promise<void> {
+  const { liveId } = useRuns.getState();
+  useRuns.setState(({ runs, baselineId }) => ({
+    runs: runs.filter((r) => r.id === liveId),
+    shown: [],
+    baselineId: baselineId === liveId ? baselineId : null,
+    notice: null,
+  }));
+  saver?.forgetAll();
+  try {
+    await storage?.clear();
+    useRuns.setState({ autosave: { state: 'idle' } });
+  } catch (error) {
+    useRuns.setState({ autosave: { state: 'failed', message: error instanceof Error ? error.message : String(error) } });
+  }
+}
+
+export const dismissRunsNotice = () => useRuns.setState({ notice: null });
+
+/** Test hook: stops following the page's store. */
+export function stopTrackingRuns(): void {
+  tracking?.();
+  tracking = null;
+  saver?.forgetAll();
+  saver = null;
+  storage = null;
+}
