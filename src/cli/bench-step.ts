@@ -103,6 +103,19 @@ class StepRig {
     return bytes;
   }
 
+  /** What any run reports: the case, the engine, counts and bytes. */
+  figures(dispatches: number, peakBytes: number): StepFigures {
+    return {
+      case: this.c.name,
+      engine: this.engine,
+      backend: tf.getBackend(),
+      dispatches_per_step: dispatches,
+      frozen_weight_bytes: this.frozenWeightBytes(),
+      peak_step_bytes: peakBytes,
+      trainable_params: this.trainableParams(),
+    };
+  }
+
   trainableParams(): number {
     return this.model.trainableNames().reduce((n, name) => n + this.model.params.get(name)!.size, 0);
   }
@@ -136,15 +149,7 @@ export async function countStepDispatches(c: StepCase, engine: Engine): Promise<
     const { dispatches } = await dryRunDispatches(() => rig.step());
     // TF.js accounts tensor bytes as it allocates them, whether or not the GPU ran the kernels.
     const { result: profile } = await dryRunDispatches(() => tf.profile(() => rig.step()));
-    return {
-      case: c.name,
-      engine,
-      backend: tf.getBackend(),
-      dispatches_per_step: dispatches,
-      frozen_weight_bytes: rig.frozenWeightBytes(),
-      peak_step_bytes: profile.peakBytes,
-      trainable_params: rig.trainableParams(),
-    };
+    return rig.figures(dispatches, profile.peakBytes);
   } finally {
     rig.dispose();
   }
@@ -163,16 +168,10 @@ export async function benchStep(c: StepCase, engine: Engine, steps: number, warm
     const { dispatches } = await countDispatches(() => rig.step());
     const profile = await tf.profile(() => rig.step());
     return {
-      case: c.name,
-      engine,
-      backend: tf.getBackend(),
+      ...rig.figures(dispatches, profile.peakBytes),
       train_step_ms_median: round(median(times)),
       train_step_ms: times.map(round),
       forward_ms_median: round(median(forward)),
-      dispatches_per_step: dispatches,
-      frozen_weight_bytes: rig.frozenWeightBytes(),
-      peak_step_bytes: profile.peakBytes,
-      trainable_params: rig.trainableParams(),
     };
   } finally {
     rig.dispose();

@@ -53,7 +53,7 @@ function roundShiftRightEven(value: number, shift: number): number {
 let float16Table: Float32Array | null = null;
 
 /** All 65536 binary16 values, built once: decoding a large F16 checkpoint becomes a table lookup. */
-function float16LookupTable(): Float32Array {
+export function float16LookupTable(): Float32Array {
   if (float16Table === null) {
     float16Table = new Float32Array(65536);
     for (let bits = 0; bits < 65536; bits++) float16Table[bits] = float16BitsToFloat32(bits);

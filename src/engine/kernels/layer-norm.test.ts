@@ -5,6 +5,7 @@ import { useBackend } from '../test-support';
 import { tf } from '../tf';
 import { countDispatches } from './dispatch-counter';
 import { layerNorm, layerNormBackwardInput, layerNormBackwardParams, layerNormForward } from './layer-norm';
+import { expectClose } from './expect-close';
 
 const EPS = 1e-5;
 
@@ -18,18 +19,6 @@ function values(n: number, d: number, seed: number, offset = 0): Float32Array {
     out[i] = ((s / 2 ** 32) * 2 - 1) * (1 + (row % 3)) + offset * (1 + (row % 2));
   }
   return out;
-}
-
-/** Max |a - e| must stay within tol · max(1, max |e|): fp32 agreement relative to the data's scale. */
-async function expectClose(actual: tf.Tensor, expected: tf.Tensor, tol = 1e-5): Promise<void> {
-  expect(actual.shape).toEqual(expected.shape);
-  const [a, e] = await Promise.all([actual.data(), expected.data()]);
-  let scale = 1;
-  for (const v of e) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i] - e[i]));
-  expect(Number.isFinite(worst), 'finite').toBe(true);
-  expect(worst / scale).toBeLessThanOrEqual(tol);
 }
 
 function inputs(n: number, d: number) {

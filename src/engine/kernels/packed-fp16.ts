@@ -8,19 +8,9 @@
  * bits when c is even (unpack2x16float's first component). GPT-2's widths (768, 2304, 3072) need no
  * padding; the matmul kernel relies on the padding being zero when it reads along a padded row.
  */
-import { float16BitsToFloat32, float32ToFloat16Bits, hostIsLittleEndian } from '../../weights/float16';
+import { float16LookupTable as float16Table, float32ToFloat16Bits, hostIsLittleEndian } from '../../weights/float16';
 import { tf } from '../tf';
 import { registerWebGpuKernel, type WebGPUBackend, type WebGPUProgram } from './webgpu-program';
-
-let fp16Table: Float32Array | null = null;
-
-function float16Table(): Float32Array {
-  if (fp16Table === null) {
-    fp16Table = new Float32Array(65536);
-    for (let bits = 0; bits < 65536; bits++) fp16Table[bits] = float16BitsToFloat32(bits);
-  }
-  return fp16Table;
-}
 
 /** True when every value survives float32 → float16 (nearest even) → float32 unchanged (NaN stays NaN). */
 export function isExactlyFp16(values: Float32Array): boolean {
