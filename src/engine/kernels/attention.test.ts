@@ -5,6 +5,7 @@ import { tf } from '../tf';
 import { attentionProbabilities, attentionTuning, causalAttention, causalAttentionBackward, causalAttentionForward } from './attention';
 import { countDispatches } from './dispatch-counter';
 import { dropoutFactors } from './dropout-mask';
+import { expectClose } from './expect-close';
 
 interface Case {
   B: number;
@@ -48,17 +49,6 @@ function reference(qkv: tf.Tensor2D, { B, T, H, dh, dropout }: Case): tf.Tensor2
     heads.push(tf.matMul(p, v));
   }
   return tf.reshape(tf.concat(heads, 2), [B * T, d]) as tf.Tensor2D;
-}
-
-async function expectClose(actual: tf.Tensor, expected: tf.Tensor, tol = 1e-5): Promise<void> {
-  expect(actual.shape).toEqual(expected.shape);
-  const [a, e] = await Promise.all([actual.data(), expected.data()]);
-  let scale = 1;
-  for (const v of e) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < e.length; i++) worst = Math.max(worst, Math.abs(a[i] - e[i]));
-  expect(Number.isFinite(worst), 'finite').toBe(true);
-  expect(worst / scale).toBeLessThanOrEqual(tol);
 }
 
 /** Forward, explicit backward, and tf.grads through causalAttention, all against the reference. */

@@ -92,7 +92,7 @@ interface Layout {
   vec4Io: boolean;
 }
 
-/** WGSL shared by the kernels: constants, the workgroup index, the dropout factor. */
+/** WGSL shared by the kernels: constants, the score tile sP, the workgroup index, the dropout factor. */
 function commonWgsl({ dh, tiles: [br, bc] }: Layout): string {
   return /* wgsl */ `
 const DH = ${dh};
@@ -106,6 +106,7 @@ const NEG = -3.402823e38;
 ${DROPOUT_WGSL}
 
 var<workgroup> wgIndexShared: i32;
+var<workgroup> sP: array<f32, ${br * (bc + 1)}>;
 
 // This workgroup's index among all dispatched, as a uniform value (TF.js folds > 65535 groups into y, z).
 fn uniformWorkgroupIndex() -> i32 {
@@ -115,12 +116,49 @@ fn uniformWorkgroupIndex() -> i32 {
   return workgroupUniformLoad(&wgIndexShared);
 }
 
-fn dropFactor(index: u32) -> f32 {
+// Dropout factor of probability (bh, i, j), whose mask index is its flat index in [B·H, T, T].
+fn dropFactor(bh: i32, i: i32, j: i32) -> f32 {
   if (uniforms.threshold == 0u) { return uniforms.keepScale; }
-  return dropoutFactor(uniforms.seed, index, uniforms.threshold, uniforms.keepScale);
+  let T = u32(uniforms.T);
+  return dropoutFactor(uniforms.seed, u32(bh) * T * T + u32(i) * T + u32(j), uniforms.threshold, uniforms.keepScale);
 }
 `;
 }
+
+/** WGSL: the opening of every kernel's main: this thread's place in the tile, the sizes, the workgroup index wg. */
+const MAIN_PROLOGUE = /* wgsl */ `
+  let tid = i32(localIndex);
+  let a = tid / BC;          // query row within the tile
+  let bk = tid - a * BC;     // key within the tile
+  let T = uniforms.T;
+  let H = uniforms.H;
+  let d = H * DH;
+  let stride = 3 * d;
+  let nq = (T + BR - 1) / BR;
+  let wg = uniformWorkgroupIndex();`;
+
+/** WGSL expression: B·H (the output of the forward and backward has B·T rows). */
+const BATCH_HEADS = 'uniforms.outShape[0] / T * H';
+
+/** WGSL: batch element b and head h of the (batch, head) pair bh, and b's first row. */
+const BATCH_AND_HEAD = /* wgsl */ `
+  let b = bh / H;
+  let h = bh - b * H;
+  let rowBase = b * T;`;
+
+/** WGSL expression: how many key tiles reach query tile q0's diagonal. */
+const KEY_TILES_TO_DIAGONAL = '(min(q0 + BR, T) + BC - 1) / BC';
+
+/**
+ * WGSL: workgroup wg takes query tile q0 of head bh (`heads` of them, nq tiles each; workgroups
+ * past those are not live); i is this thread's query, nkt the key tiles it needs.
+ */
+const queryTileOfWorkgroup = (heads: string) => /* wgsl */ `
+  let live = wg < ${heads} * nq;
+  let bh = wg / nq;
+  let q0 = (wg - bh * nq) * BR;
+  let i = q0 + a;
+  let nkt = select(0, ${KEY_TILES_TO_DIAGONAL}, live);`;
 
 /**
  * WGSL expression: the vec4 of `src` at element offset `base` (chunk c4 of a head row), zeros past DH;
@@ -144,6 +182,47 @@ function loadTile(layout: Layout, dst: string, src: string, rows: string, first:
   }`;
 }
 
+/** WGSL statements: stage head h's rows in workgroup memory: q and dO from query q0 (BR rows), k and v from key k0 (BC rows). */
+const loadQ = (L: Layout, live?: string) => loadTile(L, 'sQ', 'qkv', 'BR', 'q0', 'h * DH', 'stride', live);
+const loadDO = (L: Layout) => loadTile(L, 'sdO', 'dctx', 'BR', 'q0', 'h * DH', 'd');
+const loadK = (L: Layout) => loadTile(L, 'sK', 'qkv', 'BC', 'k0', 'd + h * DH', 'stride');
+const loadV = (L: Layout) => loadTile(L, 'sV', 'qkv', 'BC', 'k0', '2 * d + h * DH', 'stride');
+
+/** WGSL: stages key tile kt (k0, and j this thread's key) in sK, and in sV when `values`. */
+const stageKeyTile = (L: Layout, values: boolean) => /* wgsl */ `
+    let k0 = kt * BC;
+    let j = k0 + bk;
+    workgroupBarrier();
+    ${loadK(L)}
+    ${values ? loadV(L) : ''}`;
+
+/** WGSL: stages query tile qt (q0, and i this thread's query) of q and dO in sQ and sdO. */
+const stageQueryTile = (L: Layout) => /* wgsl */ `
+    let q0 = qt * BR;
+    let i = q0 + a;
+    workgroupBarrier();
+    ${loadQ(L)}
+    ${loadDO(L)}`;
+
+/** WGSL: `body` for each key tile kt < nkt once staged; valid says whether key j counts for query i (causal, in range). */
+const forKeyTiles = (L: Layout, values: boolean, body: string) => /* wgsl */ `
+  for (var kt = 0; kt < nkt; kt++) {
+    ${stageKeyTile(L, values)}
+    workgroupBarrier();
+    let valid = i < T && j <= i;
+    ${body}
+  }`;
+
+/**
+ * WGSL: `body` for each of this thread's `count` vec4 chunks c4 = first + t·step of a head row that
+ * lie within it (c4 is the name load4 expects).
+ */
+const forChunks = (count: number, first: string, step: string, body: string) => /* wgsl */ `
+  for (var t = 0; t < ${count}; t++) {
+    let c4 = ${first} + t * ${step};
+    if (c4 < DH4) { ${body} }
+  }`;
+
 /** WGSL statement: writes the DH-element head row held as vec4 chunks, value(chunk) at element offset rowStart. */
 const store4 = (rowStart: string, chunk: string, value: string) => `
   {
@@ -154,6 +233,64 @@ const store4 = (rowStart: string, chunk: string, value: string) => `
     if (${chunk} * 4 + 2 < DH) { result[at + 2] = o4.z; }
     if (${chunk} * 4 + 3 < DH) { result[at + 3] = o4.w; }
   }`;
+
+/**
+ * WGSL: `name`, the sum or max over the threads of query row a of each one's `part`, through sP
+ * (the caller fences earlier reads of sP).
+ */
+const rowReduce = (name: string, part: string, op: 'sum' | 'max') => /* wgsl */ `
+  sP[a * PS + bk] = ${part};
+  workgroupBarrier();
+  var ${name} = ${op === 'sum' ? '0.0' : 'NEG'};
+  for (var c = 0; c < BC; c++) { ${name} = ${op === 'sum' ? `${name} + sP[a * PS + c]` : `max(${name}, sP[a * PS + c])`}; }`;
+
+/** WGSL: the unscaled score s = q_i·k_j of this thread's query and key. */
+const SCORE_DOT = /* wgsl */ `
+    var s = 0.0;
+    for (var c = 0; c < DH4; c++) { s += dot(sQ[a * RS4 + c], sK[bk * RS4 + c]); }`;
+
+/**
+ * WGSL: online softmax over the key tiles kt < nkt for the queries in sQ: the row max m and sum l.
+ * With `values` the tiles stage v too, and `perTile` runs after each tile's update, seeing this
+ * thread's p = exp(s - m) and alpha, the factor that rescales what was accumulated before.
+ */
+function onlineSoftmax(L: Layout, { values = false, perTile = '' } = {}): string {
+  return /* wgsl */ `
+  var m = NEG;
+  var lPart = 0.0;
+  ${forKeyTiles(
+    L,
+    values,
+    `${SCORE_DOT}
+    s = select(NEG, s * uniforms.scale, valid);
+    ${rowReduce('tileMax', 's', 'max')}
+    let mNew = max(m, tileMax);
+    let p = select(0.0, exp(s - mNew), valid);
+    let alpha = exp(m - mNew);
+    m = mNew;
+    lPart = lPart * alpha + p;
+    ${perTile}`,
+  )}
+  workgroupBarrier();
+  ${rowReduce('l', 'lPart', 'sum')}`;
+}
+
+/**
+ * WGSL (backward): for query i and key j, given the row's log-sum-exp and D, the probability p,
+ * its dropout factor z, and dS_ij into sdS.
+ */
+const probabilityAndScoreGrad = (lse: string, D: string) => /* wgsl */ `
+      var s = 0.0;
+      var dpt = 0.0;
+      for (var c = 0; c < DH4; c++) {
+        s += dot(sQ[a * RS4 + c], sK[bk * RS4 + c]);
+        dpt += dot(sdO[a * RS4 + c], sV[bk * RS4 + c]);
+      }
+      let p = select(0.0, exp(s * uniforms.scale - ${lse}), valid);
+      let z = dropFactor(bh, i, j);
+      sdS[a * PS + bk] = select(0.0, p * (z * dpt - ${D}), valid);`;
+
+const tileDecl = (name: string, rows: number, layout: Layout) => `var<workgroup> ${name}: array<vec4<f32>, ${(rows * rowFloats(layout.dh)) / 4}>;`;
 
 const ATTENTION_UNIFORMS = 'T : i32, H : i32, scale : f32, seed : u32, threshold : u32, keepScale : f32, batch : i32,';
 
@@ -182,47 +319,18 @@ abstract class AttentionProgram implements WebGPUProgram {
     this.shaderKey = `fpt_attention_${name}_${layout.dh}_${layout.tiles.join('x')}_${layout.vec4Io ? 'v4' : 's'}`;
   }
 
-  /** WGSL: the score tile of the query rows in sQ against the keys in sK, s = q·k (unscaled). */
-  protected scoreDot(): string {
-    return `
-    var s = 0.0;
-    for (var c = 0; c < DH4; c++) { s += dot(sQ[a * RS4 + c], sK[bk * RS4 + c]); }`;
+  /** The kernel's WGSL: the common part, this kernel's declarations, and main = prologue + body. */
+  protected shader(declarations: string[], body: string): string {
+    return /* wgsl */ `
+${commonWgsl(this.layout)}
+${declarations.join('\n')}
+
+fn main(index: i32) {${MAIN_PROLOGUE}${body}
+}`;
   }
 
   abstract getUserCode(): string;
 }
-
-/** WGSL: online max / sum over the causal key tiles for the query tile in sQ; leaves m and the row sum l. */
-function statsSweep(layout: Layout): string {
-  return `
-  var m = NEG;
-  var lPart = 0.0;
-  for (var kt = 0; kt < nkt; kt++) {
-    let k0 = kt * BC;
-    workgroupBarrier();
-    ${loadTile(layout, 'sK', 'qkv', 'BC', 'k0', 'd + h * DH', 'stride')}
-    workgroupBarrier();
-    let j = k0 + bk;
-    let valid = i < T && j <= i;
-    var s = 0.0;
-    for (var c = 0; c < DH4; c++) { s += dot(sQ[a * RS4 + c], sK[bk * RS4 + c]); }
-    s = select(NEG, s * uniforms.scale, valid);
-    sP[a * PS + bk] = s;
-    workgroupBarrier();
-    var tileMax = NEG;
-    for (var c = 0; c < BC; c++) { tileMax = max(tileMax, sP[a * PS + c]); }
-    let mNew = max(m, tileMax);
-    lPart = lPart * exp(m - mNew) + select(0.0, exp(s - mNew), valid);
-    m = mNew;
-  }
-  workgroupBarrier();
-  sP[a * PS + bk] = lPart;
-  workgroupBarrier();
-  var l = 0.0;
-  for (var c = 0; c < BC; c++) { l += sP[a * PS + c]; }`;
-}
-
-const tileDecl = (name: string, rows: number, layout: Layout) => `var<workgroup> ${name}: array<vec4<f32>, ${rows * (Math.ceil(layout.dh / 4) + 1)}>;`;
 
 class ForwardProgram extends AttentionProgram {
   variableNames = ['qkv'];
@@ -230,82 +338,31 @@ class ForwardProgram extends AttentionProgram {
   getUserCode(): string {
     const L = this.layout;
     const [br, bc] = L.tiles;
-    const cpt = Math.ceil(Math.ceil(L.dh / 4) / bc); // output vec4 chunks per thread
-    return /* wgsl */ `
-${commonWgsl(L)}
-${tileDecl('sQ', br, L)}
-${tileDecl('sK', bc, L)}
-${tileDecl('sV', bc, L)}
-var<workgroup> sP: array<f32, ${br * (bc + 1)}>;
+    const cpt = Math.ceil(Math.ceil(L.dh / 4) / bc); // output vec4 chunks per thread: bk, bk + BC, ...
+    return this.shader(
+      [tileDecl('sQ', br, L), tileDecl('sK', bc, L), tileDecl('sV', bc, L)],
+      /* wgsl */ `
+  ${queryTileOfWorkgroup(BATCH_HEADS)}
+  ${BATCH_AND_HEAD}
+  ${loadQ(L, 'live')}
 
-fn main(index: i32) {
-  let tid = i32(localIndex);
-  let a = tid / BC;          // query row within the tile
-  let bk = tid - a * BC;     // key within the tile; owns output chunks bk, bk + BC, ...
-  let T = uniforms.T;
-  let H = uniforms.H;
-  let d = H * DH;
-  let stride = 3 * d;
-  let nq = (T + BR - 1) / BR;
-  let wg = uniformWorkgroupIndex();
-  let live = wg < uniforms.outShape[0] / T * H * nq;
-  let bh = wg / nq;
-  let q0 = (wg - bh * nq) * BR;
-  let b = bh / H;
-  let h = bh - b * H;
-  let rowBase = b * T;
-  let i = q0 + a;
-
-  ${loadTile(L, 'sQ', 'qkv', 'BR', 'q0', 'h * DH', 'stride', 'live')}
-
-  var m = NEG;
-  var lPart = 0.0;
   var o = array<vec4<f32>, ${cpt}>();
-  let keyEnd = min(q0 + BR, T);
-  let nkt = select(0, (keyEnd + BC - 1) / BC, live);
-  for (var kt = 0; kt < nkt; kt++) {
-    let k0 = kt * BC;
+  ${onlineSoftmax(L, {
+    values: true,
+    perTile: `
     workgroupBarrier();
-    ${loadTile(L, 'sK', 'qkv', 'BC', 'k0', 'd + h * DH', 'stride')}
-    ${loadTile(L, 'sV', 'qkv', 'BC', 'k0', '2 * d + h * DH', 'stride')}
-    workgroupBarrier();
-    let j = k0 + bk;
-    let valid = i < T && j <= i;
-    ${this.scoreDot()}
-    s = select(NEG, s * uniforms.scale, valid);
-    sP[a * PS + bk] = s;
-    workgroupBarrier();
-    var tileMax = NEG;
-    for (var c = 0; c < BC; c++) { tileMax = max(tileMax, sP[a * PS + c]); }
-    let mNew = max(m, tileMax);
-    let p = select(0.0, exp(s - mNew), valid);
-    let alpha = exp(m - mNew);
-    m = mNew;
-    lPart = lPart * alpha + p;
-    workgroupBarrier();
-    sP[a * PS + bk] = p * dropFactor(u32(bh) * u32(T) * u32(T) + u32(i) * u32(T) + u32(j));
+    sP[a * PS + bk] = p * dropFactor(bh, i, j);
     workgroupBarrier();
     for (var t = 0; t < ${cpt}; t++) { o[t] *= alpha; }
     for (var c = 0; c < BC; c++) {
       let pc = sP[a * PS + c];
-      for (var t = 0; t < ${cpt}; t++) {
-        let chunk = bk + t * BC;
-        if (chunk < DH4) { o[t] += pc * sV[c * RS4 + chunk]; }
-      }
-    }
-  }
-  workgroupBarrier();
-  sP[a * PS + bk] = lPart;
-  workgroupBarrier();
-  var l = 0.0;
-  for (var c = 0; c < BC; c++) { l += sP[a * PS + c]; }
+      ${forChunks(cpt, 'bk', 'BC', 'o[t] += pc * sV[c * RS4 + c4];')}
+    }`,
+  })}
   if (live && i < T) {
-    for (var t = 0; t < ${cpt}; t++) {
-      let chunk = bk + t * BC;
-      if (chunk < DH4) { ${store4('(rowBase + i) * d + h * DH', 'chunk', 'o[t] / l')} }
-    }
-  }
-}`;
+    ${forChunks(cpt, 'bk', 'BC', store4('(rowBase + i) * d + h * DH', 'c4', 'o[t] / l'))}
+  }`,
+    );
   }
 }
 
@@ -316,94 +373,53 @@ class BackwardProgram extends AttentionProgram {
     const L = this.layout;
     const [br, bc] = L.tiles;
     const dh4 = Math.ceil(L.dh / 4);
-    const cq = Math.ceil(dh4 / bc); // dQ chunks per thread (phase A)
-    const ckv = Math.ceil(dh4 / br); // dK, dV chunks per thread (phase B)
-    return /* wgsl */ `
-${commonWgsl(L)}
-${tileDecl('sQ', br, L)}
-${tileDecl('sdO', br, L)}
-${tileDecl('sK', bc, L)}
-${tileDecl('sV', bc, L)}
-var<workgroup> sP: array<f32, ${br * (bc + 1)}>;
-var<workgroup> sdS: array<f32, ${br * (bc + 1)}>;
-var<workgroup> sStat: array<vec2<f32>, ${br}>;
-
-fn main(index: i32) {
-  let tid = i32(localIndex);
-  let a = tid / BC;
-  let bk = tid - a * BC;
-  let T = uniforms.T;
-  let H = uniforms.H;
-  let d = H * DH;
-  let stride = 3 * d;
-  let nq = (T + BR - 1) / BR;
-  let wg = uniformWorkgroupIndex();
-  let live = wg < uniforms.outShape[0] / T * H;
+    const cq = Math.ceil(dh4 / bc); // dQ chunks per thread (phase A): bk, bk + BC, ...
+    const ckv = Math.ceil(dh4 / br); // dK, dV chunks per thread (phase B): a, a + BR, ...
+    const parked = '(rowBase + i) * stride + d + h * DH'; // where row i's L and D wait (its first dK columns)
+    return this.shader(
+      [
+        tileDecl('sQ', br, L),
+        tileDecl('sdO', br, L),
+        tileDecl('sK', bc, L),
+        tileDecl('sV', bc, L),
+        `var<workgroup> sdS: array<f32, ${br * (bc + 1)}>;`,
+        `var<workgroup> sStat: array<vec2<f32>, ${br}>;`,
+      ],
+      /* wgsl */ `
+  let live = wg < ${BATCH_HEADS};
   let bh = wg;
-  let b = bh / H;
-  let h = bh - b * H;
-  let rowBase = b * T;
+  ${BATCH_AND_HEAD}
   let nqLive = select(0, nq, live);
 
   // Phase A: per query tile, L_i = m_i + log l_i and D_i = dO_i·O_i, then dQ.
   for (var qt = 0; qt < nqLive; qt++) {
-    let q0 = qt * BR;
-    let i = q0 + a;
-    workgroupBarrier();
-    ${loadTile(L, 'sQ', 'qkv', 'BR', 'q0', 'h * DH', 'stride')}
-    ${loadTile(L, 'sdO', 'dctx', 'BR', 'q0', 'h * DH', 'd')}
+    ${stageQueryTile(L)}
     workgroupBarrier();
     var dPart = 0.0;
     if (i < T) {
-      for (var t = 0; t < ${cq}; t++) {
-        let c4 = bk + t * BC;
-        if (c4 < DH4) { dPart += dot(sdO[a * RS4 + c4], ${load4(L, 'ctx', '(rowBase + i) * d + h * DH + c4 * 4')}); }
-      }
+      ${forChunks(cq, 'bk', 'BC', `dPart += dot(sdO[a * RS4 + c4], ${load4(L, 'ctx', '(rowBase + i) * d + h * DH + c4 * 4')});`)}
     }
-    sP[a * PS + bk] = dPart;
-    workgroupBarrier();
-    var D = 0.0;
-    for (var c = 0; c < BC; c++) { D += sP[a * PS + c]; }
-    let keyEnd = min(q0 + BR, T);
-    let nkt = (keyEnd + BC - 1) / BC;
-    ${statsSweep(L)}
+    ${rowReduce('D', 'dPart', 'sum')}
+    let nkt = ${KEY_TILES_TO_DIAGONAL};
+    ${onlineSoftmax(L)}
     let lse = m + log(l);
 
     var dq = array<vec4<f32>, ${cq}>();
-    for (var kt = 0; kt < nkt; kt++) {
-      let k0 = kt * BC;
-      workgroupBarrier();
-      ${loadTile(L, 'sK', 'qkv', 'BC', 'k0', 'd + h * DH', 'stride')}
-      ${loadTile(L, 'sV', 'qkv', 'BC', 'k0', '2 * d + h * DH', 'stride')}
-      workgroupBarrier();
-      let j = k0 + bk;
-      let valid = i < T && j <= i;
-      var s = 0.0;
-      var dpt = 0.0;
-      for (var c = 0; c < DH4; c++) {
-        s += dot(sQ[a * RS4 + c], sK[bk * RS4 + c]);
-        dpt += dot(sdO[a * RS4 + c], sV[bk * RS4 + c]);
-      }
-      let p = select(0.0, exp(s * uniforms.scale - lse), valid);
-      let z = dropFactor(u32(bh) * u32(T) * u32(T) + u32(i) * u32(T) + u32(j));
-      sdS[a * PS + bk] = select(0.0, p * (z * dpt - D), valid);
+    ${forKeyTiles(
+      L,
+      true,
+      `${probabilityAndScoreGrad('lse', 'D')}
       workgroupBarrier();
       for (var c = 0; c < BC; c++) {
         let ds = sdS[a * PS + c];
-        for (var t = 0; t < ${cq}; t++) {
-          let chunk = bk + t * BC;
-          if (chunk < DH4) { dq[t] += ds * sK[c * RS4 + chunk]; }
-        }
-      }
-    }
+        ${forChunks(cq, 'bk', 'BC', 'dq[t] += ds * sK[c * RS4 + c4];')}
+      }`,
+    )}
     if (i < T) {
-      for (var t = 0; t < ${cq}; t++) {
-        let chunk = bk + t * BC;
-        if (chunk < DH4) { ${store4('(rowBase + i) * stride + h * DH', 'chunk', 'uniforms.scale * dq[t]')} }
-      }
+      ${forChunks(cq, 'bk', 'BC', store4('(rowBase + i) * stride + h * DH', 'c4', 'uniforms.scale * dq[t]'))}
       if (bk == 0) {
-        result[(rowBase + i) * stride + d + h * DH] = lse;
-        result[(rowBase + i) * stride + d + h * DH + 1] = D;
+        result[${parked}] = lse;
+        result[${parked} + 1] = D;
       }
     }
   }
@@ -411,65 +427,41 @@ fn main(index: i32) {
   // Phase B: per key tile, dK and dV over the query tiles at or below the diagonal.
   let nk = select(0, (T + BC - 1) / BC, live);
   for (var kt = 0; kt < nk; kt++) {
-    let k0 = kt * BC;
-    let j = k0 + bk;
     storageBarrier();
-    workgroupBarrier();
-    ${loadTile(L, 'sK', 'qkv', 'BC', 'k0', 'd + h * DH', 'stride')}
-    ${loadTile(L, 'sV', 'qkv', 'BC', 'k0', '2 * d + h * DH', 'stride')}
+    ${stageKeyTile(L, true)}
     var dk = array<vec4<f32>, ${ckv}>();
     var dv = array<vec4<f32>, ${ckv}>();
     for (var qt = k0 / BR; qt < nq; qt++) {
-      let q0 = qt * BR;
-      let i = q0 + a;
-      workgroupBarrier();
-      ${loadTile(L, 'sQ', 'qkv', 'BR', 'q0', 'h * DH', 'stride')}
-      ${loadTile(L, 'sdO', 'dctx', 'BR', 'q0', 'h * DH', 'd')}
+      ${stageQueryTile(L)}
       if (bk == 0) {
         var st = vec2<f32>(0.0);
-        if (i < T) {
-          st = vec2<f32>(result[(rowBase + i) * stride + d + h * DH], result[(rowBase + i) * stride + d + h * DH + 1]);
-        }
+        if (i < T) { st = vec2<f32>(result[${parked}], result[${parked} + 1]); }
         sStat[a] = st;
       }
       workgroupBarrier();
       let valid = i < T && j <= i;
-      var s = 0.0;
-      var dpt = 0.0;
-      for (var c = 0; c < DH4; c++) {
-        s += dot(sQ[a * RS4 + c], sK[bk * RS4 + c]);
-        dpt += dot(sdO[a * RS4 + c], sV[bk * RS4 + c]);
-      }
       let st = sStat[a];
-      let p = select(0.0, exp(s * uniforms.scale - st.x), valid);
-      let z = dropFactor(u32(bh) * u32(T) * u32(T) + u32(i) * u32(T) + u32(j));
+      ${probabilityAndScoreGrad('st.x', 'st.y')}
       sP[a * PS + bk] = p * z;
-      sdS[a * PS + bk] = select(0.0, p * (z * dpt - st.y), valid);
       workgroupBarrier();
       for (var r = 0; r < BR; r++) {
         let pz = sP[r * PS + bk];
         let ds = sdS[r * PS + bk];
-        for (var t = 0; t < ${ckv}; t++) {
-          let chunk = a + t * BR;
-          if (chunk < DH4) {
-            dv[t] += pz * sdO[r * RS4 + chunk];
-            dk[t] += ds * sQ[r * RS4 + chunk];
-          }
-        }
+        ${forChunks(ckv, 'a', 'BR', 'dv[t] += pz * sdO[r * RS4 + c4]; dk[t] += ds * sQ[r * RS4 + c4];')}
       }
     }
     storageBarrier();
     if (j < T) {
-      for (var t = 0; t < ${ckv}; t++) {
-        let chunk = a + t * BR;
-        if (chunk < DH4) {
-          ${store4('(rowBase + j) * stride + d + h * DH', 'chunk', 'uniforms.scale * dk[t]')}
-          ${store4('(rowBase + j) * stride + 2 * d + h * DH', 'chunk', 'dv[t]')}
-        }
-      }
+      ${forChunks(
+        ckv,
+        'a',
+        'BR',
+        store4('(rowBase + j) * stride + d + h * DH', 'c4', 'uniforms.scale * dk[t]') +
+          store4('(rowBase + j) * stride + 2 * d + h * DH', 'c4', 'dv[t]'),
+      )}
     }
-  }
-}`;
+  }`,
+    );
   }
 }
 
@@ -479,46 +471,26 @@ class ProbabilitiesProgram extends AttentionProgram {
   getUserCode(): string {
     const L = this.layout;
     const [br, bc] = L.tiles;
-    return /* wgsl */ `
-${commonWgsl(L)}
-${tileDecl('sQ', br, L)}
-${tileDecl('sK', bc, L)}
-var<workgroup> sP: array<f32, ${br * (bc + 1)}>;
-
-fn main(index: i32) {
-  let tid = i32(localIndex);
-  let a = tid / BC;
-  let bk = tid - a * BC;
-  let T = uniforms.T;
-  let H = uniforms.H;
-  let d = H * DH;
-  let stride = 3 * d;
-  let nq = (T + BR - 1) / BR;
-  let wg = uniformWorkgroupIndex();
-  let live = wg < H * nq;
-  let h = wg / nq;
-  let q0 = (wg - h * nq) * BR;
+    return this.shader(
+      [tileDecl('sQ', br, L), tileDecl('sK', bc, L)],
+      /* wgsl */ `
+  ${queryTileOfWorkgroup('H')}
+  let h = bh;
   let rowBase = uniforms.batch * T;
-  let i = q0 + a;
-  ${loadTile(L, 'sQ', 'qkv', 'BR', 'q0', 'h * DH', 'stride', 'live')}
-  let keyEnd = min(q0 + BR, T);
-  let nkt = select(0, (keyEnd + BC - 1) / BC, live);
-  ${statsSweep(L)}
-  for (var kt = 0; kt < nkt; kt++) {
-    let k0 = kt * BC;
-    workgroupBarrier();
-    ${loadTile(L, 'sK', 'qkv', 'BC', 'k0', 'd + h * DH', 'stride')}
-    workgroupBarrier();
-    let j = k0 + bk;
-    ${this.scoreDot()}
+  ${loadQ(L, 'live')}
+  ${onlineSoftmax(L)}
+  ${forKeyTiles(
+    L,
+    false,
+    `${SCORE_DOT}
     if (i < T && j < T) {
-      result[(h * T + i) * T + j] = select(0.0, exp(s * uniforms.scale - m) / l, j <= i);
-    }
-  }
+      result[(h * T + i) * T + j] = select(0.0, exp(s * uniforms.scale - m) / l, valid);
+    }`,
+  )}
   if (live && i < T) {
     for (var j = nkt * BC + bk; j < T; j += BC) { result[(h * T + i) * T + j] = 0.0; }
-  }
-}`;
+  }`,
+    );
   }
 }
 
@@ -550,9 +522,12 @@ function run(program: WebGPUProgram, inputs: tf.Tensor[], uniforms: ProgramUnifo
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
+/** [B·T, H·dh] → [B, H, T, dh] (composite path). */
+const toHeads = (t: tf.Tensor, B: number, T: number, H: number, dh: number) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
+
 /** q, k, v as [B, H, T, dh] (composite path). */
 function splitHeads(qkv: tf.Tensor2D, B: number, T: number, H: number, dh: number): tf.Tensor4D[] {
-  return tf.split(qkv, 3, 1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D);
+  return tf.split(qkv, 3, 1).map((t) => toHeads(t, B, T, H, dh));
 }
 
 const mergeHeads = (t: tf.Tensor, B: number, T: number, d: number) => tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
@@ -603,9 +578,8 @@ export function causalAttentionBackward(
   if (!backend) {
     return tf.tidy(() => {
       const [q, k, v] = splitHeads(qkv, B, T, H, dh);
-      const split = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-      const dO = split(dContext);
-      const o = split(context);
+      const dO = toHeads(dContext, B, T, H, dh);
+      const o = toHeads(context, B, T, H, dh);
       const probs = compositeProbs(q, k, T, dh);
       const mask = compositeMask(B, T, H, dropout);
       const dropped = mask ? tf.mul(probs, mask) : probs;
