@@ -8,6 +8,7 @@ test('Bit XOR on the tiny backbone reaches 100% test accuracy on WebGPU', async 
   await page.getByLabel('Backbone').selectOption('tiny-random');
   await waitForRun(page);
   await expect(page.getByTestId('status-model')).toHaveText(/tiny-gpt2 · random/);
+  await expect(page.getByTestId('status-engine')).toHaveText('fused kernels');
   for (const group of ['Attention', 'Feed-forward']) await page.getByRole('checkbox', { name: group }).check();
   await page.getByLabel('Learning rate').selectOption('0.003');
   await page.getByLabel('Steps per update').selectOption('25');
@@ -65,6 +66,7 @@ test('the heatmap panel renders one map per head plus their mean, with values on
   expect(pixels.width).toBe(10);
   expect(pixels.first).toEqual([253, 231, 37]);
   expect(pixels.second).toEqual([68, 1, 84]);
+  await maps.nth(1).scrollIntoViewIfNeeded(); // the panels above may push it below the window
   const box = (await maps.nth(1).boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.05, box.y + box.height * 0.05);
   await expect(page.getByTestId('attention-hover')).toHaveText('head 1: a1 → a1 = 1.000');

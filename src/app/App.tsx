@@ -9,7 +9,14 @@ import { AdapterFiles } from './components/AdapterFiles';
 import { StatusBar } from './components/StatusBar';
 import { UrlNotices } from './components/UrlNotices';
 import { SweepResults } from './components/SweepResults';
+import { RunComparison, RunsNotice } from './components/RunComparison';
+import { restoreOrStart } from './runs/restore';
 import { usePlayground } from './store';
+import { PresetPicker } from './components/PresetPicker';
+import { LessonPanel } from './components/LessonPanel';
+import { InstructorLinkBuilder } from './components/InstructorLinkBuilder';
+import { trackLessonProgress, useLessonUi } from './lessons/lesson-store';
+import { LockNote, useControlMode } from './instructor/ui';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
 
 function LoadingNotice({ message }: { message: string }) {
@@ -72,9 +79,27 @@ function Notice() {
   return null;
 }
 
+/** Export / import adapters, unless an instructor link hides or locks them. */
+function AdapterFilesControl() {
+  const mode = useControlMode('adapters');
+  if (mode === 'hidden') return null;
+  if (mode === 'shown') return <AdapterFiles />;
+  return (
+    <fieldset className="locked-fieldset" disabled aria-describedby="lock-note-adapters">
+      <AdapterFiles />
+      <LockNote control="adapters" mode={mode} />
+    </fieldset>
+  );
+}
+
 export function App() {
   const announcement = usePlayground((s) => s.announcement);
-  useEffect(() => startRun(), []);
+  const hasLesson = usePlayground((s) => s.lessonId !== null);
+  const lessonCollapsed = useLessonUi((s) => s.collapsed);
+  const lessonOpen = hasLesson && !lessonCollapsed;
+  useEffect(() => trackLessonProgress(), []);
+  // Resumes the run saved last (paused), or starts a fresh one: runs/restore.ts.
+  useEffect(() => void restoreOrStart(), []);
   return (
     <div className="app">
       <header>
@@ -86,21 +111,26 @@ export function App() {
       <UrlNotices />
       <Notice />
       <Warnings />
-      <div className="layout">
+      <RunsNotice />
+      <div className={`layout${lessonOpen ? ' with-lesson' : ''}`}>
         <aside>
           <RunSettingsForm />
           <section className="panel" aria-label="Run">
             <TransportControls />
-            <AdapterFiles />
+            <AdapterFilesControl />
           </section>
           <ArchitectureDiagram />
+          <InstructorLinkBuilder />
         </aside>
         <main>
+          <PresetPicker />
           <Charts />
+          <RunComparison />
           <AttentionPanel />
           <DatasetPreview />
           <SweepResults />
         </main>
+        <LessonPanel />
       </div>
       <StatusBar />
       <div className="sr-only" aria-live="polite" data-testid="live-region">

@@ -5,6 +5,7 @@ import type { GroupCount } from '../engine/model';
 import type { AttentionPayload, FeatureCacheReport, BackendReport, ExamplePayload, MetricsPoint, ModelInfo, RunSettings, Snapshot } from '../worker/protocol';
 import type { LoadProgress } from '../weights/load';
 import { decodeUrlState } from './url-state';
+import type { InstructorFlags } from './instructor/controls';
 
 export interface CurveOverlay {
   id: string;
@@ -24,6 +25,14 @@ export interface PlaygroundState {
   urlExtras: Record<string, string>;
   /** What was changed while reading the link the page was opened with. */
   urlNotices: string[];
+  /** Controls the link hides or locks (fixed for the page's life). */
+  instructor: InstructorFlags;
+  /** The guided lesson open in the side panel. */
+  lessonId: string | null;
+  /** The paper experiment last loaded (it draws its row's number while the settings match it). */
+  presetId: string | null;
+  /** "Compare with step 0" in the attention panel. */
+  attentionCompare: boolean;
   /** Fingerprint of the trainable values, and the step it was taken at (not refreshed while playing). */
   paramChecksum: { step: number; checksum: string } | null;
   /** The outcome of the last adapter import. */
@@ -70,6 +79,10 @@ export const usePlayground = create<PlaygroundState>((set) => ({
   attentionLayer: fromUrl.state.layer,
   urlExtras: fromUrl.state.extras,
   urlNotices: fromUrl.notices,
+  instructor: fromUrl.state.instructor,
+  lessonId: fromUrl.state.lesson,
+  presetId: fromUrl.state.preset,
+  attentionCompare: false,
   paramChecksum: null,
   adapterImport: null,
   phase: 'loading',

@@ -15,6 +15,9 @@ const CUSTOM: UrlState = {
   },
   stepsPerUpdate: 25,
   layer: 3,
+  instructor: { hide: [], lock: [] },
+  lesson: null,
+  preset: null,
   extras: { debug: '1' },
 };
 
@@ -75,5 +78,51 @@ describe('URL state', () => {
     const { state, notices } = decodeUrlState('?v=7&seed=5');
     expect(state.settings.seed).toBe(5);
     expect(notices).toEqual(['link version 7 is newer than this page (version 1): reading what it understands']);
+  });
+
+  it('round-trips instructor flags, a lesson and a paper experiment, in canonical order', () => {
+    const state: UrlState = {
+      ...DEFAULT_URL_STATE,
+      settings: { ...DEFAULT_URL_STATE.settings, model: 'gpt2', init: 'pretrained', groups: ['output', 'layernorm'] },
+      instructor: { hide: ['backend', 'adapters'], lock: ['task', 'backbone', 'lr'] },
+      lesson: 'bit-xor-attention',
+      preset: 'table19-bit-xor-layernorm',
+    };
+    const search = encodeUrlState(state);
+    expect(search).toBe(
+      'v=1&task=bit-xor&bits=5&bb=gpt2&g=output,layernorm&lr=0.001&seed=0&batch=16&speed=1&layer=0&backend=auto&hide=backend,adapters&lock=task,backbone,lr&lesson=bit-xor-attention&preset=table19-bit-xor-layernorm',
+    );
+    expect(decodeUrlState(`?${search}`)).toEqual({ state, notices: [] });
+    // Any order and repeats in a hand-written link come back canonical.
+    expect(decodeUrlState('?v=1&lock=lr,task,lr&hide=adapters,backend').state.instructor).toEqual({ hide: ['backend', 'adapters'], lock: ['task', 'lr'] });
+  });
+
+  it('drops unknown control names, lessons and experiments with a notice; hidden wins over locked', () => {
+    const { state, notices } = decodeUrlState('?v=1&hide=backend,sliders&lock=task,backend,colour,fonts&lesson=quantum&preset=table99');
+    expect(state.instructor).toEqual({ hide: ['backend'], lock: ['task'] });
+    expect(state.lesson).toBeNull();
+    expect(state.preset).toBeNull();
+    expect(notices).toEqual([
+      'cannot hide unknown control "sliders": ignored (known: task, backbone, lr, batch, seed, groups, speed, backend, layer, presets, adapters)',
+      'cannot lock unknown controls "colour", "fonts": ignored (known: task, backbone, lr, batch, seed, groups, speed, backend, layer, presets, adapters)',
+      'backend is both hidden and locked: hiding it',
+      'lesson "quantum" is not known: no lesson opened (known: bit-xor-attention, pretrained-vs-random)',
+      'paper experiment "table99" is not known: no paper experiment loaded',
+    ]);
+    expect(encodeUrlState(state)).toContain('&hide=backend&lock=task');
+  });
+
+  it('keeps a paper experiment only while the link has its settings', () => {
+    expect(decodeUrlState('?v=1&task=bit-xor&bb=tiny&g=output&preset=table19-bit-xor-output')).toEqual({
+      state: { ...DEFAULT_URL_STATE, settings: { ...DEFAULT_URL_STATE.settings, groups: ['output'] }, preset: 'table19-bit-xor-output' },
+      notices: [],
+    });
+    const { state, notices } = decodeUrlState('?v=1&task=mnist&g=output&preset=table19-bit-xor-output');
+    expect(state.preset).toBeNull();
+    expect(notices).toEqual(['paper experiment "table19-bit-xor-output" does not match the link\'s task, backbone and groups: not using it']);
+  });
+
+  it('reads an empty hide, lock or lesson as none', () => {
+    expect(decodeUrlState('?v=1&hide=&lock=&lesson=')).toEqual({ state: DEFAULT_URL_STATE, notices: [] });
   });
 });

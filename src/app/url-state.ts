@@ -4,9 +4,17 @@
  * Decoding never fails: a hand-edited value that is invalid or out of range is clamped or replaced by
  * its default, and each such change is reported as a human-readable notice. Unknown keys are ignored;
  * `debug` (an e2e hook) is kept in `extras` so that re-encoding preserves it.
+ *
+ * Optional keys, written only when set: `hide` and `lock` (instructor flags: comma lists of control
+ * names, see instructor/controls.ts), `lesson` (a guided lesson's id) and `preset` (the paper
+ * experiment the settings were loaded from, kept while the settings still match it). Links without
+ * them read as before, so the version stays 1.
  */
 import { ALL_GROUPS, type GroupName } from '../engine/groups';
 import type { RunSettings } from '../worker/protocol';
+import { combineFlags, encodeControlList, NO_FLAGS, parseControlList, type InstructorFlags } from './instructor/controls';
+import { LESSON_IDS } from './lessons/lessons';
+import { presetById, presetMatches, PRESET_IDS } from './presets';
 import { BACKBONE_CHOICES, BACKEND_CHOICES, BATCH_SIZES, DEFAULT_SETTINGS, DEFAULT_STEPS_PER_UPDATE, SPEEDS, TASK_CHOICES } from './settings';
 
 export const URL_STATE_VERSION = 1;
@@ -16,6 +24,12 @@ export interface UrlState {
   stepsPerUpdate: number;
   /** The attention layer shown. */
   layer: number;
+  /** Controls the link hides or locks. */
+  instructor: InstructorFlags;
+  /** The guided lesson the link opens, if any. */
+  lesson: string | null;
+  /** The paper experiment the settings came from, if they still match it. */
+  preset: string | null;
   /** Keys the schema does not own but carries along (`debug`). */
   extras: Record<string, string>;
 }
@@ -30,6 +44,9 @@ export const DEFAULT_URL_STATE: UrlState = {
   settings: DEFAULT_SETTINGS,
   stepsPerUpdate: DEFAULT_STEPS_PER_UPDATE,
   layer: 0,
+  instructor: NO_FLAGS,
+  lesson: null,
+  preset: null,
   extras: {},
 };
 
@@ -67,9 +84,19 @@ export function encodeUrlState(state: UrlState): string {
     ['speed', String(state.stepsPerUpdate)],
     ['layer', String(state.layer)],
     ['backend', settings.backend],
+    ...optionalPairs(state),
     ...Object.entries(state.extras),
   ];
   return pairs.map(([key, value]) => `${encodeURIComponent(key)}=${keepCommas(value)}`).join('&');
+}
+
+function optionalPairs(state: UrlState): [string, string][] {
+  const pairs: [string, string][] = [];
+  if (state.instructor.hide.length > 0) pairs.push(['hide', encodeControlList(state.instructor.hide)]);
+  if (state.instructor.lock.length > 0) pairs.push(['lock', encodeControlList(state.instructor.lock)]);
+  if (state.lesson !== null) pairs.push(['lesson', state.lesson]);
+  if (state.preset !== null) pairs.push(['preset', state.preset]);
+  return pairs;
 }
 
 function backboneId(settings: Pick<RunSettings, 'model' | 'init'>): string {
@@ -94,6 +121,15 @@ export function decodeUrlState(search: string): DecodedUrlState {
     groups: read.groups('g', defaults.settings.groups),
     backend: read.choice('backend', 'compute backend', BACKEND_CHOICES, defaults.settings.backend),
   };
+  const hide = params.has('hide') ? parseControlList(params.get('hide')!, 'hide', notices) : [];
+  const lock = params.has('lock') ? parseControlList(params.get('lock')!, 'lock', notices) : [];
+  const instructor = hide.length + lock.length > 0 ? combineFlags(hide, lock, notices) : NO_FLAGS;
+  const lesson = read.optionalChoice('lesson', 'lesson', LESSON_IDS, `no lesson opened (known: ${LESSON_IDS.join(', ')})`);
+  let preset = read.optionalChoice('preset', 'paper experiment', PRESET_IDS, 'no paper experiment loaded');
+  if (preset !== null && !presetMatches(presetById(preset)!, settings)) {
+    notices.push(`paper experiment "${preset}" does not match the link's task, backbone and groups: not using it`);
+    preset = null;
+  }
   const extras: Record<string, string> = {};
   for (const key of PRESERVED_EXTRAS) {
     const value = params.get(key);
@@ -104,6 +140,9 @@ export function decodeUrlState(search: string): DecodedUrlState {
       settings,
       stepsPerUpdate: read.nearest('speed', 'steps per update', SPEEDS, defaults.stepsPerUpdate),
       layer: read.integer('layer', 'attention layer', LIMITS.layer, defaults.layer),
+      instructor,
+      lesson,
+      preset,
       extras,
     },
     notices,
@@ -138,6 +177,15 @@ class FieldReader {
     if ((allowed as readonly string[]).includes(raw)) return raw as T;
     this.notices.push(`${label} "${raw}" is not one of ${allowed.join(', ')}: using ${fallback}`);
     return fallback;
+  }
+
+  /** An id from a list, or null when the key is absent or empty; an unknown id is dropped with a notice. */
+  optionalChoice(key: string, label: string, allowed: readonly string[], otherwise: string): string | null {
+    const raw = this.params.get(key);
+    if (raw === null || raw.trim() === '') return null;
+    if (allowed.includes(raw)) return raw;
+    this.notices.push(`${label} "${raw}" is not known: ${otherwise}`);
+    return null;
   }
 
   number(key: string, label: string, range: { min: number; max: number }, fallback: number): number {

@@ -1,9 +1,25 @@
 /** Keeps the address bar's query equal to the page's state, so that copying the link shares the setup. */
 import { usePlayground, type PlaygroundState } from './store';
-import { encodeUrlState } from './url-state';
+import { presetById, presetMatches } from './presets';
+import { encodeUrlState, type UrlState } from './url-state';
+
+/** The page's state as the link schema sees it. */
+export function urlStateOf(s: PlaygroundState): UrlState {
+  // A loaded paper experiment stays in the link only while the settings are still its configuration.
+  const preset = presetById(s.presetId);
+  return {
+    settings: s.settings,
+    stepsPerUpdate: s.stepsPerUpdate,
+    layer: s.attentionLayer,
+    instructor: s.instructor,
+    lesson: s.lessonId,
+    preset: preset && presetMatches(preset, s.settings) ? preset.id : null,
+    extras: s.urlExtras,
+  };
+}
 
 function queryOf(s: PlaygroundState): string {
-  return `?${encodeUrlState({ settings: s.settings, stepsPerUpdate: s.stepsPerUpdate, layer: s.attentionLayer, extras: s.urlExtras })}`;
+  return `?${encodeUrlState(urlStateOf(s))}`;
 }
 
 export function syncUrlWithState(): () => void {
@@ -13,6 +29,13 @@ export function syncUrlWithState(): () => void {
   };
   write(usePlayground.getState());
   return usePlayground.subscribe((s, previous) => {
-    if (s.settings !== previous.settings || s.stepsPerUpdate !== previous.stepsPerUpdate || s.attentionLayer !== previous.attentionLayer) write(s);
+    if (
+      s.settings !== previous.settings ||
+      s.stepsPerUpdate !== previous.stepsPerUpdate ||
+      s.attentionLayer !== previous.attentionLayer ||
+      s.lessonId !== previous.lessonId ||
+      s.presetId !== previous.presetId
+    )
+      write(s);
   });
 }

@@ -2,6 +2,7 @@ import type { GroupName } from '../../engine/groups';
 import { usePlayground } from '../store';
 import { setGroups } from '../training-client';
 import { FeatureCacheToggle } from './FeatureCacheToggle';
+import { LockNote, lockedProps, useControlMode } from '../instructor/ui';
 
 const GROUP_LABELS: Record<GroupName, string> = {
   input: 'Input layer',
@@ -17,11 +18,13 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 function GroupToggle({ group, detail }: { group: GroupName; detail?: string }) {
   const groups = usePlayground((s) => s.settings.groups);
   const count = usePlayground((s) => s.counts.find((c) => c.group === group)?.params ?? 0);
+  const mode = useControlMode('groups');
   const on = groups.includes(group);
   const toggle = () => setGroups(on ? groups.filter((g) => g !== group) : [...groups, group]);
   return (
-    <label className={`part part-${group} ${on ? 'trainable' : 'frozen'}`} title={`${GROUP_LABELS[group]}: ${fmt(count)} parameters`}>
-      <input type="checkbox" checked={on} onChange={toggle} aria-label={GROUP_LABELS[group]} />
+    <label className={`part part-${group} ${on ? 'trainable' : 'frozen'}${mode === 'shown' ? '' : ' fixed'}`} title={`${GROUP_LABELS[group]}: ${fmt(count)} parameters`}>
+      {/* Hidden by an instructor link: the part still shows whether it trains, with no checkbox. */}
+      {mode !== 'hidden' && <input type="checkbox" checked={on} onChange={toggle} aria-label={GROUP_LABELS[group]} disabled={mode === 'locked'} {...lockedProps('groups', mode)} />}
       <span className="part-name">{detail ?? GROUP_LABELS[group]}</span>
       <span className="part-state">{on ? 'trains' : 'frozen'}</span>
     </label>
@@ -39,6 +42,7 @@ export function ArchitectureDiagram() {
   const trainable = counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0);
   const total = counts.reduce((a, c) => a + c.params, 0);
   const layers = model?.layers ?? 0;
+  const groupsMode = useControlMode('groups');
   return (
     <section className="panel architecture" aria-labelledby="arch-title">
       <h2 id="arch-title">What trains</h2>
@@ -46,6 +50,7 @@ export function ArchitectureDiagram() {
         <strong>{fmt(trainable)}</strong> of {fmt(total)} parameters train (
         <span data-testid="trainable-percent">{total ? ((100 * trainable) / total).toFixed(3) : '0'}%</span>)
       </p>
+      <LockNote control="groups" mode={groupsMode} />
       <div className="diagram">
         <GroupToggle group="output" />
         <div className="stack-note">ln_f, the final layer norm, trains with the layer norms</div>

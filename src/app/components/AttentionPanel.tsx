@@ -3,6 +3,7 @@ import type { AttentionPayload } from '../../worker/protocol';
 import { usePlayground } from '../store';
 import { setAttentionLayer } from '../training-client';
 import { viridis } from './colormap';
+import { LockNote, lockedProps, useControlMode } from '../instructor/ui';
 
 /** Maps of one payload: each head's [T, T] probabilities, then their mean. */
 export function headMaps(a: AttentionPayload): { title: string; values: Float32Array }[] {
@@ -127,7 +128,9 @@ export function AttentionPanel() {
   const atStart = usePlayground((s) => s.attentionAtStart);
   const layers = usePlayground((s) => s.model?.layers ?? 1);
   const task = usePlayground((s) => s.settings.task);
-  const [compare, setCompare] = useState(false);
+  const compare = usePlayground((s) => s.attentionCompare);
+  const setCompare = (attentionCompare: boolean) => usePlayground.setState({ attentionCompare });
+  const layerMode = useControlMode('layer');
   const [hover, setHover] = useState<Hover | null>(null);
   const maps = useMemo(() => (attention ? headMaps(attention) : []), [attention]);
   const startMaps = useMemo(() => (atStart ? headMaps(atStart) : []), [atStart]);
@@ -149,16 +152,19 @@ export function AttentionPanel() {
         Attention, layer {attention.layer} <span className="muted">(step {attention.step}; rows attend to columns)</span>
       </h2>
       <div className="attention-options">
-        <label>
-          Layer
-          <select aria-label="Layer" value={attention.layer} onChange={(e) => setAttentionLayer(Number(e.target.value))}>
-            {Array.from({ length: layers }, (_, l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
+        {layerMode !== 'hidden' && (
+          <label>
+            Layer
+            <select aria-label="Layer" value={attention.layer} disabled={layerMode === 'locked'} {...lockedProps('layer', layerMode)} onChange={(e) => setAttentionLayer(Number(e.target.value))}>
+              {Array.from({ length: layers }, (_, l) => (
+                <option key={l} value={l}>
+                  {l}
+                </option>
+              ))}
+            </select>
+            <LockNote control="layer" mode={layerMode} />
+          </label>
+        )}
         <label>
           <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} /> Compare with step {atStart?.step ?? 0}
         </label>

@@ -1,8 +1,9 @@
 import { useMemo, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type LegendPayload } from 'recharts';
 import { usePlayground } from '../store';
-import { PAPER_REFERENCE } from '../settings';
+import { paperReference } from '../presets';
 import type { MetricsPoint } from '../../worker/protocol';
+import { useRunLines } from './RunComparison';
 
 /** Exponential moving average with bias correction (as TensorBoard's smoothing slider). */
 export function smooth(values: number[], weight: number): number[] {
@@ -17,15 +18,25 @@ export function smooth(values: number[], weight: number): number[] {
 const BLUE = '#0072B2';
 const ORANGE = '#E69F00';
 const GREY = '#555555';
+/** Legend order: the live run's lines first, as listed, then the overlaid runs by name (recharts sorts by name alone). */
+const liveFirst = (live: string[]) => (item: LegendPayload) => {
+  const i = live.indexOf(String(item.value));
+  return i >= 0 ? `0${i}` : `1${String(item.value)}`;
+};
+const LOSS_LEGEND_ORDER = liveFirst(['loss', 'smoothed']);
+
 /** Colours for overlaid sweep runs (Okabe-Ito, after the two the live run uses). */
 const OVERLAY_COLOURS = ['#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#000000', '#F0E442'];
 
 export function Charts() {
   const points = usePlayground((s) => s.points);
   const metric = usePlayground((s) => s.metric);
-  const task = usePlayground((s) => s.settings.task);
-  const init = usePlayground((s) => s.settings.init);
+  const settings = usePlayground((s) => s.settings);
+  const presetId = usePlayground((s) => s.presetId);
   const overlays = usePlayground((s) => s.overlays);
+  // Kept runs ticked in the Runs panel, the pinned baseline first (black, thick, dashed).
+  const runLines = useRunLines();
+  const accuracyLegendOrder = useMemo(() => liveFirst([`test ${metric} (live run)`]), [metric]);
   const [smoothing, setSmoothing] = useState(0.6);
   const [logScale, setLogScale] = useState(false);
 
@@ -38,7 +49,12 @@ export function Charts() {
     () => points.filter((p): p is MetricsPoint & { testAccuracy: number } => p.testAccuracy !== undefined).map((p) => ({ step: p.step, accuracy: 100 * p.testAccuracy })),
     [points],
   );
-  const reference = PAPER_REFERENCE[task]?.[init === 'pretrained' ? 'pretrained' : 'random'];
+  const runLoss = useMemo(
+    () => runLines.map((r) => ({ ...r, smoothed: smooth(r.loss.map((p) => p.loss), smoothing).map((v, i) => ({ step: r.loss[i].step, smoothed: v })) })),
+    [runLines, smoothing],
+  );
+  // The paper's number for these settings: the loaded paper experiment's row, or the row that matches (presets.ts).
+  const reference = useMemo(() => paperReference(settings, presetId), [settings, presetId]);
   const latest = accData.at(-1);
 
   return (
@@ -63,13 +79,24 @@ export function Charts() {
               <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
               <YAxis scale={logScale ? 'log' : 'linear'} domain={logScale ? ['auto', 'auto'] : [0, 'auto']} allowDataOverflow width={56} tickFormatter={(v: number) => v.toPrecision(2)} />
               <Tooltip formatter={(v) => Number(v).toFixed(4)} />
-              <Legend />
+              <Legend itemSorter={LOSS_LEGEND_ORDER} />
               <Line type="monotone" dataKey="loss" name="loss" stroke={BLUE} strokeOpacity={0.25} dot={false} isAnimationActive={false} />
               <Line type="monotone" dataKey="smoothed" name="smoothed" stroke={BLUE} strokeWidth={2} dot={false} isAnimationActive={false} />
+              {runLoss.map((r) => (
+                <Line key={`run-${r.id}`} data={r.smoothed} type="monotone" dataKey="smoothed" name={r.name} stroke={r.colour} strokeWidth={r.baseline ? 2.5 : 1.5} strokeDasharray={r.baseline ? '8 4' : undefined} dot={false} isAnimationActive={false} />
+              ))}
             </LineChart>
           </ResponsiveContainer>
         </figure>
-        <figure data-testid="accuracy-chart" data-points={accData.length} data-overlays={overlays.length}>
+        <figure
+          data-testid="accuracy-chart"
+          data-points={accData.length}
+          data-overlays={overlays.length}
+          data-run-overlays={runLines.length}
+          data-reference={reference?.value}
+          data-reference-label={reference?.label}
+          data-reference-source={reference?.source}
+        >
           <figcaption>
             Test {metric}
             {latest ? <span data-testid="latest-accuracy"> (latest {latest.accuracy.toFixed(1)}%)</span> : null}
@@ -80,16 +107,24 @@ export function Charts() {
               <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
               <YAxis domain={[0, 108]} ticks={[0, 25, 50, 75, 100]} width={48} unit="%" />
               <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
-              <Legend />
-              <Line type="monotone" dataKey="accuracy" name={`test ${metric}`} stroke={ORANGE} strokeWidth={2} dot={false} isAnimationActive={false} />
+              <Legend itemSorter={accuracyLegendOrder} />
+              <Line type="monotone" dataKey="accuracy" name={`test ${metric}${runLines.length ? ' (live run)' : ''}`} stroke={ORANGE} strokeWidth={2} dot={false} isAnimationActive={false} />
               {overlays.map((o, i) => (
                 <Line key={o.id} data={o.points} type="monotone" dataKey="accuracy" name={o.label} stroke={OVERLAY_COLOURS[i % OVERLAY_COLOURS.length]} strokeDasharray="4 2" dot={false} isAnimationActive={false} />
               ))}
-              {reference !== undefined && (
-                <ReferenceLine y={reference} stroke={GREY} strokeDasharray="6 4" label={{ value: `paper: ${reference}%`, position: 'insideBottomLeft', fill: GREY }} ifOverflow="extendDomain" />
+              {runLines.map((r) => (
+                <Line key={`run-${r.id}`} data={r.accuracy} type="monotone" dataKey="accuracy" name={r.name} stroke={r.colour} strokeWidth={r.baseline ? 2.5 : 1.5} strokeDasharray={r.baseline ? '8 4' : undefined} dot={false} isAnimationActive={false} />
+              ))}
+              {reference && (
+                <ReferenceLine y={reference.value} stroke={GREY} strokeDasharray="6 4" label={{ value: reference.label, position: 'insideBottomRight', fill: GREY }} ifOverflow="extendDomain" />
               )}
             </LineChart>
           </ResponsiveContainer>
+          {reference && (
+            <p className="reference-source" data-testid="reference-source">
+              Dashed line: the paper’s {reference.value}% ({reference.source}){settings.model === 'gpt2' ? '' : '; the paper used GPT-2 small'}.
+            </p>
+          )}
         </figure>
       </div>
     </section>

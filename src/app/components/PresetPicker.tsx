@@ -1,0 +1,171 @@
+import { useEffect, useState } from 'react';
+import type { TaskName } from '../../engine/tasks/task';
+import { CONTROL_LABELS } from '../instructor/controls';
+import { LockNote, useControlMode } from '../instructor/ui';
+import {
+  PAPER_PRESETS,
+  PRESET_TASKS,
+  presetById,
+  presetConflicts,
+  presetMatches,
+  presetSettings,
+  presetTitle,
+  scaleFits,
+  sourceText,
+  TINY_POSITIONS,
+  UNFREEZING_STEPS,
+  type PaperPreset,
+  type PresetScale,
+} from '../presets';
+import { BACKBONE_CHOICES, backboneIdOf } from '../settings';
+import { usePlayground } from '../store';
+import { changeRunSettings } from '../training-client';
+import { useCifarInstalled } from './Controls';
+
+const GROUP_NAMES: Record<string, string> = { input: 'input layer', output: 'output head', positions: 'positions', layernorm: 'layer norms', attention: 'attention', feedforward: 'feed-forward' };
+
+/** Loads a preset: all its settings at once, then a fresh run (the demo also shows layer 0 beside step 0). */
+function loadPreset(p: PaperPreset, scale: PresetScale): void {
+  const { settings } = usePlayground.getState();
+  usePlayground.setState({ presetId: p.id, ...(p.attentionLayer !== undefined ? { attentionLayer: p.attentionLayer, attentionCompare: true } : {}) });
+  changeRunSettings(presetSettings(p, settings, scale));
+}
+
+function PresetButton({ preset, scale, blocked, text }: { preset: PaperPreset; scale: PresetScale; blocked: string | null; text: string }) {
+  const settings = usePlayground((s) => s.settings);
+  const layer = usePlayground((s) => s.attentionLayer);
+  const instructor = usePlayground((s) => s.instructor);
+  const activeId = usePlayground((s) => s.presetId);
+  const conflicts = presetConflicts(preset, scale, settings, layer, instructor);
+  const why = blocked ?? (conflicts.length ? `It would change ${conflicts.map((c) => CONTROL_LABELS[c]).join(', ')}, locked by your instructor.` : null);
+  const active = activeId === preset.id && presetMatches(preset, settings);
+  return (
+    <button
+      type="button"
+      className={`preset${active ? ' active' : ''}`}
+      aria-pressed={active}
+      aria-label={`${preset.kind === 'demo' ? preset.label : sourceText(preset.source)}: paper ${preset.paper}%`}
+      title={why ?? `Load ${presetTitle(preset)}`}
+      disabled={why !== null}
+      onClick={() => loadPreset(preset, scale)}
+    >
+      {text}
+    </button>
+  );
+}
+
+/** What the loaded preset set, or that the settings have moved on since. */
+function Loaded() {
+  const settings = usePlayground((s) => s.settings);
+  const preset = presetById(usePlayground((s) => s.presetId));
+  if (!preset) return null;
+  if (!presetMatches(preset, settings)) {
+    return (
+      <p className="preset-loaded muted" data-testid="preset-loaded">
+        Settings changed since loading {presetTitle(preset)}: the chart shows the paper’s number for the current settings, where a table has them.
+      </p>
+    );
+  }
+  const backbone = BACKBONE_CHOICES.find((b) => b.id === backboneIdOf(settings))?.label ?? settings.model;
+  return (
+    <p className="preset-loaded" data-testid="preset-loaded" role="status">
+      <strong>Loaded {preset.kind === 'demo' ? preset.label : sourceText(preset.source)}</strong> (in the paper: {preset.init} GPT-2 small, frozen): task {PRESET_TASKS.find((t) => t.task === settings.task)?.name}, backbone {backbone}, trains{' '}
+      {settings.groups.map((g) => GROUP_NAMES[g]).join(', ')}, learning rate {settings.lr}, batch {settings.batchSize} (seed {settings.seed} and compute kept). The paper reports {preset.paper}%.
+    </p>
+  );
+}
+
+/**
+ * "Paper experiments": one click loads a row of Table 2 (pretrained vs random), Table 19 / 21
+ * (cumulative unfreezing on pretrained / random GPT-2) or the Bit XOR attention demo.
+ */
+export function PresetPicker() {
+  const mode = useControlMode('presets');
+  const currentTask = usePlayground((s) => s.settings.task);
+  const [task, setTask] = useState<TaskName>(PRESET_TASKS.some((t) => t.task === currentTask) ? currentTask : 'bit-xor');
+  const [scale, setScale] = useState<PresetScale>('gpt2');
+  const cifarInstalled = useCifarInstalled();
+  // The rows follow the task chosen in Experiment.
+  useEffect(() => {
+    if (PRESET_TASKS.some((t) => t.task === currentTask)) setTask(currentTask);
+  }, [currentTask]);
+  if (mode === 'hidden') return null;
+  const name = PRESET_TASKS.find((t) => t.task === task)!.name;
+  const blocked =
+    mode === 'locked'
+      ? 'Paper experiments are locked by your instructor.'
+      : task.startsWith('cifar10') && !cifarInstalled
+        ? 'The CIFAR-10 files are not installed on this server (README, Datasets).'
+        : !scaleFits(task, scale)
+          ? `The tiny model has ${TINY_POSITIONS} positions and ${name} needs ${PRESET_TASKS.find((t) => t.task === task)!.tokens} tokens: run it on GPT-2 small.`
+          : null;
+  const of = (kind: PaperPreset['kind']) => PAPER_PRESETS.filter((p) => p.kind === kind && p.task === task);
+  const demo = PAPER_PRESETS.find((p) => p.kind === 'demo')!;
+  return (
+    <section className="panel presets" aria-labelledby="presets-title">
+      <div className="presets-head">
+        <h2 id="presets-title">Paper experiments</h2>
+        <LockNote control="presets" mode={mode} />
+      </div>
+      <div className="presets-options">
+        <label>
+          Rows for
+          <select value={task} onChange={(e) => setTask(e.target.value as TaskName)}>
+            {PRESET_TASKS.map((t) => (
+              <option key={t.task} value={t.task}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Run on
+          <select value={scale} onChange={(e) => setScale(e.target.value as PresetScale)}>
+            <option value="gpt2">GPT-2 small, as in the paper</option>
+            <option value="tiny">Tiny GPT-2 (offline and fast; not pretrained on text)</option>
+          </select>
+        </label>
+      </div>
+      <p className="muted">
+        One click sets the task, backbone, trained groups, learning rate (0.001, the paper’s) and batch, and starts a run; the accuracy chart draws the paper’s number for that row.
+      </p>
+      <table className="preset-table">
+        <thead>
+          <tr>
+            <th scope="col">{name}: test accuracy in the paper</th>
+            {UNFREEZING_STEPS.map((s) => (
+              <th scope="col" key={s.id}>
+                {s.label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {(['table19', 'table21'] as const).map((kind) => (
+            <tr key={kind}>
+              <th scope="row">{kind === 'table19' ? 'Table 19 · pretrained GPT-2' : 'Table 21 · random GPT-2'}</th>
+              {of(kind).map((p) => (
+                <td key={p.id}>
+                  <PresetButton preset={p} scale={scale} blocked={blocked} text={`${p.paper}%`} />
+                </td>
+              ))}
+            </tr>
+          ))}
+          <tr>
+            <th scope="row">Table 2 · frozen, FPT groups</th>
+            <td colSpan={4}>
+              <div className="table2-cells">
+                {of('table2').map((p) => (
+                  <PresetButton key={p.id} preset={p} scale={scale} blocked={blocked} text={`${p.init}: ${p.paper}%`} />
+                ))}
+                {task === 'bit-xor' && <PresetButton preset={demo} scale={scale} blocked={blocked} text="Attention demo (Figure 3)" />}
+              </div>
+            </td>
+          </tr>
+        </tbody>
+      </table>
+      {blocked && mode !== 'locked' && <p className="muted">{blocked}</p>}
+      <Loaded />
+    </section>
+  );
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { presetConfigs } from '../engine/sweep/presets';
+import { DEFAULT_SETTINGS, PAPER_REFERENCE } from './settings';
+import { PAPER_PRESETS, paperReference, presetById, presetChanges, presetConflicts, presetMatches, presetSettings, presetTitle, scaleFits, sourceText } from './presets';
+
+const paper = (id: string) => presetById(id)!.paper;
+
+describe('paper presets: the numbers', () => {
+  it('Table 2 (pretrained vs random, frozen) is FPT-SPEC.md\'s "FPT" and "random frozen" rows, plus PAPER.md\'s CIFAR-10 LRA column', () => {
+    const tasks = ['bit-memory', 'bit-xor', 'listops', 'mnist', 'cifar10', 'cifar10-lra'];
+    expect(tasks.map((t) => paper(`table2-${t}-pretrained`))).toEqual([100, 100, 38.4, 98.0, 68.2, 38.6]);
+    expect(tasks.map((t) => paper(`table2-${t}-random`))).toEqual([75.8, 100, 34.3, 91.7, 61.7, 36.1]);
+    for (const t of tasks.slice(0, 5)) {
+      expect(paper(`table2-${t}-pretrained`)).toBe(PAPER_REFERENCE[t as keyof typeof PAPER_REFERENCE]!.pretrained);
+      expect(paper(`table2-${t}-random`)).toBe(PAPER_REFERENCE[t as keyof typeof PAPER_REFERENCE]!.random);
+    }
+  });
+
+  it('Table 19 (pretrained) and Table 21 (random) cumulative unfreezing are FPT-SPEC.md\'s numbers', () => {
+    const row = (table: string, task: string) => ['output', 'layernorm', 'input', 'positions'].map((c) => paper(`${table}-${task}-${c}`));
+    // FPT-SPEC.md: "Bit Memory 76/94/100/100, Bit XOR 56/98/98/100, ListOps 15/36/36/38, MNIST 23/96/98/98, CIFAR-10 25/54/60/68."
+    expect(row('table19', 'bit-memory')).toEqual([76, 94, 100, 100]);
+    expect(row('table19', 'bit-xor')).toEqual([56, 98, 98, 100]);
+    expect(row('table19', 'listops')).toEqual([15, 36, 36, 38]);
+    expect(row('table19', 'mnist')).toEqual([23, 96, 98, 98]);
+    expect(row('table19', 'cifar10')).toEqual([25, 54, 60, 68]);
+    // "Same on random GPT-2: Bit XOR 50/100/100/100, ListOps 17/35/36/37, MNIST 25/83/92/92, CIFAR-10 20/46/56/62."
+    expect(row('table21', 'bit-xor')).toEqual([50, 100, 100, 100]);
+    expect(row('table21', 'listops')).toEqual([17, 35, 36, 37]);
+    expect(row('table21', 'mnist')).toEqual([25, 83, 92, 92]);
+    expect(row('table21', 'cifar10')).toEqual([20, 46, 56, 62]);
+    // PAPER.md only: Table 21's Bit Memory row and the CIFAR-10 LRA rows of Tables 19 and 21.
+    expect(row('table21', 'bit-memory')).toEqual([75, 75, 75, 76]);
+    expect(row('table19', 'cifar10-lra')).toEqual([17, 39, 39, 39]);
+    expect(row('table21', 'cifar10-lra')).toEqual([11, 34, 36, 36]);
+  });
+
+  it('agree with the sweep presets (fpt sweep --preset table2 / table19) wherever both have a number', () => {
+    const t2 = presetConfigs('table2', { modelWidth: 768, modelLayers: 12 });
+    const t19 = presetConfigs('table19', { modelWidth: 768, modelLayers: 12, inits: ['pretrained', 'random'] });
+    let compared = 0;
+    for (const p of PAPER_PRESETS.filter((x) => x.kind !== 'demo')) {
+      const config = p.kind === 'table2' ? t2.find((c) => c.body === p.init) : t19.find((c) => c.body === p.init && c.groups.length === p.groups.length && c.groups.every((g) => p.groups.includes(g)));
+      const theirs = config!.paper[p.task];
+      if (theirs === undefined) continue;
+      expect([p.id, p.paper]).toEqual([p.id, theirs]);
+      compared++;
+    }
+    expect(compared).toBe(10 + 20 + 16);
+  });
+
+  it('name their source table, row and column', () => {
+    expect(sourceText(presetById('table19-bit-xor-layernorm')!.source)).toBe('Table 19, Bit XOR, + layernorm');
+    expect(sourceText(presetById('table21-mnist-output')!.source)).toBe('Table 21, MNIST, output only');
+    expect(sourceText(presetById('table2-listops-random')!.source)).toBe('Table 2, Random, ListOps');
+    expect(presetTitle(presetById('table19-bit-xor-layernorm')!)).toBe('Bit XOR · pretrained GPT-2 · + layernorm (Table 19)');
+    expect(presetById('bit-xor-attention')).toMatchObject({ task: 'bit-xor', init: 'pretrained', paper: 100, attentionLayer: 0 });
+    expect(new Set(PAPER_PRESETS.map((p) => p.id)).size).toBe(PAPER_PRESETS.length);
+    expect(PAPER_PRESETS.length).toBe(12 + 24 + 24 + 1);
+  });
+});
+
+describe('paper presets: loading and the chart line', () => {
+  const current = { ...DEFAULT_SETTINGS, seed: 9, backend: 'cpu' as const, lr: 3e-3, batchSize: 8 };
+
+  it('set task, backbone, groups, the paper\'s lr and a batch, keeping seed and backend', () => {
+    expect(presetSettings(presetById('table19-bit-xor-layernorm')!, current, 'gpt2')).toEqual({
+      task: 'bit-xor',
+      bits: 5,
+      model: 'gpt2',
+      init: 'pretrained',
+      batchSize: 16,
+      lr: 1e-3,
+      seed: 9,
+      groups: ['output', 'layernorm'],
+      backend: 'cpu',
+    });
+    expect(presetSettings(presetById('table2-listops-random')!, current, 'gpt2')).toMatchObject({ model: 'gpt2', init: 'random', batchSize: 4 });
+    expect(presetSettings(presetById('table21-bit-xor-output')!, current, 'tiny')).toMatchObject({ model: 'tiny-gpt2', init: 'random', groups: ['output'] });
+    expect([scaleFits('bit-memory', 'tiny'), scaleFits('listops', 'tiny'), scaleFits('cifar10-lra', 'tiny'), scaleFits('listops', 'gpt2')]).toEqual([true, false, false, true]);
+  });
+
+  it('draw the chosen row\'s number while the settings match it, else the matching row, else Table 2 as before', () => {
+    const t19 = presetSettings(presetById('table19-bit-xor-positions')!, current, 'gpt2');
+    // Table 19's "+ positions" is Table 2's FPT configuration: the chosen preset decides the label.
+    expect(paperReference(t19, 'table19-listops-positions')).toMatchObject({ value: 100, source: 'Table 2, FPT, Bit XOR' });
+    const listops = presetSettings(presetById('table19-listops-positions')!, current, 'gpt2');
+    expect(paperReference(listops, 'table19-listops-positions')).toEqual({ value: 38, label: 'paper: 38%', source: 'Table 19, ListOps, + positions', exact: true });
+    expect(paperReference(listops, null)).toEqual({ value: 38.4, label: 'paper: 38.4%', source: 'Table 2, FPT, ListOps', exact: true });
+    // Output only on the tiny random body: Table 21.
+    expect(paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['output'] }, null)).toEqual({ value: 50, label: 'paper: 50%', source: 'Table 21, Bit XOR, output only', exact: true });
+    // No table has every group trainable on a random body: Table 2's random number, said to be for other settings.
+    expect(paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['input', 'output', 'positions', 'layernorm', 'attention', 'feedforward'] }, null)).toEqual({
+      value: 100,
+      label: 'paper: 100%',
+      source: 'Table 2, Random, Bit XOR (the FPT groups; no table has your exact settings)',
+      exact: false,
+    });
+    expect(presetMatches(presetById('table19-bit-xor-output')!, { ...DEFAULT_SETTINGS, groups: ['output'], bits: 8 })).toBe(false);
+  });
+
+  it('cannot be loaded where they would change a locked or hidden control', () => {
+    const p = presetById('bit-xor-attention')!;
+    const here = { ...DEFAULT_SETTINGS, model: 'gpt2', lr: 1e-3 };
+    expect(presetChanges(p, 'gpt2', here, 1)).toEqual(['layer']);
+    expect(presetConflicts(p, 'gpt2', here, 1, { hide: [], lock: ['layer', 'task'] })).toEqual(['layer']);
+    expect(presetConflicts(p, 'gpt2', here, 0, { hide: [], lock: ['layer', 'task'] })).toEqual([]);
+    expect(presetChanges(presetById('table2-mnist-random')!, 'tiny', here, 0)).toEqual(['task', 'backbone']);
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * Paper experiments: one click sets a row of the paper's tables (task, backbone, trained groups,
+ * learning rate, batch), and the accuracy chart draws that row's number. Every number below is
+ * copied from the paper as given in ../shared/PAPER.md (and FPT-SPEC.md, "Reference numbers"), with
+ * the table, row and column it comes from; presets.test.ts checks them against FPT-SPEC.md's values
+ * and against the sweep presets (src/engine/sweep/presets.ts).
+ *
+ * - Table 2: frozen GPT-2 small with the FPT groups (input, output, positions, layer norms),
+ *   language-pretrained ("FPT") vs randomly initialised ("Random").
+ * - Table 19: cumulative unfreezing on pretrained GPT-2: output only → + layernorm → + input → + positions.
+ * - Table 21: the same on random GPT-2 (FPT-SPEC.md: "Same on random GPT-2").
+ * - The Bit XOR attention demo (Figure 3): Table 2's Bit XOR FPT row, with layer 0's attention compared with step 0.
+ */
+import { FPT_DEFAULT_GROUPS, type GroupName } from '../engine/groups';
+import type { TaskName } from '../engine/tasks/task';
+import type { RunSettings } from '../worker/protocol';
+import { controlMode, type ControlName, type InstructorFlags } from './instructor/controls';
+import { PAPER_REFERENCE } from './settings';
+
+export type PresetTable = 'Table 2' | 'Table 19' | 'Table 21';
+
+/** Where a number comes from: the paper's table, its row (the task) and its column. */
+export interface PaperSource {
+  table: PresetTable;
+  row: string;
+  column: string;
+}
+
+export interface PaperPreset {
+  id: string;
+  kind: 'table2' | 'table19' | 'table21' | 'demo';
+  task: TaskName;
+  init: 'pretrained' | 'random';
+  groups: GroupName[];
+  /** Short name of the configuration, e.g. "+ layernorm" or "pretrained". */
+  label: string;
+  /** The paper's test accuracy (%) for this configuration. */
+  paper: number;
+  source: PaperSource;
+  /** The demo also shows this attention layer, compared with step 0. */
+  attentionLayer?: number;
+}
+
+/** The tasks the tables cover, in the paper's column order, with their names there. */
+export const PRESET_TASKS: { task: TaskName; name: string; tokens: number }[] = [
+  { task: 'bit-memory', name: 'Bit Memory', tokens: 120 },
+  { task: 'bit-xor', name: 'Bit XOR', tokens: 10 },
+  { task: 'listops', name: 'ListOps', tokens: 512 },
+  { task: 'mnist', name: 'MNIST', tokens: 49 },
+  { task: 'cifar10', name: 'CIFAR-10', tokens: 64 },
+  { task: 'cifar10-lra', name: 'CIFAR-10 LRA', tokens: 1024 },
+];
+
+type Numbers = Record<TaskName, number>;
+type Four = Record<TaskName, [number, number, number, number]>;
+
+/** Table 2, rows "FPT" and "Random" (test accuracy %, GPT-2 small, frozen). */
+const TABLE2: { pretrained: Numbers; random: Numbers } = {
+  pretrained: { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 },
+  random: { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 },
+};
+
+/** Columns of Tables 19 and 21, cumulative: each adds one group to the one before. */
+export const UNFREEZING_STEPS: { id: string; label: string; groups: GroupName[] }[] = [
+  { id: 'output', label: 'output only', groups: ['output'] },
+  { id: 'layernorm', label: '+ layernorm', groups: ['output', 'layernorm'] },
+  { id: 'input', label: '+ input', groups: ['input', 'output', 'layernorm'] },
+  { id: 'positions', label: '+ positions', groups: ['input', 'output', 'positions', 'layernorm'] },
+];
+
+/** Table 19 (pretrained GPT-2) and Table 21 (random GPT-2): one row per task, columns as UNFREEZING_STEPS. */
+const TABLE19: Four = {
+  'bit-memory': [76, 94, 100, 100],
+  'bit-xor': [56, 98, 98, 100],
+  listops: [15, 36, 36, 38],
+  mnist: [23, 96, 98, 98],
+  cifar10: [25, 54, 60, 68],
+  'cifar10-lra': [17, 39, 39, 39],
+};
+const TABLE21: Four = {
+  'bit-memory': [75, 75, 75, 76],
+  'bit-xor': [50, 100, 100, 100],
+  listops: [17, 35, 36, 37],
+  mnist: [25, 83, 92, 92],
+  cifar10: [20, 46, 56, 62],
+  'cifar10-lra': [11, 34, 36, 36],
+};
+
+const taskName = (task: TaskName) => PRESET_TASKS.find((t) => t.task === task)!.name;
+
+function buildPresets(): PaperPreset[] {
+  const out: PaperPreset[] = [];
+  for (const { task, name } of PRESET_TASKS) {
+    for (const init of ['pretrained', 'random'] as const) {
+      out.push({
+        id: `table2-${task}-${init}`,
+        kind: 'table2',
+        task,
+        init,
+        groups: [...FPT_DEFAULT_GROUPS],
+        label: init,
+        paper: TABLE2[init][task],
+        source: { table: 'Table 2', row: init === 'pretrained' ? 'FPT' : 'Random', column: name },
+      });
+    }
+    for (const [table, init, numbers] of [['Table 19', 'pretrained', TABLE19], ['Table 21', 'random', TABLE21]] as const) {
+      UNFREEZING_STEPS.forEach((step, i) => {
+        out.push({
+          id: `${table === 'Table 19' ? 'table19' : 'table21'}-${task}-${step.id}`,
+          kind: table === 'Table 19' ? 'table19' : 'table21',
+          task,
+          init,
+          groups: [...step.groups],
+          label: step.label,
+          paper: numbers[task][i],
+          source: { table, row: name, column: step.label },
+        });
+      });
+    }
+  }
+  out.push({
+    id: 'bit-xor-attention',
+    kind: 'demo',
+    task: 'bit-xor',
+    init: 'pretrained',
+    groups: [...FPT_DEFAULT_GROUPS],
+    label: 'Bit XOR attention (Figure 3)',
+    paper: TABLE2.pretrained['bit-xor'],
+    source: { table: 'Table 2', row: 'FPT', column: 'Bit XOR' },
+    attentionLayer: 0,
+  });
+  return out;
+}
+
+export const PAPER_PRESETS: readonly PaperPreset[] = buildPresets();
+
+export const PRESET_IDS: readonly string[] = PAPER_PRESETS.map((p) => p.id);
+
+export function presetById(id: string | null): PaperPreset | undefined {
+  return id === null ? undefined : PAPER_PRESETS.find((p) => p.id === id);
+}
+
+/** "Table 19, Bit XOR, + layernorm" */
+export function sourceText(source: PaperSource): string {
+  return source.table === 'Table 2' ? `Table 2, ${source.row}, ${source.column}` : `${source.table}, ${source.row}, ${source.column}`;
+}
+
+/** A one-line description of the configuration a preset sets. */
+export function presetTitle(p: PaperPreset): string {
+  if (p.kind === 'demo') return p.label;
+  const body = p.init === 'pretrained' ? 'pretrained' : 'random';
+  if (p.kind === 'table2') return `${taskName(p.task)} · ${body} GPT-2, frozen (Table 2)`;
+  return `${taskName(p.task)} · ${body} GPT-2 · ${p.label} (${p.source.table})`;
+}
+
+/** Which backbone runs a preset: GPT-2 small as in the paper, or the committed tiny model (offline, fast). */
+export type PresetScale = 'gpt2' | 'tiny';
+
+export const TINY_POSITIONS = 128;
+
+/** The tiny model has 128 positions: enough for every task but ListOps (512 tokens) and CIFAR-10 LRA (1024). */
+export function scaleFits(task: TaskName, scale: PresetScale): boolean {
+  return scale === 'gpt2' || PRESET_TASKS.find((t) => t.task === task)!.tokens <= TINY_POSITIONS;
+}
+
+/** Batch size a preset uses: the paper used 2-16 (the largest that fit its GPU); 16 here, 4 for the 512- and 1024-token tasks. */
+export function presetBatchSize(task: TaskName): number {
+  return task === 'listops' || task === 'cifar10-lra' ? 4 : 16;
+}
+
+/** The paper's learning rate for every transformer run (Appendix C). */
+export const PAPER_LR = 1e-3;
+
+/** The settings a preset sets; the seed and compute backend stay as they are. */
+export function presetSettings(p: PaperPreset, current: RunSettings, scale: PresetScale): RunSettings {
+  return {
+    ...current,
+    task: p.task,
+    bits: 5,
+    model: scale === 'gpt2' ? 'gpt2' : 'tiny-gpt2',
+    init: p.init,
+    groups: [...p.groups],
+    lr: PAPER_LR,
+    batchSize: presetBatchSize(p.task),
+  };
+}
+
+const sameGroups = (a: readonly GroupName[], b: readonly GroupName[]) => a.length === b.length && a.every((g) => b.includes(g));
+
+/** Whether the settings are still the preset's configuration (learning rate, batch, seed and backend aside). */
+export function presetMatches(p: PaperPreset, s: RunSettings): boolean {
+  return (
+    p.task === s.task &&
+    p.init === s.init &&
+    (s.model === 'gpt2' || s.model === 'tiny-gpt2') &&
+    sameGroups(p.groups, s.groups) &&
+    (s.task !== 'bit-xor' || s.bits === 5)
+  );
+}
+
+/** The controls whose value loading the preset would change. */
+export function presetChanges(p: PaperPreset, scale: PresetScale, current: RunSettings, layer: number): ControlName[] {
+  const next = presetSettings(p, current, scale);
+  const changes: ControlName[] = [];
+  if (next.task !== current.task || next.bits !== current.bits) changes.push('task');
+  if (next.model !== current.model || next.init !== current.init) changes.push('backbone');
+  if (next.lr !== current.lr) changes.push('lr');
+  if (next.batchSize !== current.batchSize) changes.push('batch');
+  if (!sameGroups(next.groups, current.groups)) changes.push('groups');
+  if (p.attentionLayer !== undefined && p.attentionLayer !== layer) changes.push('layer');
+  return changes;
+}
+
+/** Locked or hidden controls that the preset would change: it cannot be loaded on this link. */
+export function presetConflicts(p: PaperPreset, scale: PresetScale, current: RunSettings, layer: number, flags: InstructorFlags): ControlName[] {
+  return presetChanges(p, scale, current, layer).filter((c) => controlMode(flags, c) !== 'shown');
+}
+
+export interface PaperReference {
+  /** Test accuracy, %. */
+  value: number;
+  /** What the chart writes beside the line. */
+  label: string;
+  /** Where the number comes from, in words. */
+  source: string;
+  /** False when no table row has these settings and the line shows the task's Table 2 number instead. */
+  exact: boolean;
+}
+
+/**
+ * The paper's number for the chart: the chosen preset while the settings are still its configuration,
+ * else the first table row that has exactly these settings (Table 2 before Tables 19 and 21), else
+ * (as before presets existed) the task's Table 2 number for the backbone's init.
+ */
+export function paperReference(settings: RunSettings, presetId: string | null): PaperReference | null {
+  const chosen = presetById(presetId);
+  const row = chosen && presetMatches(chosen, settings) ? chosen : PAPER_PRESETS.find((p) => p.kind !== 'demo' && presetMatches(p, settings));
+  if (row) return { value: row.paper, label: `paper: ${row.paper}%`, source: sourceText(row.source), exact: true };
+  const init = settings.init === 'pretrained' ? 'pretrained' : 'random';
+  const value = PAPER_REFERENCE[settings.task]?.[init];
+  if (value === undefined) return null;
+  return {
+    value,
+    label: `paper: ${value}%`,
+    source: `Table 2, ${init === 'pretrained' ? 'FPT' : 'Random'}, ${taskName(settings.task)} (the FPT groups; no table has your exact settings)`,
+    exact: false,
+  };
+}
