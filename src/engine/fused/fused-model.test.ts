@@ -9,6 +9,8 @@ import type { TensorMap } from '../tensors';
 import { loadTinyCheckpoint, useBackend } from '../test-support';
 import { tf } from '../tf';
 import { trainableGradients } from '../train/step';
+import { createTask } from '../tasks';
+import { Trainer } from '../train/trainer';
 
 const HEAD = { input: { kind: 'vector' as const, dim: 3 }, seqLen: 11, outputTokens: 2, labelsPerToken: 1, classes: 4 };
 const B = 3;
@@ -102,5 +104,22 @@ describe('fused GPT-2 body on webgpu, frozen weights packed as fp16', () => {
     const two = await count(2);
     // 7 forward; backward 9: dPre, dm, LN2 input, LN2 parameters, dCtx, attention, da, LN1 input, LN1 parameters.
     expect(two - one).toBe(16);
+  });
+});
+
+describe('the Trainer on webgpu', () => {
+  it('runs the fused body by default and holds no more tensors after more steps, evaluations and attention maps', async () => {
+    await useBackend('webgpu');
+    const { config, tensors } = await loadTinyCheckpoint();
+    const trainer = new Trainer(await createTask('bit-xor'), config, 'random', { batchSize: 4, evalBatches: 1, seed: 1, lr: 3e-3 }, tensors);
+    expect((trainer.model as FptModel).fused).toBe(true);
+    await trainer.step();
+    await trainer.step();
+    const held = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await trainer.step();
+    await trainer.evaluate();
+    await trainer.attention(1);
+    expect(tf.memory().numTensors).toBe(held);
+    trainer.dispose();
   });
 });
