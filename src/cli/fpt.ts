@@ -18,6 +18,7 @@ import { PRESET_NAMES, presetConfigs, type PresetName } from '../engine/sweep/pr
 import { planCells, trainCell, type SweepSettings } from '../engine/sweep/run';
 import { resolveModel } from './models';
 import { sweepToDir } from './sweep-files';
+import { FptModel } from '../engine/model';
 
 const USAGE = `usage:
   fpt train  --task ${TASK_NAMES.join('|')} [--model DIR|tiny|gpt2] [--init ${BACKBONE_INITS.join('|')}|lstm]
@@ -110,7 +111,8 @@ async function train(argv: string[]): Promise<number> {
   const trainable = counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0);
   const total = counts.reduce((a, c) => a + c.params, 0);
   if (!values.json) {
-    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}, backend ${backend}`);
+    const engine = trainer.model instanceof FptModel ? (trainer.model.fused ? ', fused kernels' : ', TF.js ops') : '';
+    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}, backend ${backend}${engine}`);
     console.log(`trainable ${trainable} of ${total} parameters (${((100 * trainable) / total).toFixed(3)}%): ${trainer.model.groups.join(', ')}`);
   }
   // Output-only on cached features (paper 3.9): build the cache, measure an uncached epoch to compare.
