@@ -1,9 +1,8 @@
 /**
  * Paper experiments: one click sets a row of the paper's tables (task, backbone, trained groups,
- * learning rate, batch), and the accuracy chart draws that row's number. Every number below is
- * copied from the paper as given in ../shared/PAPER.md (and FPT-SPEC.md, "Reference numbers"), with
- * the table, row and column it comes from; presets.test.ts checks them against FPT-SPEC.md's values
- * and against the sweep presets (src/engine/sweep/presets.ts).
+ * learning rate, batch), and the accuracy chart draws that row's number, with the table, row and
+ * column it comes from. The numbers are src/engine/paper-numbers.ts's (the sweep presets read the
+ * same); presets.test.ts checks them against FPT-SPEC.md's values.
  *
  * - Table 2: frozen GPT-2 small with the FPT groups (input, output, positions, layer norms),
  *   language-pretrained ("FPT") vs randomly initialised ("Random").
@@ -12,10 +11,10 @@
  * - The Bit XOR attention demo (Figure 3): Table 2's Bit XOR FPT row, with layer 0's attention compared with step 0.
  */
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../engine/groups';
+import { CUMULATIVE_UNFREEZING, TABLE2, UNFREEZING_STEPS } from '../engine/paper-numbers';
 import type { TaskName } from '../engine/tasks/task';
 import type { RunSettings } from '../worker/protocol';
 import { controlMode, type ControlName, type InstructorFlags } from './instructor/controls';
-import { PAPER_REFERENCE } from './settings';
 
 export type PresetTable = 'Table 2' | 'Table 19' | 'Table 21';
 
@@ -51,41 +50,6 @@ export const PRESET_TASKS: { task: TaskName; name: string; tokens: number }[] = 
   { task: 'cifar10-lra', name: 'CIFAR-10 LRA', tokens: 1024 },
 ];
 
-type Numbers = Record<TaskName, number>;
-type Four = Record<TaskName, [number, number, number, number]>;
-
-/** Table 2, rows "FPT" and "Random" (test accuracy %, GPT-2 small, frozen). */
-const TABLE2: { pretrained: Numbers; random: Numbers } = {
-  pretrained: { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 },
-  random: { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 },
-};
-
-/** Columns of Tables 19 and 21, cumulative: each adds one group to the one before. */
-export const UNFREEZING_STEPS: { id: string; label: string; groups: GroupName[] }[] = [
-  { id: 'output', label: 'output only', groups: ['output'] },
-  { id: 'layernorm', label: '+ layernorm', groups: ['output', 'layernorm'] },
-  { id: 'input', label: '+ input', groups: ['input', 'output', 'layernorm'] },
-  { id: 'positions', label: '+ positions', groups: ['input', 'output', 'positions', 'layernorm'] },
-];
-
-/** Table 19 (pretrained GPT-2) and Table 21 (random GPT-2): one row per task, columns as UNFREEZING_STEPS. */
-const TABLE19: Four = {
-  'bit-memory': [76, 94, 100, 100],
-  'bit-xor': [56, 98, 98, 100],
-  listops: [15, 36, 36, 38],
-  mnist: [23, 96, 98, 98],
-  cifar10: [25, 54, 60, 68],
-  'cifar10-lra': [17, 39, 39, 39],
-};
-const TABLE21: Four = {
-  'bit-memory': [75, 75, 75, 76],
-  'bit-xor': [50, 100, 100, 100],
-  listops: [17, 35, 36, 37],
-  mnist: [25, 83, 92, 92],
-  cifar10: [20, 46, 56, 62],
-  'cifar10-lra': [11, 34, 36, 36],
-};
-
 const taskName = (task: TaskName) => PRESET_TASKS.find((t) => t.task === task)!.name;
 
 function buildPresets(): PaperPreset[] {
@@ -103,7 +67,7 @@ function buildPresets(): PaperPreset[] {
         source: { table: 'Table 2', row: init === 'pretrained' ? 'FPT' : 'Random', column: name },
       });
     }
-    for (const [table, init, numbers] of [['Table 19', 'pretrained', TABLE19], ['Table 21', 'random', TABLE21]] as const) {
+    for (const [table, init] of [['Table 19', 'pretrained'], ['Table 21', 'random']] as const) {
       UNFREEZING_STEPS.forEach((step, i) => {
         out.push({
           id: `${table === 'Table 19' ? 'table19' : 'table21'}-${task}-${step.id}`,
@@ -112,7 +76,7 @@ function buildPresets(): PaperPreset[] {
           init,
           groups: [...step.groups],
           label: step.label,
-          paper: numbers[task][i],
+          paper: CUMULATIVE_UNFREEZING[init][task][i],
           source: { table, row: name, column: step.label },
         });
       });
@@ -237,7 +201,7 @@ export function paperReference(settings: RunSettings, presetId: string | null): 
   const row = chosen && presetMatches(chosen, settings) ? chosen : PAPER_PRESETS.find((p) => p.kind !== 'demo' && presetMatches(p, settings));
   if (row) return { value: row.paper, label: `paper: ${row.paper}%`, source: sourceText(row.source), exact: true };
   const init = settings.init === 'pretrained' ? 'pretrained' : 'random';
-  const value = PAPER_REFERENCE[settings.task]?.[init];
+  const value: number | undefined = TABLE2[init][settings.task];
   if (value === undefined) return null;
   return {
     value,

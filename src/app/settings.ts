@@ -44,15 +44,6 @@ export function backboneIdOf(settings: Pick<RunSettings, 'model' | 'init'>): str
   return BACKBONE_CHOICES.find((b) => b.model === settings.model && b.init === settings.init)?.id ?? `${settings.model}:${settings.init}`;
 }
 
-/** Test accuracy (%) the paper reports for FPT on GPT-2 small (FPT-SPEC.md, Reference numbers). */
-export const PAPER_REFERENCE: Partial<Record<TaskName, { pretrained: number; random: number }>> = {
-  'bit-memory': { pretrained: 100, random: 75.8 },
-  'bit-xor': { pretrained: 100, random: 100 },
-  listops: { pretrained: 38.4, random: 34.3 },
-  mnist: { pretrained: 98.0, random: 91.7 },
-  cifar10: { pretrained: 68.2, random: 61.7 },
-};
-
 export const BACKEND_CHOICES: readonly RunSettings['backend'][] = ['auto', 'webgpu', 'webgl', 'cpu'];
 
 export const BATCH_SIZES: readonly number[] = [2, 4, 8, 16, 32, 64];

@@ -13,11 +13,11 @@ import {
   scaleFits,
   sourceText,
   TINY_POSITIONS,
-  UNFREEZING_STEPS,
   type PaperPreset,
   type PresetScale,
 } from '../presets';
 import { BACKBONE_CHOICES, backboneIdOf } from '../settings';
+import { UNFREEZING_STEPS } from '../../engine/paper-numbers';
 import { usePlayground } from '../store';
 import { changeRunSettings } from '../training-client';
 import { useCifarInstalled } from './Controls';

@@ -13,12 +13,12 @@
  */
 import type { BodySpec } from '../backbone';
 import { ALL_GROUPS, FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
-import type { TaskName } from '../tasks/task';
+import { TABLE2, UNFREEZING_STEPS, unfreezingColumn, type PaperNumbers } from '../paper-numbers';
 
 export type PresetName = 'table2' | 'table19' | 'depth';
 export const PRESET_NAMES: readonly PresetName[] = ['table2', 'table19', 'depth'];
 
-export type PaperNumbers = Partial<Record<TaskName, number>>;
+export type { PaperNumbers };
 
 export interface SweepConfig {
   /** Short stable id, used in cell file names. */
@@ -31,14 +31,6 @@ export interface SweepConfig {
   /** The paper's test accuracy (%) per task, where it reports one. */
   paper: PaperNumbers;
 }
-
-const row = (bm: number, xor: number, listops: number, mnist: number, cifar: number): PaperNumbers => ({
-  'bit-memory': bm,
-  'bit-xor': xor,
-  listops,
-  mnist,
-  cifar10: cifar,
-});
 
 export interface PresetOptions {
   /** GPT-2 width; the LSTM baseline's width unless lstmWidth is given. */
@@ -58,37 +50,21 @@ export function defaultDepths(nLayer: number): number[] {
   return out;
 }
 
-const TABLE19_PAPER: Record<'pretrained' | 'random', PaperNumbers[]> = {
-  pretrained: [row(76, 56, 15, 23, 25), row(94, 98, 36, 96, 54), row(100, 98, 36, 98, 60), row(100, 100, 38, 98, 68)],
-  random: [
-    { 'bit-xor': 50, listops: 17, mnist: 25, cifar10: 20 },
-    { 'bit-xor': 100, listops: 35, mnist: 83, cifar10: 46 },
-    { 'bit-xor': 100, listops: 36, mnist: 92, cifar10: 56 },
-    { 'bit-xor': 100, listops: 37, mnist: 92, cifar10: 62 },
-  ],
-};
-
 export function presetConfigs(preset: PresetName, opts: PresetOptions): SweepConfig[] {
   switch (preset) {
     case 'table2': {
       const width = opts.lstmWidth ?? opts.modelWidth;
       return [
-        { id: 'pretrained', label: 'FPT (pretrained, frozen)', body: 'pretrained', groups: [...FPT_DEFAULT_GROUPS], paper: row(100, 100, 38.4, 98.0, 68.2) },
-        { id: 'random', label: 'random frozen', body: 'random', groups: [...FPT_DEFAULT_GROUPS], paper: row(75.8, 100, 34.3, 91.7, 61.7) },
-        { id: 'statistics', label: 'statistics-only frozen', body: 'statistics', groups: [...FPT_DEFAULT_GROUPS], paper: row(100, 100, 37.4, 97.2, 56.5) },
-        { id: 'full', label: 'full transformer trained', body: 'pretrained', groups: [...ALL_GROUPS], paper: row(100, 100, 38, 99.1, 70.3) },
-        { id: 'lstm', label: `LSTM trained (3 × ${width})`, body: { kind: 'lstm', width, layers: 3 }, groups: [...ALL_GROUPS], paper: row(60.9, 50.1, 17.1, 99.5, 73.6) },
+        { id: 'pretrained', label: 'FPT (pretrained, frozen)', body: 'pretrained', groups: [...FPT_DEFAULT_GROUPS], paper: TABLE2.pretrained },
+        { id: 'random', label: 'random frozen', body: 'random', groups: [...FPT_DEFAULT_GROUPS], paper: TABLE2.random },
+        { id: 'statistics', label: 'statistics-only frozen', body: 'statistics', groups: [...FPT_DEFAULT_GROUPS], paper: TABLE2.statistics },
+        { id: 'full', label: 'full transformer trained', body: 'pretrained', groups: [...ALL_GROUPS], paper: TABLE2.full },
+        { id: 'lstm', label: `LSTM trained (3 × ${width})`, body: { kind: 'lstm', width, layers: 3 }, groups: [...ALL_GROUPS], paper: TABLE2.lstm },
       ];
     }
     case 'table19': {
-      const steps: { id: string; label: string; groups: GroupName[] }[] = [
-        { id: 'output', label: 'output only', groups: ['output'] },
-        { id: 'ln', label: '+ layernorm', groups: ['output', 'layernorm'] },
-        { id: 'input', label: '+ input', groups: ['input', 'output', 'layernorm'] },
-        { id: 'positions', label: '+ positions', groups: ['input', 'output', 'positions', 'layernorm'] },
-      ];
       return (opts.inits ?? ['pretrained']).flatMap((init) =>
-        steps.map((s, i) => ({ id: `${init}-${s.id}`, label: `${init}: ${s.label}`, body: init, groups: s.groups, paper: TABLE19_PAPER[init][i] })),
+        UNFREEZING_STEPS.map((s, i) => ({ id: `${init}-${s.id}`, label: `${init}: ${s.label}`, body: init, groups: [...s.groups], paper: unfreezingColumn(init, i) })),
       );
     }
     case 'depth':

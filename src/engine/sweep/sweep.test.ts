@@ -29,7 +29,7 @@ describe('presets', () => {
     const t19 = presetConfigs('table19', { modelWidth: 64, modelLayers: 2, inits: ['pretrained', 'random'] });
     expect(t19.map((c) => c.groups.length)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
     expect(t19.map((c) => c.paper['bit-xor'])).toEqual([56, 98, 98, 100, 50, 100, 100, 100]);
-    expect(t19[4].paper['bit-memory']).toBeUndefined();
+    expect(t19[4].paper['bit-memory']).toBe(75); // Table 21 (PAPER.md)
     expect(defaultDepths(12)).toEqual([1, 2, 4, 8, 12]);
     expect(presetConfigs('depth', { modelWidth: 64, modelLayers: 2 }).map((c) => c.layers)).toEqual([1, 2]);
     expect(() => presetConfigs('depth', { modelWidth: 64, modelLayers: 2, layers: [3] })).toThrow(/1\.\.2/);
@@ -55,8 +55,8 @@ describe('sweep runner (tiny backbone, Bit XOR, 2 configurations, 2 seeds)', () 
     expect(cells.map((c) => c.id)).toEqual([
       'bit-xor__pretrained-output__seed0__3steps',
       'bit-xor__pretrained-output__seed1__3steps',
-      'bit-xor__pretrained-ln__seed0__3steps',
-      'bit-xor__pretrained-ln__seed1__3steps',
+      'bit-xor__pretrained-layernorm__seed0__3steps',
+      'bit-xor__pretrained-layernorm__seed1__3steps',
     ]);
     const ran: string[] = [];
     const runCell = async (cell: SweepCell): Promise<CellResult> => {
@@ -79,7 +79,7 @@ describe('sweep runner (tiny backbone, Bit XOR, 2 configurations, 2 seeds)', () 
     expect(json.cells[0].trainable_params).toBe(64 * 2 + 2);
     expect(json.summary.map((r: { config: string; seeds: number; steps: number; paper: number }) => [r.config, r.seeds, r.steps, r.paper])).toEqual([
       ['pretrained-output', 2, 3, 56],
-      ['pretrained-ln', 2, 3, 98],
+      ['pretrained-layernorm', 2, 3, 98],
     ]);
     const acc = json.cells.slice(0, 2).map((c: CellResult) => 100 * c.final.test_acc);
     expect(json.summary[0].mean).toBeCloseTo((acc[0] + acc[1]) / 2, 9);
