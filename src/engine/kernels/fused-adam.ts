@@ -3,7 +3,8 @@
  * composite path costs ~12 per parameter). Parameters, gradients and both moments live in flat
  * arenas: each step copies the gradients (and the current parameter values) into them with buffer
  * copies, which are not dispatches, runs one norm kernel and one update kernel over the arenas, and
- * copies the new values back into the parameters' own buffers.
+ * copies the new values into fresh buffers that the parameters are then assigned (never written in
+ * place: a read of the old values may still be in flight).
  *
  * The arithmetic is torch.nn.utils.clip_grad_norm_ followed by torch.optim.Adam, as clip.ts and
  * adam.ts do it (per-parameter step counts for bias correction; moments only for parameters that
@@ -12,7 +13,7 @@
 import { tf } from '../tf';
 import { Adam, PAPER_ADAM, type AdamOptions } from '../train/adam';
 import { clipByGlobalNorm } from '../train/clip';
-import { isShared, isWebGpu, markWrittenInPlace, rawKernel, recordCopies, recordDispatch } from './raw-dispatch';
+import { emptyTensor, isWebGpu, rawKernel, recordCopies, recordDispatch } from './raw-dispatch';
 
 const WORKGROUP = 256;
 const MAX_WORKGROUPS_X = 65535;
@@ -114,12 +115,16 @@ export class FusedAdam {
       coefs[2 * s + 1] = Math.sqrt(1 - beta2 ** t);
     });
     const segCoef = tf.tensor1d(coefs);
-    const norm = tf.zeros([1]);
-    const owned = names.map((name) => this.ownedParam(params, name));
+    const norm = emptyTensor([1]);
+    const current = names.map((name) => {
+      const p = params.get(name);
+      if (!p) throw new Error(`no parameter ${name}`);
+      return p;
+    });
 
     recordCopies(
       names.flatMap((name, s) => [
-        { from: owned[s], fromByte: 0, to: arena.p, toByte: arena.offsets[s] * F32, bytes: arena.sizes[s] * F32 },
+        { from: current[s], fromByte: 0, to: arena.p, toByte: arena.offsets[s] * F32, bytes: arena.sizes[s] * F32 },
         { from: grads.get(name)!, fromByte: 0, to: arena.g, toByte: arena.offsets[s] * F32, bytes: arena.sizes[s] * F32 },
       ]),
     );
@@ -135,20 +140,16 @@ export class FusedAdam {
         { type: 'float32', data: [maxNorm, beta1, beta2, eps] },
       ],
     );
-    recordCopies(names.map((_, s) => ({ from: arena.p, fromByte: arena.offsets[s] * F32, to: owned[s], toByte: 0, bytes: arena.sizes[s] * F32 })));
-    owned.forEach(markWrittenInPlace);
+    const updated = current.map((p) => emptyTensor(p.shape));
+    recordCopies(updated.map((to, s) => ({ from: arena.p, fromByte: arena.offsets[s] * F32, to, toByte: 0, bytes: arena.sizes[s] * F32 })));
+    current.forEach((p, s) => {
+      p.assign(updated[s]);
+      updated[s].dispose();
+    });
     segCoef.dispose();
     const scalar = tf.reshape(norm, []) as tf.Scalar;
     norm.dispose();
     return scalar;
-  }
-
-  /** The parameter, with a buffer of its own: it is about to be written in place. */
-  private ownedParam(params: Map<string, tf.Variable>, name: string): tf.Variable {
-    const p = params.get(name);
-    if (!p) throw new Error(`no parameter ${name}`);
-    if (isShared(p)) tf.tidy(() => p.assign(tf.mul(p, 1)));
-    return p;
   }
 
   private arenaFor(names: string[], sizes: number[]): Arena {

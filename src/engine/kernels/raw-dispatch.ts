@@ -1,7 +1,9 @@
 /**
  * Work recorded straight into TF.js's WebGPU command stream, for what a TF.js program cannot express:
- * a kernel that writes several buffers in place (the fused Adam update), and buffer-to-buffer copies
- * (gathering many small tensors into one arena without a kernel dispatch each).
+ * a kernel that writes several buffers (the fused Adam update, layer norm's two parameter
+ * gradients), and buffer-to-buffer copies (gathering many small tensors into one arena without a
+ * kernel dispatch each). Only buffers no other tensor can have read yet are written: the arenas the
+ * caller owns, and fresh tensors from emptyTensor.
  *
  * This leans on internals of @tensorflow/tfjs-backend-webgpu 4.x (its command encoder, compute pass,
  * tensor map and the set of ids owned by queued commands); recording through the backend's own
@@ -50,9 +52,15 @@ export function bufferOf(t: tf.Tensor): GPUBuffer {
   return resource;
 }
 
-/** After an in-place write: drops the CPU copy a previous read cached, so the next read fetches the new values. */
-export function markWrittenInPlace(t: tf.Tensor): void {
-  backend().tensorMap.get(dataIdOf(t)).values = null;
+/**
+ * A float32 tensor with a GPU buffer of its own and no contents yet (no fill dispatch): for a
+ * kernel or a copy to write before anything reads it.
+ */
+export function emptyTensor(shape: number[]): tf.Tensor {
+  const b = backend() as unknown as WebGpuBackendInternals & { makeTensorInfo(shape: number[], dtype: 'float32'): tf.TensorInfo };
+  const info = b.makeTensorInfo(shape, 'float32');
+  b.uploadToGPU(info.dataId);
+  return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 /** Records copies of `bytes` bytes between tensors' buffers, in order with the TF.js kernels around them. */
@@ -111,7 +119,3 @@ export function recordDispatch(
   b.dispatchCountInPass++;
 }
 
-/** Whether the backend's buffer for `t` is referenced by another tensor too (then it must not be written in place). */
-export function isShared(t: tf.Tensor): boolean {
-  return (tf.backend() as unknown as { refCount(dataId: object): number }).refCount(dataIdOf(t)) > 1;
-}

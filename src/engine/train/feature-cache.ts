@@ -18,8 +18,8 @@ import type { Batch, Task } from '../tasks/task';
 import type { SequenceModel } from '../model';
 import { crossEntropy } from '../ops/layers';
 import { tf } from '../tf';
-import { Adam, PAPER_ADAM } from './adam';
-import { clipByGlobalNorm } from './clip';
+import { FusedAdam } from '../kernels/fused-adam';
+import { PAPER_ADAM } from './adam';
 import { trainableGradients } from './step';
 import { batchTensors, type Trainer } from './trainer';
 
@@ -178,7 +178,7 @@ export class CachedHeadTrainer {
 export async function measureUncachedEpoch(trainer: Trainer, data: Batch, steps: number): Promise<{ secondsPerEpoch: number; secondsPerStep: number; steps: number }> {
   const { model, task, settings } = trainer;
   const saved = HEAD_PARAMS.map((n) => tf.clone(model.params.get(n)!));
-  const adam = new Adam({ ...PAPER_ADAM, lr: settings.lr });
+  const adam = new FusedAdam({ ...PAPER_ADAM, lr: settings.lr });
   const stepsPerEpoch = Math.ceil(data.batchSize / settings.batchSize);
   const n = Math.max(1, Math.min(steps, stepsPerEpoch));
   // One untimed step first: TF.js compiles and allocates on first use.
@@ -190,8 +190,7 @@ export async function measureUncachedEpoch(trainer: Trainer, data: Batch, steps:
     const t0 = performance.now();
     const loss = tf.tidy(() => {
       const { loss, grads } = trainableGradients(model, x, y, deriveSeed(settings.seed, `uncached-${s}`));
-      const { clipped } = clipByGlobalNorm(grads, settings.maxGradNorm);
-      adam.apply(model.params, clipped);
+      adam.step(model.params, grads, settings.maxGradNorm);
       return loss;
     });
     await loss.data();
