@@ -6,7 +6,7 @@
  * straight from the raw file with Range requests (the Hugging Face direct path).
  */
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertToDirectory } from '../weights/convert-node';
 import { GPT2_PRESETS, gpt2TensorShapes } from '../weights/gpt2-config';
@@ -14,6 +14,7 @@ import { loadGpt2FromHub } from '../weights/load-hub';
 import { loadGpt2FromManifest, type LoadedGpt2 } from '../weights/load-manifest';
 import { startLocalServer } from '../weights/local-server';
 import { MemoryWeightCache } from '../weights/weight-cache';
+import { machine } from './bench-step';
 
 const HF_GPT2_CONFIG = {
   activation_function: 'gelu_new',
@@ -125,7 +126,7 @@ export async function benchLoad(json: boolean, keep: boolean): Promise<void> {
       if (outside > 0) throw new Error(`${outside} values of h.11.mlp.c_fc.weight differ beyond F16 rounding between the shards and the source`);
       const result = {
         benchmark: 'load',
-        machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` },
+        machine: machine(),
         checkpoint: { shape: 'gpt2 (12 layers, 768 wide)', source_dtype: 'F32', source_bytes: written.bytes, backbone_params: written.backboneParams, write_ms: Math.round(writeMs) },
         convert: { dtype: converted.manifest.dtype, ms: Math.round(converted.ms), shards: converted.manifest.shards.length, bytes: converted.manifest.totalBytes, tensors: converted.manifest.tensors.length },
         manifest_cold: cold,

@@ -34,9 +34,9 @@ export interface FptOptions {
   /**
    * Run the body on the fused kernels (src/engine/kernels, one custom op per block with an explicit
    * backward pass) instead of composite TF.js ops. Same numbers up to float32 rounding; different
-   * dropout masks (drawn on the GPU from a counter-based hash).
+   * dropout masks (drawn on the GPU from a counter-based hash). 'auto' (the default) uses them on WebGPU.
    */
-  fused?: boolean;
+  fused?: boolean | 'auto';
   /**
    * Fused only: keep frozen weight matrices as packed fp16 on the GPU. 'auto' packs those whose
    * values are exactly fp16 already (the converted GPT-2 shards), so nothing changes numerically;
@@ -73,7 +73,7 @@ export class FptModel extends AdaptedModel {
     if (head.seqLen > config.nPositions) {
       throw new Error(`the task needs ${head.seqLen} tokens but the model has only ${config.nPositions} positions`);
     }
-    const fused = options.fused ?? false;
+    const fused = (options.fused ?? 'auto') === 'auto' ? tf.getBackend() === 'webgpu' : options.fused === true;
     const policy = options.frozenWeights ?? 'auto';
     const toPack = new Set(
       fused && policy !== 'fp32'

@@ -14,7 +14,7 @@
  * them. Gradients are computed only for the tensors passed as trainable: with GPT-2's weights frozen
  * (the FPT default) a block costs 7 dispatches forward and 7 backward, plus 2 for layer-norm
  * parameters when they train (one per norm: gamma and beta together). With `recompute`, only the block input is kept between the passes and
- * the backward pass reruns the forward kernels first (7 more dispatches, a fraction of the memory).
+ * the backward pass reruns the forward kernels up to the MLP's input first (6 more dispatches, a fraction of the memory).
  */
 import { causalAttentionBackward, causalAttentionForward } from '../kernels/attention';
 import { applyDropoutMask } from '../kernels/dropout';
@@ -82,7 +82,8 @@ function asTensor(w: Weight, what: string): tf.Tensor2D {
   throw new Error(`${what} is stored as packed fp16 and cannot train: unpack it before making its group trainable`);
 }
 
-function forwardActivations(h: tf.Tensor2D, p: BlockParams, s: BlockShape, d: BlockDropout | null): Activations & { out: tf.Tensor2D } {
+/** The block's forward pass up to the MLP's input: what the backward pass needs (and recomputes). */
+function forwardActivations(h: tf.Tensor2D, p: BlockParams, s: BlockShape, d: BlockDropout | null): Activations {
   const a = layerNormForward(h, p.ln1.gamma, p.ln1.beta, s.eps);
   const qkv = matmul(a, p.attn.weight, { bias: p.attn.bias });
   a.dispose();
@@ -91,8 +92,12 @@ function forwardActivations(h: tf.Tensor2D, p: BlockParams, s: BlockShape, d: Bl
   const m = layerNormForward(h2, p.ln2.gamma, p.ln2.beta, s.eps);
   const pre = matmul(m, p.fc.weight, { bias: p.fc.bias });
   m.dispose();
-  const out = matmul(pre, p.fcProj.weight, { preA: { gelu: true }, bias: p.fcProj.bias, dropout: spec(d, 'mlpResidual'), residual: h2 });
-  return { qkv, ctx, h2, pre, out };
+  return { qkv, ctx, h2, pre };
+}
+
+/** The block's output: h2 + drop(gelu(pre)·Wp + b). */
+function mlpOutput(act: Activations, p: BlockParams, d: BlockDropout | null): tf.Tensor2D {
+  return matmul(act.pre, p.fcProj.weight, { preA: { gelu: true }, bias: p.fcProj.bias, dropout: spec(d, 'mlpResidual'), residual: act.h2 });
 }
 
 /** The trainable tensors, in the order their gradients are returned. */
@@ -169,7 +174,8 @@ export function gpt2Block(
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const x = args[0] as tf.Tensor2D;
-    const { out, ...act } = forwardActivations(x, params, shape, dropout);
+    const act = forwardActivations(x, params, shape, dropout);
+    const out = mlpOutput(act, params, dropout);
     if (recompute) {
       Object.values(act).forEach((t) => t.dispose());
       save([x]);
@@ -182,9 +188,7 @@ export function gpt2Block(
         const hIn = saved[0] as tf.Tensor2D;
         let act: Activations;
         if (recompute) {
-          const again = forwardActivations(hIn, params, shape, dropout);
-          again.out.dispose();
-          act = again;
+          act = forwardActivations(hIn, params, shape, dropout);
         } else {
           const [, qkv, ctx, h2, pre] = saved as tf.Tensor2D[];
           act = { qkv, ctx, h2, pre };

@@ -85,6 +85,8 @@ export class Trainer {
   private readonly trainRng: Rng;
   private readonly testBatches: Batch[];
   private steps = 0;
+  /** Every parameter trainable at some point of this run (or restored from a snapshot): what snapshot() saves. */
+  private readonly everTrainable = new Set<string>();
 
   constructor(
     readonly task: Task,
@@ -99,8 +101,7 @@ export class Trainer {
     if (typeof body === 'string') {
       const backbone = buildBackbone(body, config, seed, pretrained);
       const adapters = initAdapters(task.input, config.nEmbd, task.labelsPerToken * task.classes, new Rng(deriveSeed(seed, 'adapters')));
-      const fused = this.settings.fused === 'auto' ? tf.getBackend() === 'webgpu' : this.settings.fused;
-      this.model = new FptModel(config, head, backbone, adapters, this.settings.dropout, this.settings.groups, { fused });
+      this.model = new FptModel(config, head, backbone, adapters, this.settings.dropout, this.settings.groups, { fused: this.settings.fused });
     } else {
       const lstm = { ...PAPER_LSTM, width: body.width ?? PAPER_LSTM.width, layers: body.layers ?? PAPER_LSTM.layers };
       this.model = LstmModel.create(lstm, head, new Rng(deriveSeed(seed, 'backbone-lstm')), new Rng(deriveSeed(seed, 'adapters')), this.settings.dropout, this.settings.groups);
@@ -109,6 +110,11 @@ export class Trainer {
     this.trainRng = new Rng(deriveSeed(seed, 'train-batches'));
     const testRng = new Rng(deriveSeed(seed, 'test-batches'));
     this.testBatches = Array.from({ length: this.settings.evalBatches }, () => task.batch(this.settings.batchSize, 'test', testRng));
+    this.recordTrainable();
+  }
+
+  private recordTrainable(): void {
+    for (const name of this.model.trainableNames()) this.everTrainable.add(name);
   }
 
   get stepCount(): number {
@@ -122,6 +128,7 @@ export class Trainer {
 
   setGroups(groups: readonly GroupName[]): void {
     this.model.setTrainableGroups(groups);
+    this.recordTrainable();
   }
 
   setLearningRate(lr: number): void {
@@ -197,12 +204,16 @@ export class Trainer {
     return Array.from(all.subarray(index * perExample, (index + 1) * perExample));
   }
 
-  /** Values of the trainable parameters (plus the step count), enough to resume on a new device. */
+  /**
+   * Values of every parameter trainable at some point of this run (plus the step count), enough to
+   * resume on a new device: not only the groups trainable now, since a group trained, then frozen,
+   * keeps values that differ from its start.
+   */
   async snapshot(): Promise<TrainerSnapshot> {
     const params: TrainerSnapshot['params'] = {};
-    for (const name of this.model.trainableNames()) {
-      const v = this.model.params.get(name)!;
-      params[name] = { shape: v.shape, data: (await v.data()) as Float32Array };
+    for (const name of this.everTrainable) {
+      const v = this.model.params.get(name);
+      if (v) params[name] = { shape: v.shape, data: (await v.data()) as Float32Array };
     }
     return { step: this.steps, params };
   }
@@ -214,6 +225,8 @@ export class Trainer {
       if (shapes.get(name)?.join() !== t.shape.join()) throw new Error(`snapshot parameter ${name} does not fit this model`);
     }
     for (const [name, t] of Object.entries(snapshot.params)) tf.tidy(() => this.model.assignParameter(name, tf.tensor(t.data, t.shape)));
+    // Values trained earlier in the run (perhaps in groups frozen now) go into later snapshots too.
+    for (const name of Object.keys(snapshot.params)) this.everTrainable.add(name);
     this.steps = snapshot.step;
   }
 
