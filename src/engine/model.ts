@@ -10,7 +10,7 @@ import { dropout as gpuDropout } from './kernels/dropout';
 import { pcgHash } from './kernels/dropout-mask';
 import { layerNorm as fusedLayerNorm, layerNormForward } from './kernels/layer-norm';
 import { matmul } from './kernels/matmul';
-import { isExactlyFp16, PackedFp16Matrix } from './kernels/packed-fp16';
+import { exactFp16Bits, PackedFp16Matrix } from './kernels/packed-fp16';
 import { causalMask, geluTanh, layerNorm, linear } from './ops/layers';
 import type { TensorMap } from './tensors';
 import { tf } from './tf';
@@ -58,7 +58,7 @@ export class FptModel extends AdaptedModel {
   readonly kind = 'gpt2' as const;
   readonly fused: boolean;
   private readonly mask: tf.Tensor2D;
-  private readonly packed = new Map<string, PackedFp16Matrix>();
+  private readonly packed: Map<string, PackedFp16Matrix>;
   private readonly recompute: boolean | 'auto';
 
   constructor(
@@ -75,19 +75,17 @@ export class FptModel extends AdaptedModel {
     }
     const fused = (options.fused ?? 'auto') === 'auto' ? tf.getBackend() === 'webgpu' : options.fused === true;
     const policy = options.frozenWeights ?? 'auto';
-    const toPack = new Set(
-      fused && policy !== 'fp32'
-        ? [...backbone.keys()].filter((name) => {
-            if (!BLOCK_MATRICES.some((m) => name.endsWith(m)) || groups.includes(groupOf(name))) return false;
-            return policy === 'fp16' || isExactlyFp16(backbone.get(name)!.data);
-          })
-        : [],
-    );
-    super(head, new Map([...backbone, ...adapters].filter(([name]) => !toPack.has(name))), dropout, groups);
-    for (const name of toPack) {
-      const { data, shape } = backbone.get(name)!;
-      this.packed.set(name, new PackedFp16Matrix(data, shape[0], shape[1]));
+    // Frozen weight matrices packed as fp16: from their exact fp16 bits, or rounded under the 'fp16' policy.
+    const packed = new Map<string, PackedFp16Matrix>();
+    if (fused && policy !== 'fp32') {
+      for (const [name, { data, shape }] of backbone) {
+        if (!BLOCK_MATRICES.some((m) => name.endsWith(m)) || groups.includes(groupOf(name))) continue;
+        const values = policy === 'fp16' ? data : exactFp16Bits(data);
+        if (values) packed.set(name, new PackedFp16Matrix(values, shape[0], shape[1]));
+      }
     }
+    super(head, new Map([...backbone, ...adapters].filter(([name]) => !packed.has(name))), dropout, groups);
+    this.packed = packed;
     this.fused = fused;
     this.recompute = options.recompute ?? 'auto';
     this.mask = causalMask(head.seqLen);

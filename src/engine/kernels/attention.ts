@@ -39,8 +39,8 @@
  */
 import { causalMask } from '../ops/layers';
 import { tf } from '../tf';
-import { DROPOUT_WGSL, dropoutFactors, dropoutThreshold, type DropoutSpec } from './dropout-mask';
-import { f32u, i32u, u32u, webgpuBackend, type ProgramUniform, type WebGPUProgram } from './webgpu-program';
+import { DROPOUT_WGSL, dropoutFactors, dropoutUniformValues, type DropoutSpec } from './dropout-mask';
+import { f32u, i32u, u32u, runProgram, webgpuBackend, type ProgramUniform, type WebGPUProgram } from './webgpu-program';
 
 /** Tile size knobs (for tuning on real GPUs): cap the workgroup memory used, or force [queries, keys]. */
 export const attentionTuning: { maxSharedBytes?: number; tiles?: [number, number] } = {};
@@ -78,8 +78,8 @@ function chooseTiles(kind: 'forward' | 'backward', dh: number, device: GPUDevice
 
 /** seed, threshold, keep scale; threshold 0 (nothing dropped) skips the hash at run time. */
 function dropoutUniforms(dropout?: DropoutSpec): ProgramUniform[] {
-  const rate = dropout?.rate ?? 0;
-  return [u32u(rate > 0 ? dropout!.seed : 0), u32u(dropoutThreshold(rate)), f32u(1 / (1 - rate))];
+  const { seed, threshold, scale } = dropoutUniformValues(dropout);
+  return [u32u(seed), u32u(threshold), f32u(scale)];
 }
 
 /**
@@ -517,10 +517,7 @@ function layoutFor(kind: 'forward' | 'backward', dh: number, device: GPUDevice):
   return { dh, tiles: chooseTiles(kind, dh, device), vec4Io: dh % 4 === 0 };
 }
 
-function run(program: WebGPUProgram, inputs: tf.Tensor[], uniforms: ProgramUniform[]): tf.Tensor {
-  const info = webgpuBackend()!.runWebGPUProgram(program, inputs, 'float32', uniforms);
-  return tf.engine().makeTensorFromTensorInfo(info);
-}
+const run = (program: WebGPUProgram, inputs: tf.Tensor[], uniforms: ProgramUniform[]): tf.Tensor => runProgram(program, inputs, uniforms);
 
 /** [B·T, H·dh] → [B, H, T, dh] (composite path). */
 const toHeads = (t: tf.Tensor, B: number, T: number, H: number, dh: number) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;

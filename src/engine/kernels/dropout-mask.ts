@@ -57,3 +57,9 @@ export function dropoutFactors(seed: number, n: number, rate: number): Float32Ar
   for (let i = 0; i < n; i++) out[i] = pcgHash((i + base) >>> 0) >= threshold ? scale : 0;
   return out;
 }
+
+/** A kernel's dropout uniforms: seed, threshold, keep scale. Rate 0 gives threshold 0, which keeps everything. */
+export function dropoutUniformValues(dropout?: DropoutSpec): { seed: number; threshold: number; scale: number } {
+  const rate = dropout?.rate ?? 0;
+  return { seed: rate > 0 ? dropout!.seed >>> 0 : 0, threshold: dropoutThreshold(rate), scale: 1 / (1 - rate) };
+}

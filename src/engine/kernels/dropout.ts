@@ -4,8 +4,8 @@
  * TF.js's tf.dropout draws its mask on the CPU and uploads it (seconds per step at GPT-2 size).
  */
 import { tf } from '../tf';
-import { DROPOUT_WGSL, dropoutFactors, dropoutThreshold, type DropoutSpec } from './dropout-mask';
-import { u32u, f32u, webgpuBackend, type WebGPUProgram } from './webgpu-program';
+import { DROPOUT_WGSL, dropoutFactors, dropoutUniformValues, type DropoutSpec } from './dropout-mask';
+import { f32u, runProgram, u32u, webgpuBackend, type WebGPUProgram } from './webgpu-program';
 
 class DropoutProgram implements WebGPUProgram {
   variableNames = ['x'];
@@ -38,14 +38,9 @@ class DropoutProgram implements WebGPUProgram {
 /** x with the mask for `spec` applied (0 or 1/(1-rate) per element). Not differentiable by itself. */
 export function applyDropoutMask<T extends tf.Tensor>(x: T, spec: DropoutSpec): T {
   if (spec.rate === 0) return tf.clone(x);
-  const backend = webgpuBackend();
-  if (!backend) return tf.mul(x, tf.tensor(dropoutFactors(spec.seed, x.size, spec.rate), x.shape)) as T;
-  const info = backend.runWebGPUProgram(new DropoutProgram(x.shape), [x], 'float32', [
-    u32u(spec.seed),
-    u32u(dropoutThreshold(spec.rate)),
-    f32u(1 / (1 - spec.rate)),
-  ]);
-  return tf.engine().makeTensorFromTensorInfo(info) as T;
+  if (!webgpuBackend()) return tf.mul(x, tf.tensor(dropoutFactors(spec.seed, x.size, spec.rate), x.shape)) as T;
+  const { seed, threshold, scale } = dropoutUniformValues(spec);
+  return runProgram<T>(new DropoutProgram(x.shape), [x], [u32u(seed), u32u(threshold), f32u(scale)]);
 }
 
 /** Differentiable dropout: the gradient passes through the same mask. */

@@ -21,7 +21,7 @@
 import { layerNorm as compositeLayerNorm } from '../ops/layers';
 import { tf } from '../tf';
 import { rawKernel, recordDispatch } from './raw-dispatch';
-import { f32u, i32u, webgpuBackend, type WebGPUProgram } from './webgpu-program';
+import { f32u, i32u, runProgram, webgpuBackend, type WebGPUProgram } from './webgpu-program';
 
 /** Threads per row: a power of two from 32 to 256, about four elements per thread. */
 function rowThreads(d: number): number {
@@ -222,9 +222,7 @@ function checkShapes(x: tf.Tensor2D, ...vectors: tf.Tensor[]): void {
 }
 
 function runRowProgram(mode: RowMode, inputs: tf.Tensor[], n: number, d: number, eps: number): tf.Tensor2D {
-  const backend = webgpuBackend()!;
-  const info = backend.runWebGPUProgram(new LayerNormRowProgram(mode, n, d), inputs, 'float32', [i32u(n), i32u(d), f32u(eps)]);
-  return tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor2D;
+  return runProgram<tf.Tensor2D>(new LayerNormRowProgram(mode, n, d), inputs, [i32u(n), i32u(d), f32u(eps)]);
 }
 
 /** y = (x - mean) / sqrt(var + eps) · gamma + beta over the last axis. One dispatch on WebGPU. */

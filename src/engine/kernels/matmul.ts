@@ -17,7 +17,7 @@
  */
 import { geluTanh } from '../ops/layers';
 import { tf } from '../tf';
-import { DROPOUT_WGSL, dropoutFactors, dropoutThreshold, type DropoutSpec } from './dropout-mask';
+import { DROPOUT_WGSL, dropoutFactors, dropoutThreshold, dropoutUniformValues, type DropoutSpec } from './dropout-mask';
 import { PackedFp16Matrix } from './packed-fp16';
 import {
   f32u,
@@ -357,8 +357,10 @@ registerWebGpuKernel(KERNEL_NAME, ({ inputs, backend, attrs }) => {
   };
   const program = new FusedMatmulProgram(v, M, N);
   const ins = [inputs.a, inputs.b, inputs.bias, inputs.geluGradOf, inputs.residual].filter((t) => t != null) as tf.TensorInfo[];
-  const dropUniforms = (rate: number, seed: number): ProgramUniform[] =>
-    rate > 0 ? [u32u(seed), u32u(dropoutThreshold(rate)), f32u(1 / (1 - rate))] : [u32u(0), u32u(0), f32u(1)];
+  const dropUniforms = (rate: number, seed: number): ProgramUniform[] => {
+    const u = dropoutUniformValues({ rate, seed });
+    return [u32u(u.seed), u32u(u.threshold), f32u(u.scale)];
+  };
   const uniforms: ProgramUniform[] = [
     i32u(M),
     i32u(N),

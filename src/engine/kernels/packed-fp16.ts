@@ -12,16 +12,23 @@ import { float16LookupTable as float16Table, float32ToFloat16Bits, hostIsLittleE
 import { tf } from '../tf';
 import { registerWebGpuKernel, type WebGPUBackend, type WebGPUProgram } from './webgpu-program';
 
-/** True when every value survives float32 → float16 (nearest even) → float32 unchanged (NaN stays NaN). */
-export function isExactlyFp16(values: Float32Array): boolean {
+/**
+ * The binary16 bits of `values` when every value survives float32 → float16 (nearest even) →
+ * float32 unchanged (NaN stays NaN), else null: one pass both checks and converts.
+ */
+export function exactFp16Bits(values: Float32Array): Uint16Array | null {
   const table = float16Table();
+  const bits = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    const back = table[float32ToFloat16Bits(v)];
-    if (back !== v && !(Number.isNaN(v) && Number.isNaN(back))) return false;
+    bits[i] = float32ToFloat16Bits(v);
+    const back = table[bits[i]];
+    if (back !== v && !(Number.isNaN(v) && Number.isNaN(back))) return null;
   }
-  return true;
+  return bits;
 }
+
+export const isExactlyFp16 = (values: Float32Array): boolean => exactFp16Bits(values) !== null;
 
 export const packedRowStride = (cols: number): number => Math.ceil(cols / 4) * 2;
 

@@ -35,6 +35,12 @@ export function webgpuBackend(): WebGPUBackend | undefined {
   return tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as WebGPUBackend) : undefined;
 }
 
+/** Runs `program` on the WebGPU backend and wraps its output as a tensor (one dispatch). */
+export function runProgram<T extends tf.Tensor = tf.Tensor>(program: WebGPUProgram, inputs: tf.TensorInfo[], uniforms: ProgramUniform[] = []): T {
+  const info = webgpuBackend()!.runWebGPUProgram(program, inputs, 'float32', uniforms);
+  return tf.engine().makeTensorFromTensorInfo(info) as T;
+}
+
 /** Registers `kernelFunc` as `kernelName` for the webgpu backend, once per process. */
 export function registerWebGpuKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
   if (tf.getKernel(kernelName, 'webgpu')) return;
