@@ -139,6 +139,15 @@ export class FptModel extends AdaptedModel {
     return this.fused ? this.fusedBody(x, opts) : this.compositeBody(x, opts);
   }
 
+  /** Input adapter, its dropout, plus the first T position embeddings, then GPT-2's embedding dropout: [B * T, d]. */
+  private inputWithPositions(x: tf.Tensor, drop: <R extends tf.Rank>(t: tf.Tensor<R>, site: number) => tf.Tensor<R>): tf.Tensor2D {
+    const [B, T] = x.shape;
+    const d = this.config.nEmbd;
+    const positions = tf.slice(this.p('wpe.weight'), [0, 0], [T, d]);
+    const h = tf.reshape(tf.add(tf.reshape(drop(this.embed(x), 0), [B, T, d]), positions), [B * T, d]) as tf.Tensor2D;
+    return drop(h, 1);
+  }
+
   private blockParams(i: number): BlockParams {
     const pre = `h.${i}`;
     const affine = (name: string) => ({ weight: this.weight(`${pre}.${name}.weight`) as Weight, bias: this.p(`${pre}.${name}.bias`) as tf.Tensor1D });
@@ -154,9 +163,7 @@ export class FptModel extends AdaptedModel {
     const seed = (site: number) => pcgHash((stepSeed + site) >>> 0);
     const drop = <R extends tf.Rank>(t: tf.Tensor<R>, site: number): tf.Tensor<R> => (training ? gpuDropout(t, { rate: this.dropout, seed: seed(site) }) : t);
 
-    const positions = tf.slice(this.p('wpe.weight'), [0, 0], [T, d]);
-    let h = tf.reshape(tf.add(tf.reshape(drop(this.embed(x), 0), [B, T, d]), positions), [B * T, d]) as tf.Tensor2D;
-    h = drop(h, 1);
+    let h = this.inputWithPositions(x, drop);
     const trainable = { layernorm: this.isTrainable('h.0.ln_1.weight'), attention: this.isTrainable('h.0.attn.c_attn.weight'), feedforward: this.isTrainable('h.0.mlp.c_fc.weight') };
     const keptBytes = nLayer * B * T * 9 * d * 4;
     const recompute = this.recompute === 'auto' ? keptBytes > RECOMPUTE_ABOVE_BYTES : this.recompute;
@@ -182,16 +189,14 @@ export class FptModel extends AdaptedModel {
     const [B, T] = x.shape;
     const dh = d / H;
     let dropIndex = 0;
-    const drop = <R extends tf.Rank>(t: tf.Tensor<R>): tf.Tensor<R> => {
+    // Masks are numbered in call order (the site argument is the fused path's).
+    const drop = <R extends tf.Rank>(t: tf.Tensor<R>, _site?: number): tf.Tensor<R> => {
       dropIndex++;
       if (!opts.training || this.dropout === 0) return t;
       return tf.dropout(t, this.dropout, undefined, (opts.dropoutSeed ?? 0) * 131 + dropIndex) as tf.Tensor<R>;
     };
 
-    const embedded = this.embed(x);
-    const positions = tf.slice(this.p('wpe.weight'), [0, 0], [T, d]);
-    let h = tf.reshape(tf.add(tf.reshape(drop(embedded), [B, T, d]), positions), [B * T, d]) as tf.Tensor2D;
-    h = drop(h);
+    let h = this.inputWithPositions(x, drop);
 
     const splitHeads = (t: tf.Tensor): tf.Tensor4D => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]);
     let attention: tf.Tensor3D | undefined;
