@@ -90,6 +90,14 @@ describe('paper presets: loading and the chart line', () => {
       source: 'Table 2, Random, Bit XOR (the FPT groups; no table has your exact settings)',
       exact: false,
     });
+    // The statistics-only backbone has a Table 2 row of its own (not Random's), and no CIFAR-10 LRA number.
+    expect(paperReference({ ...DEFAULT_SETTINGS, model: 'gpt2', init: 'statistics', task: 'listops' }, null)).toEqual({
+      value: 37.4,
+      label: 'paper: 37.4%',
+      source: 'Table 2, statistics-only, ListOps (the FPT groups; no table has your exact settings)',
+      exact: false,
+    });
+    expect(paperReference({ ...DEFAULT_SETTINGS, model: 'gpt2', init: 'statistics', task: 'cifar10-lra' }, null)).toBeNull();
     expect(presetMatches(presetById('table19-bit-xor-output')!, { ...DEFAULT_SETTINGS, groups: ['output'], bits: 8 })).toBe(false);
   });
 

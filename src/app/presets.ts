@@ -11,7 +11,7 @@
  * - The Bit XOR attention demo (Figure 3): Table 2's Bit XOR FPT row, with layer 0's attention compared with step 0.
  */
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../engine/groups';
-import { CUMULATIVE_UNFREEZING, TABLE2, UNFREEZING_STEPS } from '../engine/paper-numbers';
+import { CUMULATIVE_UNFREEZING, TABLE2, UNFREEZING_STEPS, type PaperNumbers } from '../engine/paper-numbers';
 import type { TaskName } from '../engine/tasks/task';
 import type { RunSettings } from '../worker/protocol';
 import { controlMode, type ControlName, type InstructorFlags } from './instructor/controls';
@@ -106,7 +106,7 @@ export function presetById(id: string | null): PaperPreset | undefined {
 
 /** "Table 19, Bit XOR, + layernorm" */
 export function sourceText(source: PaperSource): string {
-  return source.table === 'Table 2' ? `Table 2, ${source.row}, ${source.column}` : `${source.table}, ${source.row}, ${source.column}`;
+  return `${source.table}, ${source.row}, ${source.column}`;
 }
 
 /** A one-line description of the configuration a preset sets. */
@@ -156,7 +156,6 @@ export function presetMatches(p: PaperPreset, s: RunSettings): boolean {
   return (
     p.task === s.task &&
     p.init === s.init &&
-    (s.model === 'gpt2' || s.model === 'tiny-gpt2') &&
     sameGroups(p.groups, s.groups) &&
     (s.task !== 'bit-xor' || s.bits === 5)
   );
@@ -180,6 +179,9 @@ export function presetConflicts(p: PaperPreset, scale: PresetScale, current: Run
   return presetChanges(p, scale, current, layer).filter((c) => controlMode(flags, c) !== 'shown');
 }
 
+/** Table 2's row for each backbone init, as the fallback reference names it. */
+const TABLE2_ROW: Record<RunSettings['init'], string> = { pretrained: 'FPT', random: 'Random', statistics: 'statistics-only' };
+
 export interface PaperReference {
   /** Test accuracy, %. */
   value: number;
@@ -194,19 +196,19 @@ export interface PaperReference {
 /**
  * The paper's number for the chart: the chosen preset while the settings are still its configuration,
  * else the first table row that has exactly these settings (Table 2 before Tables 19 and 21), else
- * (as before presets existed) the task's Table 2 number for the backbone's init.
+ * (as before presets existed) the task's Table 2 number for the backbone's init (FPT, Random or
+ * statistics-only).
  */
 export function paperReference(settings: RunSettings, presetId: string | null): PaperReference | null {
   const chosen = presetById(presetId);
   const row = chosen && presetMatches(chosen, settings) ? chosen : PAPER_PRESETS.find((p) => p.kind !== 'demo' && presetMatches(p, settings));
   if (row) return { value: row.paper, label: `paper: ${row.paper}%`, source: sourceText(row.source), exact: true };
-  const init = settings.init === 'pretrained' ? 'pretrained' : 'random';
-  const value: number | undefined = TABLE2[init][settings.task];
+  const value: number | undefined = (TABLE2[settings.init] as PaperNumbers)[settings.task];
   if (value === undefined) return null;
   return {
     value,
     label: `paper: ${value}%`,
-    source: `Table 2, ${init === 'pretrained' ? 'FPT' : 'Random'}, ${taskName(settings.task)} (the FPT groups; no table has your exact settings)`,
+    source: `Table 2, ${TABLE2_ROW[settings.init]}, ${taskName(settings.task)} (the FPT groups; no table has your exact settings)`,
     exact: false,
   };
 }

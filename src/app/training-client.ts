@@ -5,6 +5,7 @@
 import type { GroupName } from '../engine/groups';
 import type { FromWorker, RunSettings, Snapshot, ToWorker } from '../worker/protocol';
 import { version as appVersion } from '../../package.json';
+import { percent } from './format';
 import { usePlayground } from './store';
 import { appendPoints } from './runs/run-history';
 import { beginNewRun } from './runs/runs-store';
@@ -13,10 +14,6 @@ let worker: Worker | null = null;
 
 function send(msg: ToWorker): void {
   worker?.postMessage(msg);
-}
-
-function percent(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
 }
 
 function onMessage(msg: FromWorker): void {

@@ -62,6 +62,30 @@ describe('training step', () => {
     trainer.dispose();
   });
 
+  it('snapshots every parameter ever trainable in the run, also groups frozen since, and a restored run keeps them', async () => {
+    const { config, tensors } = await loadTinyCheckpoint();
+    const task = await createTask('bit-xor');
+    const trainer = new Trainer(task, config, 'pretrained', { batchSize: 4, evalBatches: 1, seed: 1, groups: ['output'] }, tensors);
+    expect(Object.keys((await trainer.snapshot()).params).sort()).toEqual(['out.bias', 'out.weight']);
+    trainer.setGroups(['output', 'layernorm']);
+    const both = trainer.model.trainableNames().sort();
+    await trainer.step();
+    trainer.setGroups(['output']);
+    await trainer.step();
+    const snap = await trainer.snapshot();
+    expect(snap.step).toBe(2);
+    expect(Object.keys(snap.params).sort()).toEqual(both);
+
+    // A new trainer (output only) resumed from it snapshots the layer norms it restored as well.
+    const resumed = new Trainer(task, config, 'pretrained', { batchSize: 4, evalBatches: 1, seed: 1, groups: ['output'] }, tensors);
+    resumed.restore(snap);
+    const again = await resumed.snapshot();
+    expect(Object.keys(again.params).sort()).toEqual(both);
+    for (const name of both) expect(Array.from(again.params[name].data)).toEqual(Array.from(snap.params[name].data));
+    trainer.dispose();
+    resumed.dispose();
+  });
+
   it('is seeded: the same seed gives the same losses, another seed different ones', async () => {
     const config = (await loadTinyCheckpoint()).config;
     const task = await createTask('bit-xor');

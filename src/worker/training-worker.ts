@@ -38,8 +38,6 @@ let loadController: AbortController | null = null;
 let lastEvalStep = 0;
 /** What the current run's adapter files record and must match on import. */
 let run: { settings: RunSettings; identity: AdapterFileExpectation } | null = null;
-/** Every parameter that was trainable at some point of this run: what a snapshot must hold. */
-const trained = new Set<string>();
 /** The step of the last snapshot posted (none twice for one step). */
 let lastSnapshotStep = -1;
 /** Set while the output head trains on cached features. */
@@ -129,11 +127,9 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
     { batchSize: settings.batchSize, lr: settings.lr, seed: settings.seed, groups: settings.groups, evalBatches: EVAL_BATCHES },
     source.tensors,
   );
-  trained.clear();
   lastSnapshotStep = -1;
   if (snapshot) {
     trainer.restore(snapshot);
-    Object.keys(snapshot.params).forEach((name) => trained.add(name));
     lastSnapshotStep = snapshot.step;
   }
   attentionLayer = Math.min(attentionLayer, source.config.nLayer - 1);
@@ -161,22 +157,14 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
   await publishChecksum();
 }
 
-/**
- * Values of every parameter trained so far in this run (not only the groups trainable now: a group
- * trained, then frozen, keeps values that differ from its start), plus the step count.
- */
+/** Trainer.snapshot(): every parameter trained so far in this run, plus the step count; once per step. */
 async function publishSnapshot(): Promise<void> {
   // Values read from a lost device are not the run's: keep the last good snapshot for the restart.
   if (!trainer || deviceLost || trainer.stepCount === lastSnapshotStep) return;
-  trainer.model.trainableNames().forEach((name) => trained.add(name));
-  const params: Snapshot['params'] = {};
-  for (const name of trained) {
-    const v = trainer.model.params.get(name);
-    if (v) params[name] = { shape: v.shape, data: (await v.data()) as Float32Array };
-  }
+  const snapshot: Snapshot = await trainer.snapshot();
   if (deviceLost) return;
-  lastSnapshotStep = trainer.stepCount;
-  post({ type: 'snapshot', snapshot: { step: trainer.stepCount, params } });
+  lastSnapshotStep = snapshot.step;
+  post({ type: 'snapshot', snapshot });
 }
 
 async function publishChecksum(): Promise<void> {
@@ -234,7 +222,6 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
   const started = performance.now();
   for (let i = 0; i < count && (running || !whilePlaying); i++) {
     points.push({ step: trainer.stepCount + 1, trainLoss: await (cached ? cached.head.step() : trainer.step()) });
-    trainer.model.trainableNames().forEach((name) => trained.add(name));
     // Yield so a Pause message can land between steps (reads may resolve without a macrotask on cpu).
     if (whilePlaying) await new Promise((resolve) => setTimeout(resolve, 0));
   }

@@ -4,6 +4,7 @@ import { usePlayground } from '../store';
 import { paperReference } from '../presets';
 import type { MetricsPoint } from '../../worker/protocol';
 import { useRunLines } from './RunComparison';
+import { LIVE_COLOUR, LOSS_COLOUR, overlayColour, REFERENCE_COLOUR } from '../palette';
 
 /** Exponential moving average with bias correction (as TensorBoard's smoothing slider). */
 export function smooth(values: number[], weight: number): number[] {
@@ -14,19 +15,12 @@ export function smooth(values: number[], weight: number): number[] {
   });
 }
 
-// Okabe-Ito colours: distinguishable with the common forms of colour blindness.
-const BLUE = '#0072B2';
-const ORANGE = '#E69F00';
-const GREY = '#555555';
 /** Legend order: the live run's lines first, as listed, then the overlaid runs by name (recharts sorts by name alone). */
 const liveFirst = (live: string[]) => (item: LegendPayload) => {
   const i = live.indexOf(String(item.value));
   return i >= 0 ? `0${i}` : `1${String(item.value)}`;
 };
 const LOSS_LEGEND_ORDER = liveFirst(['loss', 'smoothed']);
-
-/** Colours for overlaid sweep runs (Okabe-Ito, after the two the live run uses). */
-const OVERLAY_COLOURS = ['#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#000000', '#F0E442'];
 
 export function Charts() {
   const points = usePlayground((s) => s.points);
@@ -80,8 +74,8 @@ export function Charts() {
               <YAxis scale={logScale ? 'log' : 'linear'} domain={logScale ? ['auto', 'auto'] : [0, 'auto']} allowDataOverflow width={56} tickFormatter={(v: number) => v.toPrecision(2)} />
               <Tooltip formatter={(v) => Number(v).toFixed(4)} />
               <Legend itemSorter={LOSS_LEGEND_ORDER} />
-              <Line type="monotone" dataKey="loss" name="loss" stroke={BLUE} strokeOpacity={0.25} dot={false} isAnimationActive={false} />
-              <Line type="monotone" dataKey="smoothed" name="smoothed" stroke={BLUE} strokeWidth={2} dot={false} isAnimationActive={false} />
+              <Line type="monotone" dataKey="loss" name="loss" stroke={LOSS_COLOUR} strokeOpacity={0.25} dot={false} isAnimationActive={false} />
+              <Line type="monotone" dataKey="smoothed" name="smoothed" stroke={LOSS_COLOUR} strokeWidth={2} dot={false} isAnimationActive={false} />
               {runLoss.map((r) => (
                 <Line key={`run-${r.id}`} data={r.smoothed} type="monotone" dataKey="smoothed" name={r.name} stroke={r.colour} strokeWidth={r.baseline ? 2.5 : 1.5} strokeDasharray={r.baseline ? '8 4' : undefined} dot={false} isAnimationActive={false} />
               ))}
@@ -108,15 +102,15 @@ export function Charts() {
               <YAxis domain={[0, 108]} ticks={[0, 25, 50, 75, 100]} width={48} unit="%" />
               <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
               <Legend itemSorter={accuracyLegendOrder} />
-              <Line type="monotone" dataKey="accuracy" name={`test ${metric}${runLines.length ? ' (live run)' : ''}`} stroke={ORANGE} strokeWidth={2} dot={false} isAnimationActive={false} />
+              <Line type="monotone" dataKey="accuracy" name={`test ${metric}${runLines.length ? ' (live run)' : ''}`} stroke={LIVE_COLOUR} strokeWidth={2} dot={false} isAnimationActive={false} />
               {overlays.map((o, i) => (
-                <Line key={o.id} data={o.points} type="monotone" dataKey="accuracy" name={o.label} stroke={OVERLAY_COLOURS[i % OVERLAY_COLOURS.length]} strokeDasharray="4 2" dot={false} isAnimationActive={false} />
+                <Line key={o.id} data={o.points} type="monotone" dataKey="accuracy" name={o.label} stroke={overlayColour(i)} strokeDasharray="4 2" dot={false} isAnimationActive={false} />
               ))}
               {runLines.map((r) => (
                 <Line key={`run-${r.id}`} data={r.accuracy} type="monotone" dataKey="accuracy" name={r.name} stroke={r.colour} strokeWidth={r.baseline ? 2.5 : 1.5} strokeDasharray={r.baseline ? '8 4' : undefined} dot={false} isAnimationActive={false} />
               ))}
               {reference && (
-                <ReferenceLine y={reference.value} stroke={GREY} strokeDasharray="6 4" label={{ value: reference.label, position: 'insideBottomRight', fill: GREY }} ifOverflow="extendDomain" />
+                <ReferenceLine y={reference.value} stroke={REFERENCE_COLOUR} strokeDasharray="6 4" label={{ value: reference.label, position: 'insideBottomRight', fill: REFERENCE_COLOUR }} ifOverflow="extendDomain" />
               )}
             </LineChart>
           </ResponsiveContainer>

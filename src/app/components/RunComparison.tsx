@@ -2,6 +2,8 @@ import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { backboneLabel, deltaFromBaseline, groupsLabel, summarize, type RunRecord, type RunSummary } from '../runs/run-history';
 import { colourOf, runLines, type RunLine } from '../runs/run-lines';
+import { usePlayground } from '../store';
+import { percent } from '../format';
 import { clearSavedRuns, deleteRun, dismissRunsNotice, renameRun, toggleBaseline, toggleShown, useRuns } from '../runs/runs-store';
 import type { AutosaveStatus } from '../runs/autosave';
 
@@ -12,7 +14,8 @@ export function useRunLines(): RunLine[] {
   const liveId = useRuns((s) => s.liveId);
   const shown = useRuns((s) => s.shown);
   const baselineId = useRuns((s) => s.baselineId);
-  return useMemo(() => runLines({ runs: drawn, liveId, shown, baselineId }), [drawn, liveId, shown, baselineId]);
+  const sweepOverlays = usePlayground((s) => s.overlays.length);
+  return useMemo(() => runLines({ runs: drawn, liveId, shown, baselineId, sweepOverlays }), [drawn, liveId, shown, baselineId, sweepOverlays]);
 }
 
 /** Storage full, or a run that could not be resumed: visible, dismissible, never fatal. */
@@ -37,7 +40,6 @@ function summaryOf(points: RunRecord['points']): RunSummary {
   return summary;
 }
 
-const percent = (x: number | null) => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
 const steps = (x: number | null) => (x === null ? '—' : String(x));
 const signed = (x: number, digits = 0) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}${Math.abs(x).toFixed(digits)}`;
 
@@ -168,6 +170,7 @@ export function RunComparison() {
   const shown = useRuns((s) => s.shown);
   const baselineId = useRuns((s) => s.baselineId);
   const autosave = useRuns((s) => s.autosave);
+  const sweepOverlays = usePlayground((s) => s.overlays.length);
   const [confirmClear, setConfirmClear] = useState(false);
   const summaries = useMemo(() => new Map(runs.map((r) => [r.id, summaryOf(r.points)])), [runs]);
   const baseline = baselineId !== null ? (summaries.get(baselineId) ?? null) : null;
@@ -213,7 +216,7 @@ export function RunComparison() {
                 summary={summaries.get(run.id)!}
                 baseline={baseline}
                 live={run.id === liveId}
-                colour={colourOf(run.id, { liveId, shown, baselineId })}
+                colour={colourOf(run.id, { liveId, shown, baselineId, sweepOverlays })}
                 shown={shown.includes(run.id)}
                 isBaseline={run.id === baselineId}
               />

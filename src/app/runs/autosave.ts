@@ -21,6 +21,8 @@ export interface SaveBatch {
   snapshots: { runId: string; snapshot: Snapshot }[];
   /** Which run is live; undefined leaves it as it is. */
   currentId?: string | null;
+  /** Runs whose snapshot is removed (their run ended: only the live run's snapshot is ever read back). */
+  deleteSnapshots?: string[];
 }
 
 export interface RunStorage {
@@ -73,6 +75,7 @@ export function idbRunStorage(dbName = RUNS_DB_NAME): RunStorage {
         for (const run of batch.runs) writes.push(tx.objectStore('runs').put(run));
         for (const { runId, snapshot } of batch.snapshots) writes.push(tx.objectStore('snapshots').put(snapshot, runId));
         if (batch.currentId !== undefined) writes.push(tx.objectStore('meta').put(batch.currentId, CURRENT));
+        for (const runId of batch.deleteSnapshots ?? []) writes.push(tx.objectStore('snapshots').delete(runId));
         await Promise.all([...writes, tx.done]);
       } catch (error) {
         // All or nothing: the writes already queued fail with the transaction (quietly).
@@ -149,6 +152,8 @@ export class Autosaver {
   private readonly runs = new Map<string, RunRecord>();
   private readonly snapshots = new Map<string, Snapshot>();
   private currentId: string | null | undefined = undefined;
+  /** Runs whose stored snapshot the next write removes. */
+  private readonly droppedSnapshots = new Set<string>();
   /** The step each run's saved snapshot was taken at. */
   private readonly savedSnapshotStep = new Map<string, number>();
   /** The runs whose snapshot was too large to save. */
@@ -194,9 +199,29 @@ export class Autosaver {
       return false;
     }
     this.curvesOnly.delete(runId);
+    // Already stored (the snapshot a page load resumed from): nothing to write.
+    if (this.savedSnapshotStep.get(runId) === snapshot.step && !this.snapshots.has(runId) && !this.droppedSnapshots.has(runId)) return true;
+    this.droppedSnapshots.delete(runId);
     this.snapshots.set(runId, snapshot);
     this.schedule(soon);
     return true;
+  }
+
+  /** Records that the storage already holds the run's snapshot taken at `step` (it was read back from there). */
+  markSaved(runId: string, step: number): void {
+    this.savedSnapshotStep.set(runId, step);
+  }
+
+  /**
+   * The run ended: its snapshot is never read back (only the live run's is), so what is waiting is
+   * dropped and the stored one is removed with the next write.
+   */
+  dropSnapshot(runId: string): void {
+    this.snapshots.delete(runId);
+    this.savedSnapshotStep.delete(runId);
+    this.curvesOnly.delete(runId);
+    this.droppedSnapshots.add(runId);
+    this.schedule(true);
   }
 
   get snapshotLimitMb(): number {
@@ -212,6 +237,7 @@ export class Autosaver {
   forget(runId: string): void {
     this.runs.delete(runId);
     this.snapshots.delete(runId);
+    this.droppedSnapshots.delete(runId);
     this.savedSnapshotStep.delete(runId);
   }
 
@@ -219,6 +245,7 @@ export class Autosaver {
   forgetAll(): void {
     this.runs.clear();
     this.snapshots.clear();
+    this.droppedSnapshots.clear();
     this.savedSnapshotStep.clear();
     this.currentId = undefined;
     this.cancelTimer();
@@ -226,7 +253,7 @@ export class Autosaver {
   }
 
   get pending(): boolean {
-    return this.runs.size > 0 || this.snapshots.size > 0 || this.currentId !== undefined;
+    return this.runs.size > 0 || this.snapshots.size > 0 || this.droppedSnapshots.size > 0 || this.currentId !== undefined;
   }
 
   private schedule(soon: boolean): void {
@@ -256,9 +283,11 @@ export class Autosaver {
       runs: [...this.runs.values()],
       snapshots: [...this.snapshots].map(([runId, snapshot]) => ({ runId, snapshot })),
       currentId: this.currentId,
+      ...(this.droppedSnapshots.size > 0 ? { deleteSnapshots: [...this.droppedSnapshots] } : {}),
     };
     this.runs.clear();
     this.snapshots.clear();
+    this.droppedSnapshots.clear();
     this.currentId = undefined;
     this.lastWrite = this.now();
     this.writing = this.write(batch);
@@ -277,6 +306,7 @@ export class Autosaver {
       for (const run of batch.runs) if (!this.runs.has(run.id)) this.runs.set(run.id, run);
       for (const { runId, snapshot } of batch.snapshots) if (!this.snapshots.has(runId)) this.snapshots.set(runId, snapshot);
       if (this.currentId === undefined) this.currentId = batch.currentId;
+      for (const runId of batch.deleteSnapshots ?? []) if (!this.snapshots.has(runId)) this.droppedSnapshots.add(runId);
       const message = error instanceof Error ? error.message : String(error);
       this.setStatus(isQuotaError(error) ? { state: 'full', message } : { state: 'failed', message });
     }

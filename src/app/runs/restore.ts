@@ -47,7 +47,7 @@ export async function restore(storage: RunStorage, openedWith: string): Promise<
     return startRun();
   }
   const points = pointsUpTo(last.points, snapshot.step);
-  adoptLiveRun(last, decision.settings, points);
+  adoptLiveRun(last, decision.settings, points, snapshot.step);
   usePlayground.setState({ settings: decision.settings, points, metric: last.metric, snapshot });
   startRun(snapshot);
 }

@@ -15,7 +15,8 @@ import {
   uniqueName,
   type RunRecord,
 } from './run-history';
-import { BASELINE_COLOUR, colourOf, LIVE_COLOUR, RUN_COLOURS, runLines } from './run-lines';
+import { BASELINE_COLOUR, LIVE_COLOUR, OVERLAY_COLOURS } from '../palette';
+import { colourOf, runLines } from './run-lines';
 
 const SETTINGS: RunSettings = {
   task: 'bit-xor',
@@ -120,6 +121,13 @@ describe('restoring on page load', () => {
     expect(appendPoints([], [{ step: 0, testAccuracy: 0.5 }])).toEqual([{ step: 0, testAccuracy: 0.5 }]);
     expect(hasTrained([{ step: 0, testAccuracy: 0.5 }])).toBe(false);
     expect(hasTrained(upTo)).toBe(true);
+    expect(hasTrained([])).toBe(false);
+  });
+
+  it('summarizes a curve far longer than a spread of arguments allows', () => {
+    const long: MetricsPoint[] = Array.from({ length: 300_000 }, (_, i) => ({ step: i, ...(i ? { trainLoss: 1 / i } : { testAccuracy: 0.5 }) }));
+    expect(summarize(long).steps).toBe(299_999);
+    expect(summarize([]).steps).toBe(0);
   });
 });
 
@@ -131,9 +139,13 @@ describe('which runs the charts draw', () => {
     const lines = runLines({ runs, liveId: 'live', shown: ['b', 'live', 'a'], baselineId: 'c' });
     expect(lines.map((l) => [l.id, l.colour, l.baseline])).toEqual([
       ['c', BASELINE_COLOUR, true],
-      ['b', RUN_COLOURS[0], false],
-      ['a', RUN_COLOURS[1], false],
+      ['b', OVERLAY_COLOURS[0], false],
+      ['a', OVERLAY_COLOURS[1], false],
     ]);
+    // Two sweep curves on the chart take the first two overlay colours: kept runs continue after them.
+    const withSweeps = runLines({ runs, liveId: 'live', shown: ['b', 'a'], baselineId: 'c', sweepOverlays: 2 });
+    expect(withSweeps.map((l) => l.colour)).toEqual([BASELINE_COLOUR, OVERLAY_COLOURS[2], OVERLAY_COLOURS[3]]);
+    expect(new Set(OVERLAY_COLOURS).has(BASELINE_COLOUR)).toBe(false);
     expect(lines[1].accuracy).toEqual([
       { step: 0, accuracy: 50 },
       { step: 10, accuracy: 60 },

@@ -48,7 +48,8 @@ export function finalAccuracy(points: readonly MetricsPoint[]): number | null {
 
 export function summarize(points: readonly MetricsPoint[]): RunSummary {
   return {
-    steps: points.length ? Math.max(...points.map((p) => p.step)) : 0,
+    // Points are in step order (a spread of a long curve into Math.max would overflow the stack).
+    steps: points.at(-1)?.step ?? 0,
     finalAccuracy: finalAccuracy(points),
     stepsTo90: stepsToReach(points, 0.9),
     stepsTo100: stepsToReach(points, 1),
@@ -166,7 +167,11 @@ export function appendPoints(points: readonly MetricsPoint[], incoming: readonly
   return [...points.slice(0, -1), { ...last, ...incoming[0] }, ...incoming.slice(1)];
 }
 
-/** Whether a run is worth keeping: it took at least one training step. */
+/**
+ * Whether a run is worth keeping: it took at least one training step. Points are in step order and
+ * step 0 is the evaluation before training, so the last point tells (no scan of a long curve).
+ */
 export function hasTrained(points: readonly MetricsPoint[]): boolean {
-  return points.some((p) => p.trainLoss !== undefined);
+  const last = points.at(-1);
+  return last !== undefined && (last.step > 0 || last.trainLoss !== undefined);
 }

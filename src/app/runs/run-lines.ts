@@ -1,12 +1,6 @@
 /** Which kept runs the charts draw, and in which colours (shared by the charts and the Runs table). */
+import { BASELINE_COLOUR, LIVE_COLOUR, overlayColour } from '../palette';
 import type { RunRecord } from './run-history';
-
-/** Okabe-Ito colours (distinguishable with the common colour blindnesses), minus the live run's orange and the loss blue. */
-export const RUN_COLOURS = ['#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#F0E442'];
-/** The baseline is drawn black, thicker and dashed. */
-export const BASELINE_COLOUR = '#000000';
-/** The live run's colour on the accuracy chart (Charts.tsx). */
-export const LIVE_COLOUR = '#E69F00';
 
 export interface RunLine {
   id: string;
@@ -23,6 +17,8 @@ export interface RunSelection {
   liveId: string;
   shown: readonly string[];
   baselineId: string | null;
+  /** How many sweep curves the accuracy chart overlays: they take the first overlay colours. */
+  sweepOverlays?: number;
 }
 
 /** The colour a run is drawn in, or null when it is not on the charts. */
@@ -31,7 +27,7 @@ export function colourOf(id: string, sel: Omit<RunSelection, 'runs'>): string | 
   if (id === sel.baselineId) return BASELINE_COLOUR;
   const others = sel.shown.filter((x) => x !== sel.liveId && x !== sel.baselineId);
   const i = others.indexOf(id);
-  return i < 0 ? null : RUN_COLOURS[i % RUN_COLOURS.length];
+  return i < 0 ? null : overlayColour((sel.sweepOverlays ?? 0) + i);
 }
 
 /** The kept runs to overlay: the baseline first (always drawn), then the ticked ones; never the live run (the charts draw it anyway). */

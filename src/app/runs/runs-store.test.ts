@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MetricsPoint, Snapshot } from '../../worker/protocol';
 import { DEFAULT_SETTINGS } from '../settings';
 import { usePlayground } from '../store';
-import { idbRunStorage, type RunStorage } from './autosave';
+import { idbRunStorage, type RunStorage, type SaveBatch } from './autosave';
 import { restore } from './restore';
 import type { RunRecord } from './run-history';
 import { clearSavedRuns, deleteRun, liveRun, renameRun, stopTrackingRuns, toggleBaseline, trackRuns, useRuns } from './runs-store';
@@ -112,6 +112,37 @@ describe('the live run and the kept ones', () => {
   });
 });
 
+describe('snapshots', () => {
+  it('saves the first snapshot, which arrives before the metrics of its step', async () => {
+    trackRuns(storage);
+    await realStartRun();
+    const id = useRuns.getState().liveId;
+    // 25 steps per update: the worker posts the step-25 snapshot while the curve still shows only step 0.
+    usePlayground.setState({ points: [{ step: 0, testAccuracy: 0.5 }] });
+    usePlayground.setState({ snapshot: snapshotAt(25) });
+    usePlayground.setState({ points: trainedPoints(25) });
+    await vi.waitFor(async () => expect((await storage.loadSnapshot(id))?.step).toBe(25), { timeout: 5000 });
+  });
+
+  it("a new run removes the ended run's stored snapshot (only the live run's is read back)", async () => {
+    trackRuns(storage);
+    await realStartRun();
+    const first = useRuns.getState().liveId;
+    usePlayground.setState({ points: trainedPoints(2), snapshot: snapshotAt(2) });
+    await vi.waitFor(async () => expect((await storage.loadSnapshot(first))?.step).toBe(2), { timeout: 5000 });
+    // One more snapshot waits unwritten when the run ends.
+    usePlayground.setState({ points: trainedPoints(4), snapshot: snapshotAt(4), running: true });
+    usePlayground.getState().patchSettings({ seed: 1 });
+    await realStartRun();
+    const second = useRuns.getState().liveId;
+    expect(second).not.toBe(first);
+    await vi.waitFor(async () => expect((await storage.load()).currentId).toBe(second), { timeout: 5000 });
+    expect(await storage.loadSnapshot(first)).toBeNull();
+    // The ended run itself is kept.
+    expect((await storage.load()).runs.map((r) => r.id)).toEqual([first]);
+  });
+});
+
 describe('restoring on page load', () => {
   async function seed(settingsSeed = 0): Promise<RunRecord> {
     const record: RunRecord = {
@@ -142,6 +173,16 @@ describe('restoring on page load', () => {
     expect(s.running).toBe(false);
     expect(useRuns.getState().liveId).toBe(record.id);
     expect(liveRun()!.name).toBe('saved run');
+  });
+
+  it('does not write the snapshot it resumed from back to storage', async () => {
+    await seed();
+    const saves: SaveBatch[] = [];
+    const recording: RunStorage = { ...storage, save: (batch) => (saves.push(batch), storage.save(batch)) };
+    await restore(recording, '');
+    await saved();
+    expect(useRuns.getState().autosave).toMatchObject({ state: 'saved', resumeStep: 3 });
+    expect(saves.flatMap((b) => b.snapshots)).toEqual([]);
   });
 
   it('a link asking for another run starts it, and the saved run stays in the list', async () => {

@@ -61,13 +61,17 @@ export function liveRun(state: RunsState = useRuns.getState()): RunRecord | unde
   return state.runs.find((r) => r.id === state.liveId);
 }
 
-/** Replaces a run, renaming it after its settings unless a person named it. */
+/**
+ * Replaces a run; when its settings (or whether a person named it) change, renames it after its
+ * settings unless a person named it. Curve updates, many a second while training, leave the name.
+ */
 function updateRun(id: string, patch: Partial<RunRecord>): RunRecord | undefined {
   const { runs } = useRuns.getState();
   const old = runs.find((r) => r.id === id);
   if (!old) return undefined;
   const next: RunRecord = { ...old, ...patch, updatedAt: Date.now() };
-  if (!next.renamed) next.name = uniqueName(autoRunName(next.settings), runs.filter((r) => r.id !== id).map((r) => r.name));
+  const rename = patch.settings !== undefined || patch.renamed !== undefined;
+  if (rename && !next.renamed) next.name = uniqueName(autoRunName(next.settings), runs.filter((r) => r.id !== id).map((r) => r.name));
   useRuns.setState({ runs: runs.map((r) => (r.id === id ? next : r)) });
   return next;
 }
@@ -91,6 +95,8 @@ export function beginNewRun(): void {
     kept = [...kept, ended];
     saver?.saveRun(ended, true);
   }
+  // Only the live run's snapshot is read back (restore.ts): the ended run's is dropped.
+  if (old) saver?.dropSnapshot(old.id);
   const id = newId();
   const keptIds = new Set(kept.map((r) => r.id));
   useRuns.setState((st) => ({
@@ -106,11 +112,13 @@ export function beginNewRun(): void {
  * Makes a saved run the live one again, with the settings and curve it resumes from. Call before
  * putting those into the page's store, so that the store's update lands on this run.
  */
-export function adoptLiveRun(record: RunRecord, settings: RunRecord['settings'], points: RunRecord['points']): void {
+export function adoptLiveRun(record: RunRecord, settings: RunRecord['settings'], points: RunRecord['points'], savedSnapshotStep?: number): void {
   useRuns.setState(({ runs }) => ({
     runs: [...runs.filter((r) => r.id !== record.id), { ...record, settings, points }],
     liveId: record.id,
   }));
+  // The snapshot it resumes from is already stored: putting it into the page's store writes nothing.
+  if (savedSnapshotStep !== undefined) saver?.markSaved(record.id, savedSnapshotStep);
   saver?.setCurrent(record.id);
 }
 
@@ -142,7 +150,8 @@ export function trackRuns(runStorage: RunStorage | null): void {
       updateRun(liveId, { points: s.points, metric: s.metric });
       saveLive(!s.running);
     }
-    if (saver && s.snapshot && s.snapshot !== prev.snapshot && hasTrained(s.points)) {
+    // The worker posts a step's snapshot before its metrics, so the curve may not show the step yet.
+    if (saver && s.snapshot && s.snapshot !== prev.snapshot && s.snapshot.step > 0) {
       const wasCurvesOnly = saver.isCurvesOnly(liveId);
       if (!saver.saveSnapshot(liveId, s.snapshot, !s.running) && !wasCurvesOnly) {
         useRuns.setState({ notice: `This run's trainable values (over ${Math.round(saver.snapshotLimitMb)} MB) are too large to autosave: its curves and settings are saved, but a reload starts it afresh.` });
