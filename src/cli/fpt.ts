@@ -1,107 +1,110 @@
 /**
  * The headless FPT command line: `fpt train`, `fpt sweep` and `fpt parity` (see README). Runs the same engine as
- * the browser, on TF.js's `cpu` backend or on `webgpu` through Dawn (npm package `webgpu`).
+ * the browser, on TF.js's `cpu` backend or on `webgpu` through Dawn (npm package `webgpu`). Each command is
+ * one option table (src/cli/options.ts): flags, ranges, defaults and help in one place; `fpt <command> --help`.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { tf } from '../engine/tf';
 import { startBackend, type BackendName } from '../engine/backend';
-import { BACKBONE_INITS, describeBody, type BackboneInit, type BodySpec } from '../engine/backbone';
-import { parseGroups } from '../engine/groups';
+import { BACKBONE_INITS, describeBody, type BodySpec } from '../engine/backbone';
+import { ALL_GROUPS, parseGroups, type GroupName } from '../engine/groups';
 import { runParity, type GoldenFile } from '../engine/parity';
 import { createTask, TASK_NAMES, type TaskName } from '../engine/tasks';
 import { nodeTaskData } from '../engine/tasks/node-data';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
 import { runTrainingLoop } from '../engine/train/training-loop';
-import { Trainer } from '../engine/train/trainer';
-import { PRESET_NAMES, presetConfigs, type PresetName } from '../engine/sweep/presets';
-import { planCells, trainCell, type SweepSettings } from '../engine/sweep/run';
+import { DEFAULT_SETTINGS, Trainer } from '../engine/train/trainer';
+import { LIMITS } from '../engine/train/limits';
+import { PAPER_LSTM } from '../engine/lstm';
+import { PRESET_NAMES, presetConfigs } from '../engine/sweep/presets';
+import { planCells, shardCells, trainCell, type SweepSettings } from '../engine/sweep/run';
 import { resolveModel } from './models';
-import { sweepToDir } from './sweep-files';
+import { mergeSweepDirs, sweepToDir } from './sweep-files';
+import { choice, commandHelp, custom, defineCommand, flag, list, number, parseCommand, text, UsageError, type Command, type OptionValues } from './options';
 import { FptModel } from '../engine/model';
 
-const USAGE = `usage:
-  fpt train  --task ${TASK_NAMES.join('|')} [--model DIR|tiny|gpt2] [--init ${BACKBONE_INITS.join('|')}|lstm]
-             [--lstm-width N] [--lstm-layers N]
-             [--groups input,output,positions,layernorm] [--steps N] [--batch B] [--lr X] [--seed S]
-             [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--composite] [--json]
-             [--cache-features [--dataset N] [--speed-steps N]]   (with --groups output only)
-  fpt sweep  --preset ${PRESET_NAMES.join('|')} --tasks bit-xor,... [--steps N] [--seeds K] [--model DIR|tiny|gpt2]
-             [--backend cpu|webgpu] [--out DIR] [--batch B] [--lr X] [--dropout P] [--eval-every N] [--eval-batches N]
-             [--lstm-width N] [--inits pretrained,random] [--layers 1,2,...] [--bits N] [--cifar-dir DIR] [--json]
-  fpt parity --model DIR --golden FILE [--backend cpu|webgpu] [--fused]
-  (--fused: the GPT-2 body on the fused kernels; train uses them on webgpu unless --composite)`;
+const BACKENDS = ['cpu', 'webgpu'] as const;
+type CliBackend = (typeof BACKENDS)[number];
 
-async function useBackend(name: string): Promise<string> {
-  if (name !== 'cpu' && name !== 'webgpu') throw new Error(`--backend must be cpu or webgpu, not "${name}"`);
+async function useBackend(name: CliBackend): Promise<string> {
   if (name === 'webgpu') (await import('../engine/node-webgpu')).installNodeWebGpu();
   tf.enableProdMode(); // also silences TF.js's "install tfjs-node" banner
   const info = await startBackend([name as BackendName], true);
   return info.adapter ? `${info.name} (${info.adapter})` : info.name;
 }
 
-function numberOption(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new Error(`--${name} must be a number, not "${value}"`);
-  return n;
+/**
+ * Options that train and sweep share (a new training command spreads them too). Training defaults
+ * come from the trainer's own DEFAULT_SETTINGS and PAPER_LSTM, ranges from LIMITS: one source each.
+ */
+export const TRAINING_OPTIONS = {
+  model: text({ placeholder: 'DIR|tiny|gpt2', default: 'tiny', help: 'checkpoint directory, tiny (the committed test model) or gpt2 / gpt2-medium / gpt2-large' }),
+  steps: number(LIMITS.steps, { default: 500, help: 'training steps' }),
+  batch: number(LIMITS.batchSize, { default: DEFAULT_SETTINGS.batchSize, help: 'examples per batch' }),
+  lr: number(LIMITS.lr, { default: DEFAULT_SETTINGS.lr, help: "Adam's learning rate" }),
+  dropout: number(LIMITS.dropout, { placeholder: 'P', default: DEFAULT_SETTINGS.dropout, help: 'dropout probability' }),
+  'eval-every': number(LIMITS.evalEvery, { default: 100, help: 'evaluate every N steps (and after the last)' }),
+  'eval-batches': number(LIMITS.evalBatches, { default: DEFAULT_SETTINGS.evalBatches, help: 'held-out batches per evaluation' }),
+  bits: number(LIMITS.bits, { help: 'Bit XOR: bits per string (default 5)' }),
+  'cifar-dir': text({ placeholder: 'DIR', help: 'CIFAR-10 binary files (default data/cifar-10-batches-bin)' }),
+  backend: choice(BACKENDS, { default: 'cpu', help: 'TF.js backend (webgpu: through Dawn; SwiftShader without a GPU)' }),
+  json: flag('machine-readable output: one JSON object per line'),
+};
+
+function trainableGroups(raw: string): GroupName[] {
+  const groups = parseGroups(raw);
+  if (groups.length === 0) throw new Error('name at least one group');
+  return groups;
 }
 
-async function train(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      task: { type: 'string', default: 'bit-xor' },
-      model: { type: 'string', default: 'tiny' },
-      init: { type: 'string', default: 'pretrained' },
-      'lstm-width': { type: 'string' },
-      'lstm-layers': { type: 'string', default: '3' },
-      'cache-features': { type: 'boolean', default: false },
-      dataset: { type: 'string', default: '1024' },
-      'speed-steps': { type: 'string', default: '10' },
-      groups: { type: 'string', default: 'input,output,positions,layernorm' },
-      steps: { type: 'string', default: '500' },
-      batch: { type: 'string', default: '4' },
-      lr: { type: 'string', default: '1e-3' },
-      seed: { type: 'string', default: '0' },
-      'eval-every': { type: 'string', default: '100' },
-      'eval-batches': { type: 'string', default: '25' },
-      dropout: { type: 'string', default: '0.1' },
-      bits: { type: 'string' },
-      'cifar-dir': { type: 'string' },
-      backend: { type: 'string', default: 'cpu' },
-      composite: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-  });
+const TRAIN_OPTIONS = {
+  task: choice(TASK_NAMES, { default: 'bit-xor', help: 'the task' }),
+  ...TRAINING_OPTIONS,
+  init: choice([...BACKBONE_INITS, 'lstm'], { default: 'pretrained', help: 'the body: GPT-2 pretrained / random / statistics-only, or the LSTM baseline' }),
+  'lstm-width': number(LIMITS.lstmWidth, { default: PAPER_LSTM.width, help: 'LSTM width (with --init lstm)' }),
+  'lstm-layers': number(LIMITS.lstmLayers, { default: PAPER_LSTM.layers, help: 'LSTM layers (with --init lstm)' }),
+  groups: custom({ placeholder: 'LIST', allowed: `a comma-separated list of ${ALL_GROUPS.join(', ')} or all`, default: DEFAULT_SETTINGS.groups.join(','), parse: trainableGroups, help: 'trainable parameter groups' }),
+  seed: number(LIMITS.seed, { default: DEFAULT_SETTINGS.seed, help: 'the seed of every random draw' }),
+  composite: flag('the GPT-2 body on TF.js ops, not the fused kernels (which webgpu uses by default)'),
+  'cache-features': flag('output-only training on cached features (needs --groups output)'),
+  dataset: number(LIMITS.dataset, { default: 1024, help: 'with --cache-features: examples in the cache' }),
+  'speed-steps': number(LIMITS.speedSteps, { default: 10, help: 'with --cache-features: uncached steps timed for the comparison' }),
+};
+
+const trainCommand = defineCommand({
+  name: 'train',
+  summary: 'train one model; one line per evaluation, then the final figures',
+  options: TRAIN_OPTIONS,
+  run: train,
+});
+
+async function train(values: OptionValues<typeof TRAIN_OPTIONS>): Promise<number> {
   const isLstm = values.init === 'lstm';
-  const init = values.init as BackboneInit;
-  if (!isLstm && !BACKBONE_INITS.includes(init)) throw new Error(`--init must be one of ${BACKBONE_INITS.join(', ')}, lstm`);
-  const taskName = values.task as TaskName;
-  if (!TASK_NAMES.includes(taskName)) throw new Error(`--task must be one of ${TASK_NAMES.join(', ')}`);
-  const backend = await useBackend(values.backend!);
-  const model = await resolveModel(values.model!, !isLstm && init !== 'random');
-  const body: BodySpec = isLstm
-    ? { kind: 'lstm', width: numberOption(values['lstm-width'], 'lstm-width', 768), layers: numberOption(values['lstm-layers'], 'lstm-layers', 3) }
-    : init;
-  const bits = values.bits === undefined ? undefined : numberOption(values.bits, 'bits', 5);
+  const taskName = values.task;
+  if (values['cache-features'] && (values.groups.length !== 1 || values.groups[0] !== 'output')) {
+    throw new UsageError(`--cache-features needs --groups output (the output head alone trains on cached features), not --groups ${values.groups.join(',')}`);
+  }
+  const backend = await useBackend(values.backend);
+  const model = await resolveModel(values.model, !isLstm && values.init !== 'random');
+  const body: BodySpec = values.init === 'lstm' ? { kind: 'lstm', width: values['lstm-width'], layers: values['lstm-layers'] } : values.init;
   const task = await createTask(taskName, {
-    bitXor: bits === undefined ? undefined : { bits },
+    bitXor: values.bits === undefined ? undefined : { bits: values.bits },
     data: nodeTaskData({ cifarDir: values['cifar-dir'] }),
   });
-  const steps = numberOption(values.steps, 'steps', 500);
-  const evalEvery = numberOption(values['eval-every'], 'eval-every', 100);
+  const steps = values.steps;
+  const evalEvery = values['eval-every'];
   const trainer = new Trainer(
     task,
     model.config,
     body,
     {
-      batchSize: numberOption(values.batch, 'batch', 4),
-      lr: numberOption(values.lr, 'lr', 1e-3),
-      seed: numberOption(values.seed, 'seed', 0),
-      groups: parseGroups(values.groups!),
-      evalBatches: numberOption(values['eval-batches'], 'eval-batches', 25),
-      dropout: numberOption(values.dropout, 'dropout', 0.1),
+      batchSize: values.batch,
+      lr: values.lr,
+      seed: values.seed,
+      groups: values.groups,
+      evalBatches: values['eval-batches'],
+      dropout: values.dropout,
       fused: values.composite ? false : 'auto',
     },
     model.checkpoint?.tensors,
@@ -119,9 +122,9 @@ async function train(argv: string[]): Promise<number> {
   let cached: CachedHeadTrainer | null = null;
   let speed: Record<string, number> | null = null;
   if (values['cache-features']) {
-    cached = new CachedHeadTrainer(trainer, numberOption(values.dataset, 'dataset', 1024));
+    cached = new CachedHeadTrainer(trainer, values.dataset);
     const cache = await cached.build();
-    const uncached = await measureUncachedEpoch(trainer, cached.data, numberOption(values['speed-steps'], 'speed-steps', 10));
+    const uncached = await measureUncachedEpoch(trainer, cached.data, values['speed-steps']);
     speed = { dataset: cached.datasetSize, steps_per_epoch: cached.stepsPerEpoch, cache_build_s: cache.buildSeconds, uncached_epoch_s: uncached.secondsPerEpoch, uncached_measured_steps: uncached.steps };
     log({ cache: speed }, `cached features of ${cached.datasetSize} examples in ${cache.buildSeconds.toFixed(2)} s; uncached epoch (${cached.stepsPerEpoch} steps, from ${uncached.steps} measured) ${uncached.secondsPerEpoch.toFixed(2)} s`);
   }
@@ -146,66 +149,74 @@ async function train(argv: string[]): Promise<number> {
   return 0;
 }
 
-function listOption(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
+const SHARD = /^(\d+)\/(\d+)$/;
+const MAX_SHARDS = 100_000;
 
-async function sweep(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      preset: { type: 'string' },
-      tasks: { type: 'string', default: 'bit-xor' },
-      steps: { type: 'string', default: '500' },
-      seeds: { type: 'string', default: '3' },
-      model: { type: 'string', default: 'tiny' },
-      backend: { type: 'string', default: 'cpu' },
-      out: { type: 'string' },
-      batch: { type: 'string', default: '4' },
-      lr: { type: 'string', default: '1e-3' },
-      dropout: { type: 'string', default: '0.1' },
-      'eval-every': { type: 'string', default: '100' },
-      'eval-batches': { type: 'string', default: '25' },
-      'lstm-width': { type: 'string' },
-      inits: { type: 'string', default: 'pretrained' },
-      layers: { type: 'string' },
-      bits: { type: 'string' },
-      'cifar-dir': { type: 'string' },
-      json: { type: 'boolean', default: false },
+const SWEEP_OPTIONS = {
+  preset: choice(PRESET_NAMES, { help: 'the grid (required)' }),
+  tasks: list(choice(TASK_NAMES, { help: '' }), { placeholder: 'LIST', default: 'bit-xor', help: 'tasks' }),
+  seeds: number(LIMITS.seedCount, { placeholder: 'K', default: 3, help: 'seeds 0..K-1 per cell' }),
+  ...TRAINING_OPTIONS,
+  out: text({ placeholder: 'DIR', help: 'output directory (default sweeps/<preset>-<model>)' }),
+  'lstm-width': number(LIMITS.lstmWidth, { help: "table2's LSTM width (default: the model's width)" }),
+  inits: list(choice(['pretrained', 'random'], { help: '' }), { placeholder: 'LIST', default: 'pretrained', help: "table19's GPT-2 bodies" }),
+  layers: list(number(LIMITS.layers, { help: '' }), { placeholder: 'LIST', help: "depth's layer counts (default 1, 2, 4, ... n_layer)" }),
+  shard: custom({
+    placeholder: 'K/N',
+    allowed: `K/N with integers 0 <= K < N <= ${MAX_SHARDS}`,
+    parse: (raw) => {
+      const m = SHARD.exec(raw.trim());
+      const shard = m ? { index: Number(m[1]), count: Number(m[2]) } : null;
+      if (!shard || shard.count < 1 || shard.count > MAX_SHARDS || shard.index >= shard.count) throw new Error('K counts from 0, as array jobs do');
+      return shard;
     },
-  });
-  const preset = values.preset as PresetName;
-  if (!PRESET_NAMES.includes(preset)) throw new Error(`--preset must be one of ${PRESET_NAMES.join(', ')}`);
-  const tasks = listOption(values.tasks) as TaskName[];
-  for (const t of tasks) if (!TASK_NAMES.includes(t)) throw new Error(`--tasks: unknown task "${t}" (known: ${TASK_NAMES.join(', ')})`);
-  const inits = listOption(values.inits) as ('pretrained' | 'random')[];
-  for (const i of inits) if (i !== 'pretrained' && i !== 'random') throw new Error(`--inits takes pretrained and/or random, not "${i}"`);
-  const backend = await useBackend(values.backend!);
-  const seedsCount = numberOption(values.seeds, 'seeds', 3);
-  const steps = numberOption(values.steps, 'steps', 500);
-  const model = await resolveModel(values.model!, true);
+    help: 'run only shard K of N: every N-th cell of the grid, from the K-th (array jobs: one shard per task)',
+  }),
+  merge: flag('join the cells of the shard directories given after the options into --out, then write the table (the grid flags must be the shards\')'),
+};
+
+const sweepCommand = defineCommand({
+  name: 'sweep',
+  summary: 'train a grid of tasks × configurations × seeds into DIR/cells, then DIR/results.json and results.md; resumes where it stopped',
+  options: SWEEP_OPTIONS,
+  positionals: { placeholder: 'DIR...', help: 'with --merge: the shard directories to join' },
+  run: sweep,
+});
+
+async function sweep(values: OptionValues<typeof SWEEP_OPTIONS>, dirs: string[]): Promise<number> {
+  const preset = values.preset;
+  if (preset === undefined) throw new UsageError(`fpt sweep needs --preset (one of ${PRESET_NAMES.join(', ')})`);
+  if (dirs.length > 0 && !values.merge) throw new UsageError(`unexpected argument "${dirs[0]}": only --merge takes directories (fpt sweep --help)`);
+  if (values.merge && dirs.length === 0) throw new UsageError('--merge needs the shard directories to join: fpt sweep <the shards\' flags> --out DIR --merge DIR...');
+  if (values.merge && values.shard) throw new UsageError('--merge and --shard do not go together: run the shards first, then merge their directories');
+  const tasks = values.tasks;
+  // Merging trains nothing, so it needs no backend.
+  const backend = values.merge ? 'none (merge)' : await useBackend(values.backend);
+  const steps = values.steps;
+  const model = await resolveModel(values.model, true);
   const configs = presetConfigs(preset, {
     modelWidth: model.config.nEmbd,
     modelLayers: model.config.nLayer,
-    lstmWidth: values['lstm-width'] === undefined ? undefined : numberOption(values['lstm-width'], 'lstm-width', 768),
-    inits,
-    layers: values.layers === undefined ? undefined : listOption(values.layers).map((l) => numberOption(l, 'layers', 1)),
+    lstmWidth: values['lstm-width'],
+    inits: values.inits,
+    layers: values.layers,
   });
   const settings: SweepSettings = {
     preset,
-    model: values.model!,
-    backend: values.backend!,
+    model: values.model,
+    backend: values.backend,
     steps,
-    batchSize: numberOption(values.batch, 'batch', 4),
-    lr: numberOption(values.lr, 'lr', 1e-3),
-    dropout: numberOption(values.dropout, 'dropout', 0.1),
-    evalEvery: numberOption(values['eval-every'], 'eval-every', 100),
-    evalBatches: numberOption(values['eval-batches'], 'eval-batches', 25),
+    batchSize: values.batch,
+    lr: values.lr,
+    dropout: values.dropout,
+    evalEvery: values['eval-every'],
+    evalBatches: values['eval-batches'],
   };
-  const outDir = values.out ?? `sweeps/${preset}-${values.model!.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
-  const seeds = Array.from({ length: seedsCount }, (_, i) => i);
-  const cells = planCells(tasks, configs, seeds, steps);
-  const bits = values.bits === undefined ? undefined : numberOption(values.bits, 'bits', 5);
+  const outDir = values.out ?? `sweeps/${preset}-${values.model.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+  const seeds = Array.from({ length: values.seeds }, (_, i) => i);
+  const plan = planCells(tasks, configs, seeds, steps);
+  const cells = values.shard ? shardCells(plan, values.shard) : plan;
+  const bits = values.bits;
   const taskCache = new Map<TaskName, Awaited<ReturnType<typeof createTask>>>();
   const taskOf = async (name: TaskName) => {
     if (!taskCache.has(name)) {
@@ -214,28 +225,50 @@ async function sweep(argv: string[]): Promise<number> {
     return taskCache.get(name)!;
   };
   const log = (message: string) => (values.json ? console.error(message) : console.log(message));
-  log(`sweep ${preset}: ${tasks.length} task(s) × ${configs.length} configuration(s) × ${seeds.length} seed(s) = ${cells.length} cells, ${steps} steps each, model ${model.label}, backend ${backend}, into ${outDir}`);
-  const files = await sweepToDir({
-    outDir,
-    cells,
-    configs,
-    tasks,
-    settings,
-    log,
-    runCell: async (cell) => trainCell(cell, { task: await taskOf(cell.task), config: model.config, pretrained: model.checkpoint?.tensors, settings }),
-  });
-  if (values.json) console.log(JSON.stringify({ out: outDir, results: files.jsonPath, table: files.markdownPath, ran: files.ran.length, skipped: files.skipped.length, summary: files.rows }));
-  else console.log(`\n${await readFile(files.markdownPath, 'utf8')}\nwrote ${files.jsonPath} and ${files.markdownPath} (ran ${files.ran.length}, skipped ${files.skipped.length} finished)`);
+  const grid = `${tasks.length} task(s) × ${configs.length} configuration(s) × ${seeds.length} seed(s) = ${plan.length} cells`;
+  let files: { rows: unknown; jsonPath?: string; markdownPath?: string; ran: number; skipped: number };
+  if (values.merge) {
+    log(`sweep ${preset}: merging ${dirs.length} director${dirs.length === 1 ? 'y' : 'ies'} (${grid}, ${steps} steps each) into ${outDir}`);
+    const merged = await mergeSweepDirs({ dirs, outDir, cells: plan, configs, tasks, settings, log });
+    files = { ...merged, ran: 0, skipped: 0 };
+  } else {
+    const slice = values.shard ? `shard ${values.shard.index}/${values.shard.count}: ${cells.length} of ` : '';
+    log(`sweep ${preset}: ${slice}${grid}, ${steps} steps each, model ${model.label}, backend ${backend}, into ${outDir}`);
+    const run = await sweepToDir({
+      outDir,
+      cells,
+      configs,
+      tasks,
+      settings,
+      log,
+      writeResults: !values.shard,
+      runCell: async (cell) => trainCell(cell, { task: await taskOf(cell.task), config: model.config, pretrained: model.checkpoint?.tensors, settings }),
+    });
+    files = { ...run, ran: run.ran.length, skipped: run.skipped.length };
+  }
+  if (values.json) console.log(JSON.stringify({ out: outDir, results: files.jsonPath ?? null, table: files.markdownPath ?? null, ran: files.ran, skipped: files.skipped, summary: files.rows }));
+  else if (files.markdownPath) console.log(`\n${await readFile(files.markdownPath, 'utf8')}\nwrote ${files.jsonPath} and ${files.markdownPath} (ran ${files.ran}, skipped ${files.skipped} finished)`);
+  else console.log(`shard done: ${outDir}/cells (ran ${files.ran}, skipped ${files.skipped} finished); when every shard is done: fpt sweep <these flags without --shard> --out DIR --merge <the shard directories>`);
   return 0;
 }
 
-async function parity(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { model: { type: 'string' }, golden: { type: 'string' }, backend: { type: 'string', default: 'cpu' }, fused: { type: 'boolean', default: false } },
-  });
-  if (!values.model || !values.golden) throw new Error('parity needs --model DIR and --golden FILE');
-  const backend = await useBackend(values.backend!);
+const PARITY_OPTIONS = {
+  model: text({ placeholder: 'DIR', help: 'checkpoint directory (required)' }),
+  golden: text({ placeholder: 'FILE', help: 'golden.json (required)' }),
+  backend: TRAINING_OPTIONS.backend,
+  fused: flag('the GPT-2 body on the fused kernels'),
+};
+
+const parityCommand = defineCommand({
+  name: 'parity',
+  summary: "replay PyTorch's float64 golden values; exit status 1 when outside tolerance",
+  options: PARITY_OPTIONS,
+  run: parity,
+});
+
+async function parity(values: OptionValues<typeof PARITY_OPTIONS>): Promise<number> {
+  if (!values.model || !values.golden) throw new UsageError('parity needs --model DIR and --golden FILE');
+  const backend = await useBackend(values.backend);
   const model = await resolveModel(values.model, true);
   const golden = JSON.parse(await readFile(values.golden, 'utf8')) as GoldenFile;
   const report = await runParity(model.config, model.checkpoint!.tensors, golden, { fused: values.fused });
@@ -250,19 +283,47 @@ async function parity(argv: string[]): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-async function main(): Promise<number> {
-  const [command, ...rest] = process.argv.slice(2);
-  if (command === 'train') return train(rest);
-  if (command === 'parity') return parity(rest);
-  if (command === 'sweep') return sweep(rest);
-  console.error(USAGE);
-  return command === undefined || command === '--help' ? 0 : 2;
+/** Every command: one table each (options.ts). A new command is one more entry. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const COMMANDS: Command<any>[] = [trainCommand, sweepCommand, parityCommand];
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return ['usage: fpt <command> [options]   (fpt <command> --help lists its options, their ranges and defaults)', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`)].join('\n');
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: Error) => {
-    console.error(`fpt: ${err.message}`);
-    process.exit(1);
-  },
-);
+/** Runs one command line (argv without node and the script); returns the exit status. Bad input: status 2 and a message naming the flag. */
+export async function fpt(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(overview());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    console.error(`fpt: unknown command "${name}"\n${overview()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(commandHelp(command));
+    return 0;
+  }
+  try {
+    const { values, positionals } = parseCommand(command, rest);
+    return await command.run(values, positionals);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`fpt ${name}: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof Error) {
+      console.error(`fpt ${name}: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  fpt(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -16,12 +16,15 @@ export interface ResolvedModel {
   checkpoint?: Gpt2Checkpoint;
 }
 
+/** Own keys only: `model in GPT2_PRESETS` is also true for "constructor", "toString", ... */
+const isPreset = (model: string): model is Gpt2PresetName => Object.hasOwn(GPT2_PRESETS, model);
+
 export async function resolveModel(model: string, needWeights: boolean): Promise<ResolvedModel> {
-  const dir = model === 'tiny' ? join(MODELS_DIR, 'tiny-gpt2') : model in GPT2_PRESETS ? join(MODELS_DIR, model) : resolve(model);
+  const dir = model === 'tiny' ? join(MODELS_DIR, 'tiny-gpt2') : isPreset(model) ? join(MODELS_DIR, model) : resolve(model);
   // A converted directory wins over a raw one (the manifest is written last, so it means complete).
   if (isManifestDir(dir) || existsSync(join(dir, 'model.safetensors'))) {
     const checkpoint = await loadGpt2CheckpointDir(dir);
-    if (model in GPT2_PRESETS) {
+    if (isPreset(model)) {
       const expected = GPT2_PRESETS[model as Gpt2PresetName];
       if (checkpoint.config.nLayer !== expected.nLayer || checkpoint.config.nEmbd !== expected.nEmbd) {
         throw new Error(`${dir} holds a GPT-2 with n_layer ${checkpoint.config.nLayer}, n_embd ${checkpoint.config.nEmbd}, not ${model}`);
@@ -29,7 +32,7 @@ export async function resolveModel(model: string, needWeights: boolean): Promise
     }
     return { label: dir, config: checkpoint.config, checkpoint };
   }
-  if (model in GPT2_PRESETS) {
+  if (isPreset(model)) {
     if (needWeights) {
       throw new Error(
         `pretrained ${model} weights are not in ${dir}; download them once with \`npm run models:${model}\`, or use --init random`,

@@ -11,21 +11,11 @@ import type { TaskName } from '../tasks/task';
 import type { Task } from '../tasks/task';
 import type { TensorMap } from '../tensors';
 import { Trainer, type TrainSettings } from '../train/trainer';
-import type { PresetName, SweepConfig } from './presets';
+import { FptError } from '../errors';
+import { cellIdOf, type CellResult, type SweepSettings } from './cell-file';
+import type { SweepConfig } from './presets';
 
-/** Settings shared by every cell of a sweep; a store holding cells made with other settings is refused. */
-export interface SweepSettings {
-  preset: PresetName;
-  model: string;
-  backend: string;
-  steps: number;
-  batchSize: number;
-  lr: number;
-  dropout: number;
-  evalEvery: number;
-  evalBatches: number;
-}
-
+export type { CellResult, SweepSettings };
 export type { CurvePoint };
 
 export interface SweepCell {
@@ -35,40 +25,67 @@ export interface SweepCell {
   seed: number;
 }
 
-
-export interface CellResult {
-  id: string;
-  task: TaskName;
-  config: string;
-  label: string;
-  body: string;
-  groups: string[];
-  seed: number;
-  settings: SweepSettings;
-  final: CurvePoint;
-  curve: CurvePoint[];
-  trainable_params: number;
-  total_params: number;
-  seconds: number;
-  finished_at: string;
-}
-
 export interface CellStore {
-  /** The finished cell, or null when it has not been written. */
+  /** The finished cell, or null when it has not been written; an FptError naming the file when it is damaged or misplaced. */
   read(id: string): Promise<CellResult | null>;
   /** Writes a finished cell atomically (a crash leaves either no cell or the whole cell). */
   write(result: CellResult): Promise<void>;
+  /** Where the cell lives, for messages (a file path). */
+  where(id: string): string;
 }
 
 export function cellId(task: TaskName, config: SweepConfig, seed: number, steps: number): string {
-  return `${task}__${config.id}__seed${seed}__${steps}steps`;
+  return cellIdOf(task, config.id, seed, steps);
 }
 
 export function planCells(tasks: readonly TaskName[], configs: readonly SweepConfig[], seeds: readonly number[], steps: number): SweepCell[] {
   return tasks.flatMap((task) => configs.flatMap((config) => seeds.map((seed) => ({ id: cellId(task, config, seed, steps), task, config, seed }))));
 }
 
-const SETTINGS_KEYS: (keyof SweepSettings)[] = ['preset', 'model', 'steps', 'batchSize', 'lr', 'dropout', 'evalBatches'];
+/**
+ * Settings that may differ between the cells of one sweep: the backend (shards on CPU and GPU nodes
+ * run the same experiment) and how often the curve is sampled. Every other setting, including any
+ * added later, must match.
+ */
+const FREE_SETTINGS: readonly string[] = ['backend', 'evalEvery'];
+
+/** The settings in which a cell differs from the sweep's, as "lr: 0.001 vs 0.003" (empty when none). */
+export function settingsDifferences(cell: SweepSettings, sweep: SweepSettings): string[] {
+  const a = cell as unknown as Record<string, unknown>;
+  const b = sweep as unknown as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => !FREE_SETTINGS.includes(k));
+  return keys.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} vs ${String(b[k])}`);
+}
+
+/** The body as a cell records it: describeBody, plus the depth preset's layer count. */
+export function configBody(config: SweepConfig): string {
+  return describeBody(config.body) + (config.layers === undefined ? '' : `, ${config.layers} layers`);
+}
+
+/**
+ * Why a stored cell cannot stand for the planned cell (null when it can): another task, configuration,
+ * seed, body or trainable groups than the plan's. Settings are compared separately (settingsDifferences).
+ */
+export function cellMismatch(result: CellResult, cell: SweepCell, steps: number): string | null {
+  const wrong: string[] = [];
+  if (result.id !== cell.id) wrong.push(`id ${result.id}`);
+  if (result.task !== cell.task) wrong.push(`task ${result.task}`);
+  if (result.config !== cell.config.id) wrong.push(`configuration ${result.config}`);
+  if (result.seed !== cell.seed) wrong.push(`seed ${result.seed}`);
+  if (result.settings.steps !== steps) wrong.push(`${result.settings.steps} steps`);
+  if (result.body !== configBody(cell.config)) wrong.push(`body "${result.body}" where the configuration now says "${configBody(cell.config)}"`);
+  const groups = [...cell.config.groups].sort().join(',');
+  if ([...result.groups].sort().join(',') !== groups) wrong.push(`groups ${result.groups.join(',')} where the configuration now trains ${cell.config.groups.join(',')}`);
+  return wrong.length === 0 ? null : `holds ${wrong.join(', ')}`;
+}
+
+/** The cells of shard `index` of `count` (0-based): every count-th cell of the plan, so shards get similar mixes of tasks and configurations. */
+export function shardCells(cells: readonly SweepCell[], shard: { index: number; count: number }): SweepCell[] {
+  if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
+    throw new FptError(`shard ${shard.index}/${shard.count}: the index must be an integer in 0..count-1`);
+  }
+  return cells.filter((_, i) => i % shard.count === shard.index);
+}
 
 export interface SweepOutcome {
   results: CellResult[];
@@ -78,8 +95,10 @@ export interface SweepOutcome {
 
 /**
  * Runs every cell the store lacks, in plan order, writing each as it finishes. Finished cells are
- * read back, not rerun; one made with different settings (model, steps, batch, lr, dropout, eval
- * batches) is an error rather than silently mixed in.
+ * read back, not rerun. Before anything runs, every stored cell is checked: one that is damaged, that
+ * holds another cell (another task, configuration, seed, body or groups) or that was made with other
+ * settings (model, steps, batch, lr, dropout, eval batches, ...) is an FptError naming its file,
+ * never averaged in.
  */
 export async function runSweep(
   cells: readonly SweepCell[],
@@ -90,19 +109,35 @@ export async function runSweep(
 ): Promise<SweepOutcome> {
   const outcome: SweepOutcome = { results: [], ran: [], skipped: [] };
   const todo: SweepCell[] = [];
+  const bad: string[] = [];
   for (const cell of cells) {
-    const done = await store.read(cell.id);
+    let done: CellResult | null;
+    try {
+      done = await store.read(cell.id);
+    } catch (err) {
+      if (!(err instanceof FptError)) throw err;
+      bad.push(err.message);
+      continue;
+    }
     if (!done) {
       todo.push(cell);
       continue;
     }
-    const differs = SETTINGS_KEYS.filter((k) => done.settings[k] !== settings[k]);
+    const mismatch = cellMismatch(done, cell, settings.steps);
+    if (mismatch) {
+      bad.push(`${store.where(cell.id)}: ${mismatch}, not what cell ${cell.id} of this sweep is; delete it to recompute this cell`);
+      continue;
+    }
+    const differs = settingsDifferences(done.settings, settings);
     if (differs.length > 0) {
-      throw new Error(`cell ${cell.id} in this output was made with other settings (${differs.map((k) => `${k}: ${done.settings[k]} vs ${settings[k]}`).join(', ')}); use another --out`);
+      bad.push(`${store.where(cell.id)}: cell ${cell.id} in this output was made with other settings (${differs.join(', ')}); use another --out`);
+      continue;
     }
     outcome.results.push(done);
     outcome.skipped.push(cell.id);
   }
+  if (bad.length === 1) throw new FptError(bad[0]);
+  if (bad.length > 1) throw new FptError(`${bad.length} stored cells cannot be used, nothing was run:\n  ${bad.join('\n  ')}`);
   if (outcome.skipped.length > 0) log(`skipping ${outcome.skipped.length} finished cell(s) of ${cells.length}; ${todo.length} to run`);
   for (const [i, cell] of todo.entries()) {
     log(`[${i + 1}/${todo.length}] ${cell.id}`);
@@ -152,7 +187,7 @@ export async function trainCell(cell: SweepCell, ctx: CellContext): Promise<Cell
       task: cell.task,
       config: cell.config.id,
       label: cell.config.label,
-      body: describeBody(cell.config.body) + (cell.config.layers === undefined ? '' : `, ${cell.config.layers} layers`),
+      body: configBody(cell.config),
       groups: trainer.model.groups,
       seed: cell.seed,
       settings,
