@@ -284,8 +284,7 @@ async function parity(values: OptionValues<typeof PARITY_OPTIONS>): Promise<numb
 }
 
 /** Every command: one table each (options.ts). A new command is one more entry. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const COMMANDS: Command<any>[] = [trainCommand, sweepCommand, parityCommand];
+export const COMMANDS: Command<any>[] = [trainCommand, sweepCommand, parityCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
