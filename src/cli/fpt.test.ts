@@ -111,7 +111,7 @@ describe('fpt option tables (issue 11, item 7)', () => {
   it('fpt <command> --help is generated from the table: every flag with its range and default', async () => {
     for (const c of COMMANDS) {
       const help = commandHelp(c);
-      for (const [name, option] of Object.entries(c.options)) {
+      for (const [name, option] of Object.entries(c.options as OptionTable)) {
         expect(help).toContain(`--${name}`);
         if (option.kind === 'value') expect(help).toContain(option.allowed);
       }
