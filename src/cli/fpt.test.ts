@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { DEFAULT_SETTINGS } from '../engine/train/trainer';
 import { PAPER_LSTM } from '../engine/lstm';
 import { COMMANDS, fpt } from './fpt';
-import { commandHelp, parseCommand, UsageError } from './options';
+import { commandHelp, parseCommand, UsageError, type OptionTable } from './options';
 import { fileCellStore } from './sweep-files';
 
 let root = '';
