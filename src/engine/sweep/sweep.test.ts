@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,8 @@ import { fileCellStore, sweepToDir } from '../../cli/sweep-files';
 import { createTask } from '../tasks';
 import { loadTinyCheckpoint, useBackend } from '../test-support';
 import { defaultDepths, presetConfigs } from './presets';
-import { planCells, trainCell, truncateGpt2, type CellResult, type SweepCell, type SweepSettings } from './run';
+import { planCells, shardCells, trainCell, truncateGpt2, type CellResult, type SweepCell, type SweepSettings } from './run';
+import { FptError } from '../errors';
 
 let root = '';
 beforeAll(async () => {
@@ -119,5 +121,76 @@ describe('sweep runner (tiny backbone, Bit XOR, 2 configurations, 2 seeds)', () 
 
     // Cells made with other settings are not mixed in.
     await expect(sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: { ...SETTINGS, lr: 3e-3 }, runCell })).rejects.toThrow(/other settings \(lr: 0\.001 vs 0\.003\)/);
+  });
+});
+
+describe('the sweep store trusts no cell file (issue 11, item 8)', () => {
+  it('a cell copied under another name, a truncated cell, a cell whose configuration changed: each refused by file name, nothing averaged', async () => {
+    const { config, tensors } = await loadTinyCheckpoint();
+    const task = await createTask('bit-xor');
+    const configs = presetConfigs('table19', { modelWidth: 64, modelLayers: 2 }).slice(0, 1);
+    const cells = planCells(['bit-xor'], configs, [0, 1], SETTINGS.steps);
+    let ran = 0;
+    const runCell = async (cell: SweepCell) => {
+      ran++;
+      return trainCell(cell, { task, config, pretrained: tensors, settings: SETTINGS });
+    };
+    const dir = join(root, 'trust');
+    const first = await sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: SETTINGS, runCell });
+    expect(first.results[0].final).not.toEqual(first.results[1].final); // two seeds, two different numbers
+    const path = (i: number) => join(dir, 'cells', `${cells[i].id}.json`);
+    const good = await readFile(path(1), 'utf8');
+
+    // Seed 0's file copied over seed 1's: before, read back as seed 1 and averaged into the row.
+    await copyFile(path(0), path(1));
+    ran = 0;
+    const copied = sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: SETTINGS, runCell });
+    await expect(copied).rejects.toThrow(`${path(1)}: holds cell ${cells[0].id}, not ${cells[1].id} (copied or renamed?)`);
+    await expect(copied).rejects.toBeInstanceOf(FptError);
+    expect(ran).toBe(0);
+
+    // Truncated: before, a bare SyntaxError naming no file.
+    await writeFile(path(1), good.slice(0, good.length >> 1));
+    await expect(sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: SETTINGS, runCell })).rejects.toThrow(
+      new RegExp(`^${path(1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a complete JSON file, so it is truncated or damaged`),
+    );
+
+    // The configuration id now means another experiment (here: random body): the old cells are refused, both named.
+    await writeFile(path(1), good);
+    const changed = [{ ...configs[0], body: 'random' as const }];
+    const plan2 = planCells(['bit-xor'], changed, [0, 1], SETTINGS.steps);
+    const err = await sweepToDir({ outDir: dir, cells: plan2, configs: changed, tasks: ['bit-xor'], settings: SETTINGS, runCell }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(FptError);
+    expect((err as Error).message).toContain('2 stored cells cannot be used, nothing was run:');
+    expect((err as Error).message).toContain(`${path(0)}: holds body "pretrained" where the configuration now says "random"`);
+    expect((err as Error).message).toContain(`${path(1)}: holds body "pretrained"`);
+
+    // Restored: it reads back exactly, nothing reruns.
+    const again = await sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: SETTINGS, runCell });
+    expect(ran).toBe(0);
+    expect(again.rows).toEqual(first.rows);
+  });
+
+  it('no evaluation batches (accuracy 0/0, which wrote "mean": null): the cell is refused before anything is written', async () => {
+    const { config, tensors } = await loadTinyCheckpoint();
+    const task = await createTask('bit-xor');
+    const configs = presetConfigs('table19', { modelWidth: 64, modelLayers: 2 }).slice(0, 1);
+    const settings = { ...SETTINGS, evalBatches: 0 };
+    const cells = planCells(['bit-xor'], configs, [0], settings.steps);
+    const dir = join(root, 'no-eval');
+    const run = sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings, runCell: (cell) => trainCell(cell, { task, config, pretrained: tensors, settings }) });
+    await expect(run).rejects.toThrow(/refusing to write an invalid sweep cell \(settings\.evalBatches: .*final\.test_acc/);
+    expect(existsSync(join(dir, 'results.json'))).toBe(false);
+    expect(existsSync(join(dir, 'cells'))).toBe(false);
+  });
+
+  it('shards deal the plan round-robin: disjoint, complete, deterministic', () => {
+    const configs = presetConfigs('table19', { modelWidth: 64, modelLayers: 2, inits: ['pretrained', 'random'] });
+    const plan = planCells(['bit-xor', 'listops'], configs, [0, 1, 2], 10);
+    const shards = [0, 1, 2, 3, 4, 5, 6].map((index) => shardCells(plan, { index, count: 7 }));
+    expect(shards.flat().map((c) => c.id).sort()).toEqual(plan.map((c) => c.id).sort());
+    expect(shards.map((s) => s.length)).toEqual([7, 7, 7, 7, 7, 7, 6]);
+    expect(shards[3].map((c) => c.id)).toEqual(plan.filter((_, i) => i % 7 === 3).map((c) => c.id));
+    expect(() => shardCells(plan, { index: 7, count: 7 })).toThrow(FptError);
   });
 });
