@@ -23,6 +23,7 @@ import { resolveModel } from './models';
 import { mergeSweepDirs, sweepToDir } from './sweep-files';
 import { choice, commandHelp, custom, defineCommand, flag, list, number, parseCommand, text, UsageError, type Command, type OptionValues } from './options';
 import { FptModel } from '../engine/model';
+import { FptError } from '../engine/errors';
 
 const BACKENDS = ['cpu', 'webgpu'] as const;
 type CliBackend = (typeof BACKENDS)[number];
@@ -270,7 +271,12 @@ async function parity(values: OptionValues<typeof PARITY_OPTIONS>): Promise<numb
   if (!values.model || !values.golden) throw new UsageError('parity needs --model DIR and --golden FILE');
   const backend = await useBackend(values.backend);
   const model = await resolveModel(values.model, true);
-  const golden = JSON.parse(await readFile(values.golden, 'utf8')) as GoldenFile;
+  let golden: GoldenFile;
+  try {
+    golden = JSON.parse(await readFile(values.golden, 'utf8')) as GoldenFile;
+  } catch (err) {
+    throw new FptError(`--golden ${values.golden}: cannot be read as JSON (${(err as Error).message})`);
+  }
   const report = await runParity(model.config, model.checkpoint!.tensors, golden, { fused: values.fused });
   for (const c of report.cases) {
     console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}`);

@@ -8,12 +8,12 @@
  * `mergeSweepDirs` copies their cells, each checked like a resumed one, into one directory and writes
  * the table there (docs/sweeps-on-a-cluster.md).
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FptError } from '../engine/errors';
 import type { TaskName } from '../engine/tasks/task';
 import type { SweepConfig } from '../engine/sweep/presets';
-import { decodeCellFile, describeIssues, encodeCellFile, sweepResultsSchema } from '../engine/sweep/cell-file';
+import { decodeCellFile, describeIssues, encodeCellFile, MAX_CELL_FILE_BYTES, sweepResultsSchema } from '../engine/sweep/cell-file';
 import { cellMismatch, runSweep, settingsDifferences, type CellResult, type CellStore, type SweepCell, type SweepOutcome, type SweepSettings } from '../engine/sweep/run';
 import { markdownTable, summarise, type SummaryRow } from '../engine/sweep/table';
 
@@ -36,8 +36,11 @@ export function fileCellStore(dir: string): CellStore {
     async read(id) {
       let text: string;
       try {
+        const size = (await stat(where(id))).size;
+        if (size > MAX_CELL_FILE_BYTES) throw new FptError(`${where(id)}: ${size} bytes, more than any sweep cell file (${MAX_CELL_FILE_BYTES}); not a cell, not read`);
         text = await readFile(where(id), 'utf8');
       } catch (err) {
+        if (err instanceof FptError) throw err;
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
         throw new FptError(`${where(id)}: cannot be read (${(err as Error).message})`);
       }

@@ -27,6 +27,8 @@ import { PRESET_NAMES, type PresetName } from './presets';
 
 export const CELL_FILE_FORMAT = 'fpt-sweep-cell';
 export const CELL_FILE_VERSION = 1;
+/** No cell file is larger (a 100,000-point curve is about 10 MB); a reader refuses larger files before reading them. */
+export const MAX_CELL_FILE_BYTES = 32 * 1024 * 1024;
 
 /** A cell's id and file name: `<task>__<configuration>__seed<seed>__<steps>steps`. */
 export function cellIdOf(task: string, configId: string, seed: number, steps: number): string {
@@ -126,6 +128,7 @@ export async function encodeCellFile(result: CellResult, where: string): Promise
  * (the id its file name gives), a cell holding another id is refused: it was copied or renamed.
  */
 export async function decodeCellFile(text: string, where: string, expectedId?: string): Promise<CellResult> {
+  if (text.length > MAX_CELL_FILE_BYTES) throw new FptError(`${where}: ${text.length} characters, more than any sweep cell file (${MAX_CELL_FILE_BYTES} bytes); not a cell`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,6 +182,15 @@ describe('the sweep store trusts no cell file (issue 11, item 8)', () => {
     await expect(run).rejects.toThrow(/refusing to write an invalid sweep cell \(settings\.evalBatches: .*final\.test_acc/);
     expect(existsSync(join(dir, 'results.json'))).toBe(false);
     expect(existsSync(join(dir, 'cells'))).toBe(false);
+  });
+
+  it('a cell file larger than any cell (33 MiB, sparse) is refused by its size, not read', async () => {
+    const dir = join(root, 'huge');
+    await mkdir(join(dir, 'cells'), { recursive: true });
+    const id = 'bit-xor__pretrained-output__seed0__3steps';
+    await writeFile(join(dir, 'cells', `${id}.json`), '');
+    await truncate(join(dir, 'cells', `${id}.json`), 33 * 1024 * 1024);
+    await expect(fileCellStore(dir).read(id)).rejects.toThrow(`${join(dir, 'cells', `${id}.json`)}: 34603008 bytes, more than any sweep cell file (33554432); not a cell, not read`);
   });
 
   it('shards deal the plan round-robin: disjoint, complete, deterministic', () => {
