@@ -302,7 +302,7 @@ export async function fpt(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(overview());
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
