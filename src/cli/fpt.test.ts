@@ -79,10 +79,13 @@ describe('fpt option tables (issue 11, item 7)', () => {
     expect(code).toBe(2);
   });
 
-  it('a megabyte-long value is cut in the message', async () => {
-    const { code, stderr } = await run(['train', '--steps', '9'.repeat(1_000_000)]);
-    expect(code).toBe(2);
-    expect(stderr.length).toBeLessThan(200);
+  it('a megabyte-long value, flag or group is cut in the message', async () => {
+    const long = '9'.repeat(1_000_000);
+    for (const argv of [['train', '--steps', long], ['train', `--${long}`], ['train', '--groups', long], ['sweep', '--preset', 'table2', long]]) {
+      const { code, stderr } = await run(argv);
+      expect(code).toBe(2);
+      expect(stderr.length).toBeLessThan(500);
+    }
   });
 
   it('defaults come from the trainer (one source), and every value is typed and checked', () => {

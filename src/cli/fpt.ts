@@ -187,7 +187,7 @@ const sweepCommand = defineCommand({
 async function sweep(values: OptionValues<typeof SWEEP_OPTIONS>, dirs: string[]): Promise<number> {
   const preset = values.preset;
   if (preset === undefined) throw new UsageError(`fpt sweep needs --preset (one of ${PRESET_NAMES.join(', ')})`);
-  if (dirs.length > 0 && !values.merge) throw new UsageError(`unexpected argument "${dirs[0]}": only --merge takes directories (fpt sweep --help)`);
+  if (dirs.length > 0 && !values.merge) throw new UsageError(`unexpected argument "${dirs[0].slice(0, 60)}": only --merge takes directories (fpt sweep --help)`);
   if (values.merge && dirs.length === 0) throw new UsageError('--merge needs the shard directories to join: fpt sweep <the shards\' flags> --out DIR --merge DIR...');
   if (values.merge && values.shard) throw new UsageError('--merge and --shard do not go together: run the shards first, then merge their directories');
   const tasks = values.tasks;

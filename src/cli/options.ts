@@ -193,7 +193,8 @@ export function defineCommand<O extends OptionTable>(command: Command<O>): Comma
   return command;
 }
 
-const shown = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
+/** A value as messages echo it: cut, so a megabyte-long argument does not fill the terminal. */
+const shown = (s: string, max = 60) => (s.length > max ? `${s.slice(0, max - 3)}...` : s);
 
 /** Reads argv into the table's values, or throws a UsageError naming the flag and what it allows. */
 export function parseCommand<O extends OptionTable>(command: Command<O>, argv: readonly string[]): { values: OptionValues<O>; positionals: string[] } {
@@ -210,7 +211,7 @@ export function parseCommand<O extends OptionTable>(command: Command<O>, argv: r
     });
   } catch (err) {
     // util.parseArgs's own messages are clear ("Unknown option '--x'"); add where to look.
-    throw new UsageError(`${(err as Error).message.split('\n').join(' ')} (fpt ${command.name} --help lists the options)`);
+    throw new UsageError(`${shown((err as Error).message.split('\n').join(' '), 300)} (fpt ${command.name} --help lists the options)`);
   }
   const values: Record<string, unknown> = {};
   for (const [name, option] of Object.entries(command.options)) {
@@ -219,7 +220,7 @@ export function parseCommand<O extends OptionTable>(command: Command<O>, argv: r
       values[name] = option.parse(raw === undefined || raw === false ? undefined : String(raw));
     } catch (err) {
       if (!(err instanceof Invalid)) throw err;
-      const detail = err.message ? `: ${err.message}` : '';
+      const detail = err.message ? `: ${shown(err.message, 300)}` : '';
       throw new UsageError(`--${name} must be ${option.allowed}, not "${shown(String(raw))}"${detail}`);
     }
   }
