@@ -71,6 +71,7 @@ describe('fpt option tables (issue 11, item 7)', () => {
     [['sweep', '--preset', 'table19', 'stray'], 'unexpected argument "stray"'],
     [['sweep', '--tasks', 'bit-xor'], 'fpt sweep needs --preset (one of table2, table19, depth)'],
     [['sweep', '--preset', 'table7'], '--preset must be one of table2, table19, depth, not "table7"'],
+    [['sweep', '--preset', 'depth', '--layers', '1,3', '--model', 'tiny'], '--layers: 3 is more than the 2 layers of tiny'],
     [['parity', '--backend', 'wasm'], '--backend must be one of cpu, webgpu, not "wasm"'],
   ];
   it.each(refused)('fpt %j exits with status 2 and names the flag and its range', async (argv, message) => {

@@ -195,6 +195,8 @@ async function sweep(values: OptionValues<typeof SWEEP_OPTIONS>, dirs: string[])
   const backend = values.merge ? 'none (merge)' : await useBackend(values.backend);
   const steps = values.steps;
   const model = await resolveModel(values.model, true);
+  const tooDeep = values.layers?.find((l) => l > model.config.nLayer);
+  if (tooDeep !== undefined) throw new UsageError(`--layers: ${tooDeep} is more than the ${model.config.nLayer} layers of ${values.model}`);
   const configs = presetConfigs(preset, {
     modelWidth: model.config.nEmbd,
     modelLayers: model.config.nLayer,

@@ -70,6 +70,14 @@ describe('sweep cell file', () => {
     await expect(decodeCellFile('', WHERE, ID)).rejects.toBeInstanceOf(FptError);
   });
 
+  it('a cell written before version 1 (bare, no sha256) still loads; one with -1 steps or under another name is refused', async () => {
+    const cell = validCell();
+    expect(await decodeCellFile(JSON.stringify(cell) + '\n', WHERE, ID)).toEqual(cell);
+    await expect(decodeCellFile(JSON.stringify(cell), WHERE, 'bit-xor__pretrained-output__seed0__3steps')).rejects.toThrow(/holds cell bit-xor__pretrained-output__seed1__3steps/);
+    const broken = { ...cell, id: 'bit-xor__pretrained-output__seed1__-1steps', settings: { ...cell.settings, steps: -1 } };
+    await expect(decodeCellFile(JSON.stringify(broken), WHERE, broken.id)).rejects.toThrow(new RegExp(`^${WHERE}: invalid sweep cell: settings\\.steps: `));
+  });
+
   it('the writer refuses what the reader would refuse: no evaluation batches (accuracy 0/0), a wrong id, a curve that stops early', async () => {
     const noEval = validCell();
     noEval.final.test_acc = NaN;

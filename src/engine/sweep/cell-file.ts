@@ -15,6 +15,9 @@
  *   refused with a message naming the file.
  * - Non-finite losses (a diverged run) are written as null, as JSON.stringify does, and read back as NaN.
  *
+ * - Cells written before version 1 (the bare cell object, no sha256) are still read, with every check
+ *   but the sha256, so sweeps started earlier resume.
+ *
  * Every failure is an FptError whose message starts with the file (`where`); never a raw SyntaxError.
  */
 import { z } from 'zod';
@@ -135,15 +138,24 @@ export async function decodeCellFile(text: string, where: string, expectedId?: s
   } catch (err) {
     throw new FptError(`${where}: not a complete JSON file, so it is truncated or damaged (${(err as Error).message}); delete it to recompute this cell`);
   }
+  // Written before version 1 (bare cell, no sha256): checked like any cell, so earlier sweeps resume.
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('format' in raw) && 'id' in raw && 'curve' in raw) {
+    return checkedCell(raw, where, expectedId);
+  }
   const file = cellFileSchema.safeParse(raw);
   if (!file.success) {
     throw new FptError(`${where}: not a sweep cell file (format "${CELL_FILE_FORMAT}", version ${CELL_FILE_VERSION}): ${describeIssues(file.error)}; delete it to recompute this cell`);
   }
-  const cell = cellResultSchema.safeParse(file.data.cell);
-  if (!cell.success) throw new FptError(`${where}: invalid sweep cell: ${describeIssues(cell.error)}; delete it to recompute this cell`);
+  const cell = checkedCell(file.data.cell, where, expectedId);
   if ((await sha256Hex(JSON.stringify(file.data.cell))) !== file.data.sha256) {
     throw new FptError(`${where}: the cell does not match its sha256, so it was edited or damaged; delete it to recompute this cell`);
   }
+  return cell;
+}
+
+function checkedCell(raw: unknown, where: string, expectedId: string | undefined): CellResult {
+  const cell = cellResultSchema.safeParse(raw);
+  if (!cell.success) throw new FptError(`${where}: invalid sweep cell: ${describeIssues(cell.error)}; delete it to recompute this cell`);
   if (expectedId !== undefined && cell.data.id !== expectedId) {
     throw new FptError(`${where}: holds cell ${cell.data.id}, not ${expectedId} (copied or renamed?); move it back or delete it`);
   }
