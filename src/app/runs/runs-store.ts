@@ -7,7 +7,7 @@ import { create } from 'zustand';
 import { usePlayground, type PlaygroundState } from '../store';
 import { Autosaver, type AutosaveStatus, type RunStorage } from './autosave';
 import { autoRunName, hasTrained, uniqueName, type RunRecord } from './run-history';
-import type { RejectedRecord } from './records';
+import { runRecordSchema, type RejectedRecord } from './records';
 
 export interface RunsState {
   /** Kept runs, oldest first; the live run is last. */
@@ -216,6 +216,17 @@ export async function discardRejectedRun(id: string): Promise<void> {
   useRuns.setState(({ rejected }) => ({ rejected: rejected.filter((r) => r.id !== id) }));
   saver?.forget(id);
   await storage?.deleteRun(id).catch(() => undefined);
+}
+
+/**
+ * A panel failed on the kept runs: every one that does not fit the run schema is removed from the
+ * list and from storage (the live run is never removed). Returns how many went.
+ */
+export async function discardUnreadableRuns(): Promise<number> {
+  const { runs, liveId } = useRuns.getState();
+  const bad = runs.filter((r) => r.id !== liveId && !runRecordSchema.safeParse(r).success).map((r) => r.id);
+  for (const id of bad) await deleteRun(id);
+  return bad.length;
 }
 
 /** Keeps the unreadable runs in storage but stops listing them (until the next page load). */
