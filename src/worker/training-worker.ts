@@ -14,7 +14,7 @@ import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
 import type { FeatureCacheReport, FromWorker, MetricsPoint, RunSettings, Snapshot, ToWorker } from './protocol';
-import { AdapterImportError, backboneSha256, exportAdapters, importAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
+import { AdapterImportError, backboneSha256, exportAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
 import { browserTaskData } from './task-data';
 import { parseRecord } from '../engine/records';
 import { runSettingsSchema } from './settings-schema';
@@ -200,7 +200,7 @@ async function exportRun(appVersion: string): Promise<void> {
 async function importRun(bytes: ArrayBuffer, fileName: string): Promise<void> {
   if (!trainer || !run) return;
   try {
-    const tensors = importAdapters(trainer.model, bytes, run.identity, fileName);
+    const tensors = trainer.importAdapters(bytes, run.identity, fileName);
     post({ type: 'adaptersImported', ok: true, tensors });
     lastSnapshotStep = -1;
   } catch (error) {
