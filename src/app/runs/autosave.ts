@@ -7,7 +7,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Snapshot } from '../../worker/protocol';
 import type { RunRecord } from './run-history';
-import { InvalidRecordError, describeIssues, parseRecord } from '../../engine/records';
+import { describeIssues, parseRecord } from '../../engine/records';
 import { currentRunSchema, runRecordSchema, snapshotSchema, type RejectedRecord } from './records';
 
 export interface SavedRuns {
@@ -42,7 +42,7 @@ export interface RunStorage {
 }
 
 interface RunsDb extends DBSchema {
-  // What is read back is unknown until checked against its schema (records.ts).
+  // Values as written; what is read back is checked against its schema (records.ts) before use.
   runs: { key: string; value: RunRecord };
   snapshots: { key: string; value: Snapshot };
   meta: { key: string; value: string | null };
@@ -124,8 +124,6 @@ function savedRunLabel(value: unknown, key: string): string {
   const name = typeof value === 'object' && value !== null ? (value as { name?: unknown }).name : undefined;
   return typeof name === 'string' && name.trim() !== '' ? `"${name.length > 80 ? `${name.slice(0, 80)}…` : name}"` : `run ${key}`;
 }
-
-export { InvalidRecordError };
 
 function abortQuietly(tx: { abort(): void; done: Promise<void> }): void {
   tx.done.catch(() => undefined);

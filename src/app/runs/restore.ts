@@ -18,7 +18,11 @@ let started: Promise<void> | null = null;
 
 /** Once per page (React's StrictMode runs mount effects twice in development). */
 export function restoreOrStart(storage: RunStorage = idbRunStorage()): Promise<void> {
-  return (started ??= restore(storage, OPENED_WITH));
+  // Whatever goes wrong while restoring, the page never stays at "Starting…": a fresh run starts.
+  return (started ??= restore(storage, OPENED_WITH).catch((error: unknown) => {
+    useRuns.setState({ notice: `The saved runs could not be restored (${error instanceof Error ? error.message : String(error)}); a new run has started.` });
+    startRun();
+  }));
 }
 
 /** The work of restoreOrStart, given the query the page was opened with (exported for tests). */
