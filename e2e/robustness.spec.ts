@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { openSafetensors } from '../src/weights/safetensors';
 import { openPlayground, stepCount, waitForRun } from './support';
 
 // Issue 11, item 5 and the page parts of item 11: bad records never blank the page.
@@ -140,4 +142,45 @@ test('a record that slips past the schemas takes down only its panel, which offe
   await expect(failed).toHaveCount(0);
   await expect(page.getByTestId('run-row')).toHaveCount(1);
   expect(errors).toEqual([]);
+});
+
+/** Exports the run's adapters and returns the file's tensors by name. */
+async function exportFile(page: Page, path: string): Promise<Map<string, Float32Array>> {
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export adapters' }).click();
+  await (await download).saveAs(path);
+  const file = openSafetensors(readFileSync(path), path);
+  return new Map(file.names().map((name) => [name, file.read(name)]));
+}
+
+test('imported adapters of frozen groups survive a reload (issue 11, item 3)', async ({ page, browser }, testInfo) => {
+  // A file with trained layer norms, from a run where they train.
+  await openPlayground(page, LINK);
+  await page.getByRole('button', { name: 'Step' }).click();
+  await expect.poll(() => stepCount(page)).toBe(1);
+  const source = await exportFile(page, testInfo.outputPath('with-layernorm.safetensors'));
+  expect(source.has('h.0.ln_1.weight')).toBe(true);
+
+  // Imported into a run (its own browser storage) where layer norms are frozen, then one step and a reload.
+  const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
+  const target = await context.newPage();
+  await openPlayground(target, `${LINK}&g=input,output,positions`);
+  await target.getByLabel('Import adapters').setInputFiles(testInfo.outputPath('with-layernorm.safetensors'));
+  await expect(target.getByTestId('adapter-import-result')).toHaveText(/Imported \d+ tensors/);
+  await target.getByRole('button', { name: 'Step' }).click();
+  await expect.poll(() => stepCount(target)).toBe(1);
+  await expect(target.getByTestId('autosave-status')).toContainText('a reload resumes this run at step 1');
+  await target.reload();
+  await waitForRun(target);
+  expect(await stepCount(target)).toBe(1);
+
+  // The layer norms after the reload are the imported ones, bit for bit.
+  await target.getByRole('checkbox', { name: /Layer norms/ }).check();
+  await expect(target.getByTestId('param-counts').locator('strong')).toHaveText('1,538');
+  const after = await exportFile(target, testInfo.outputPath('after-reload.safetensors'));
+  for (const name of ['h.0.ln_1.weight', 'h.1.ln_2.bias', 'ln_f.weight']) {
+    const [got, want] = [after.get(name)!, source.get(name)!];
+    expect(new Uint32Array(got.buffer, got.byteOffset, got.length), name).toEqual(new Uint32Array(want.buffer, want.byteOffset, want.length));
+  }
+  await context.close();
 });
