@@ -18,6 +18,17 @@ import { InstructorLinkBuilder } from './components/InstructorLinkBuilder';
 import { trackLessonProgress, useLessonUi } from './lessons/lesson-store';
 import { LockNote, useControlMode } from './instructor/ui';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
+import { PanelBoundary } from './components/PanelBoundary';
+import { discardUnreadableRuns, useRuns } from './runs/runs-store';
+
+const DISCARD_RUNS = { label: 'Discard unreadable kept runs', action: discardUnreadableRuns };
+const REMOVE_OVERLAYS = {
+  label: 'Remove the other curves from the charts',
+  action: () => {
+    usePlayground.setState({ overlays: [] });
+    useRuns.setState({ shown: [], baselineId: null });
+  },
+};
 
 function LoadingNotice({ message }: { message: string }) {
   const p = usePlayground((s) => s.loadProgress);
@@ -114,25 +125,49 @@ export function App() {
       <RunsNotice />
       <div className={`layout${lessonOpen ? ' with-lesson' : ''}`}>
         <aside>
-          <RunSettingsForm />
-          <section className="panel" aria-label="Run">
-            <TransportControls />
-            <AdapterFilesControl />
-          </section>
-          <ArchitectureDiagram />
-          <InstructorLinkBuilder />
+          <PanelBoundary name="Experiment">
+            <RunSettingsForm />
+          </PanelBoundary>
+          <PanelBoundary name="Run">
+            <section className="panel" aria-label="Run">
+              <TransportControls />
+              <AdapterFilesControl />
+            </section>
+          </PanelBoundary>
+          <PanelBoundary name="What trains">
+            <ArchitectureDiagram />
+          </PanelBoundary>
+          <PanelBoundary name="Instructor link">
+            <InstructorLinkBuilder />
+          </PanelBoundary>
         </aside>
         <main>
-          <PresetPicker />
-          <Charts />
-          <RunComparison />
-          <AttentionPanel />
-          <DatasetPreview />
-          <SweepResults />
+          <PanelBoundary name="Paper experiments">
+            <PresetPicker />
+          </PanelBoundary>
+          <PanelBoundary name="Learning curves" discard={REMOVE_OVERLAYS}>
+            <Charts />
+          </PanelBoundary>
+          <PanelBoundary name="Runs" discard={DISCARD_RUNS}>
+            <RunComparison />
+          </PanelBoundary>
+          <PanelBoundary name="Attention">
+            <AttentionPanel />
+          </PanelBoundary>
+          <PanelBoundary name="Dataset preview">
+            <DatasetPreview />
+          </PanelBoundary>
+          <PanelBoundary name="Sweep results">
+            <SweepResults />
+          </PanelBoundary>
         </main>
-        <LessonPanel />
+        <PanelBoundary name="Lesson">
+          <LessonPanel />
+        </PanelBoundary>
       </div>
-      <StatusBar />
+      <PanelBoundary name="Status bar">
+        <StatusBar />
+      </PanelBoundary>
       <div className="sr-only" aria-live="polite" data-testid="live-region">
         {announcement}
       </div>

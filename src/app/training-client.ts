@@ -8,7 +8,7 @@ import { version as appVersion } from '../../package.json';
 import { percent } from './format';
 import { usePlayground } from './store';
 import { appendPoints } from './runs/run-history';
-import { beginNewRun } from './runs/runs-store';
+import { beginNewRun, dropLiveSnapshot } from './runs/runs-store';
 
 let worker: Worker | null = null;
 
@@ -67,6 +67,11 @@ function onMessage(msg: FromWorker): void {
       break;
     case 'snapshot':
       set({ snapshot: msg.snapshot });
+      break;
+    case 'snapshotRefused':
+      // Dropped once (with a notice), then a fresh run with the same settings: a reload does not retry it.
+      dropLiveSnapshot(msg.message);
+      startRun();
       break;
     case 'deviceLost':
       set({ phase: 'deviceLost', running: false, error: msg.message });

@@ -125,4 +125,24 @@ describe('URL state', () => {
   it('reads an empty hide, lock or lesson as none', () => {
     expect(decodeUrlState('?v=1&hide=&lock=&lesson=')).toEqual({ state: DEFAULT_URL_STATE, notices: [] });
   });
+
+  it('clamps seeds to 32 bits with a notice: a larger one would alias a smaller one (issue 11)', () => {
+    const { state, notices } = decodeUrlState('?v=1&seed=4294967296');
+    expect(state.settings.seed).toBe(4294967295);
+    expect(notices).toEqual(['seed 4294967296 is above 4294967295: using 4294967295']);
+    expect(decodeUrlState('?v=1&seed=4294967295')).toEqual({ state: { ...DEFAULT_URL_STATE, settings: { ...DEFAULT_URL_STATE.settings, seed: 4294967295 } }, notices: [] });
+  });
+
+  it('cuts megabyte-long values in notices (issue 11)', () => {
+    const long = 'x'.repeat(1_000_000);
+    const { notices } = decodeUrlState(`?v=1&task=${long}&lr=${long}&g=${Array.from({ length: 1000 }, (_, i) => `g${i}`).join(',')}&hide=${long}&lesson=${long}&bb=${long}`);
+    expect(notices).toEqual([
+      `backbone "${'x'.repeat(40)}…" (1000000 characters) is not one of tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics: using tiny`,
+      `task "${'x'.repeat(40)}…" (1000000 characters) is not one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra: using bit-xor`,
+      `learning rate "${'x'.repeat(40)}…" (1000000 characters) is not a number: using 0.001`,
+      'unknown parameter groups "g0", "g1", "g2", "g3", "g4" and 995 more ignored (known: input, output, positions, layernorm, attention, feedforward)',
+      `cannot hide unknown control "${'x'.repeat(40)}…" (1000000 characters): ignored (known: task, backbone, lr, batch, seed, groups, speed, backend, layer, presets, adapters)`,
+      `lesson "${'x'.repeat(40)}…" (1000000 characters) is not known: no lesson opened (known: bit-xor-attention, pretrained-vs-random)`,
+    ]);
+  });
 });

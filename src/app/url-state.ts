@@ -12,6 +12,8 @@
  */
 import { ALL_GROUPS, type GroupName } from '../engine/groups';
 import type { RunSettings } from '../worker/protocol';
+import { SETTINGS_LIMITS } from '../worker/settings-schema';
+import { quoted, quotedList } from './quote';
 import { combineFlags, encodeControlList, NO_FLAGS, parseControlList, type InstructorFlags } from './instructor/controls';
 import { LESSON_IDS } from './lessons/lessons';
 import { presetById, presetMatches, PRESET_IDS } from './presets';
@@ -50,10 +52,11 @@ export const DEFAULT_URL_STATE: UrlState = {
   extras: {},
 };
 
+/** The settings' ranges are the run-settings schema's (worker/settings-schema.ts): seeds are 32-bit. */
 export const LIMITS = {
-  bits: { min: 5, max: 256 },
-  lr: { min: 1e-5, max: 1e-1 },
-  seed: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  bits: SETTINGS_LIMITS.bits,
+  lr: SETTINGS_LIMITS.lr,
+  seed: SETTINGS_LIMITS.seed,
   layer: { min: 0, max: 1024 },
 } as const;
 
@@ -153,7 +156,7 @@ function migrate(params: URLSearchParams, notices: string[]): URLSearchParams {
   const raw = params.get('v');
   let version = raw === null ? 0 : Number(raw);
   if (!Number.isInteger(version) || version < 0) {
-    notices.push(`link version "${raw}" is not a version number: reading it as version ${URL_STATE_VERSION}`);
+    notices.push(`link version ${quoted(raw ?? '')} is not a version number: reading it as version ${URL_STATE_VERSION}`);
     version = URL_STATE_VERSION;
   } else if (version > URL_STATE_VERSION) {
     notices.push(`link version ${version} is newer than this page (version ${URL_STATE_VERSION}): reading what it understands`);
@@ -175,7 +178,7 @@ class FieldReader {
     const raw = this.params.get(key);
     if (raw === null) return fallback;
     if ((allowed as readonly string[]).includes(raw)) return raw as T;
-    this.notices.push(`${label} "${raw}" is not one of ${allowed.join(', ')}: using ${fallback}`);
+    this.notices.push(`${label} ${quoted(raw)} is not one of ${allowed.join(', ')}: using ${fallback}`);
     return fallback;
   }
 
@@ -184,7 +187,7 @@ class FieldReader {
     const raw = this.params.get(key);
     if (raw === null || raw.trim() === '') return null;
     if (allowed.includes(raw)) return raw;
-    this.notices.push(`${label} "${raw}" is not known: ${otherwise}`);
+    this.notices.push(`${label} ${quoted(raw)} is not known: ${otherwise}`);
     return null;
   }
 
@@ -193,7 +196,7 @@ class FieldReader {
     if (raw === null) return fallback;
     const value = raw.trim() === '' ? NaN : Number(raw);
     if (!Number.isFinite(value)) {
-      this.notices.push(`${label} "${raw}" is not a number: using ${fallback}`);
+      this.notices.push(`${label} ${quoted(raw)} is not a number: using ${fallback}`);
       return fallback;
     }
     return this.clamp(label, value, range);
@@ -225,7 +228,7 @@ class FieldReader {
     if (raw === null) return [...fallback];
     const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = items.filter((g) => !(ALL_GROUPS as readonly string[]).includes(g));
-    if (unknown.length > 0) this.notices.push(`unknown parameter group${unknown.length > 1 ? 's' : ''} ${unknown.map((g) => `"${g}"`).join(', ')} ignored (known: ${ALL_GROUPS.join(', ')})`);
+    if (unknown.length > 0) this.notices.push(`unknown parameter group${unknown.length > 1 ? 's' : ''} ${quotedList(unknown)} ignored (known: ${ALL_GROUPS.join(', ')})`);
     return ALL_GROUPS.filter((g) => items.includes(g));
   }
 

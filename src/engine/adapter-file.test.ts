@@ -119,6 +119,12 @@ describe('adapter import refuses, changing nothing', () => {
     ['a different base model', (good) => good, /Different base model/, { baseModel: { name: 'gpt2', sha256: 'b'.repeat(64) } }],
     ['a different architecture', (good) => good, /Different architecture/, { architecture: { layers: 12, width: 768, heads: 12 } }],
     ['a different task', (good) => good, /Different task/, { task: 'listops' }],
+    // Issue 11, item 9: values no run can train on, and one tensor under both of its names.
+    ['a NaN value', (good) => withOutBias(good, [0.5, NaN]), /^output\.bias holds NaN at index 1: its values cannot be trained on\.$/],
+    ['an infinite value', (good) => withOutBias(good, [-Infinity, 0]), /^output\.bias holds -Infinity at index 0/],
+    ['a value of 3e38', (good) => withOutBias(good, [0, 3e38]), /^output\.bias holds 3\.00e\+38 at index 1, beyond ±1e\+6: its values cannot be trained on\.$/],
+    ['both the old and the new name of one tensor', (good) => withExtra(good, 'out.bias', [2]), /^The file holds output\.bias twice, as (output\.bias and as out\.bias|out\.bias and as output\.bias) \(its old and new names\): keep one\.$/],
+    ['metadata whose architecture is not JSON', (good) => withMetadata(good, { architecture: '{layers: 2' }), /^The file's metadata is not valid: architecture: not JSON\.$/],
   ];
   for (const [label, corrupt, message, expectedOverride] of cases) {
     it(label, async () => {
@@ -147,6 +153,22 @@ function withOutBias(good: Uint8Array, values: number[]): Uint8Array {
   return writeSafetensors(tensors, file.header.metadata);
 }
 
+/** The good file plus a tensor `name` of `shape` (zeros). */
+function withExtra(good: Uint8Array, name: string, shape: number[]): Uint8Array {
+  const file = openSafetensors(good, 'good');
+  const tensors = file.names().map((n) => ({ name: n, dtype: 'F32' as const, shape: file.info(n).shape, data: file.read(n) }));
+  return writeSafetensors([...tensors, { name, dtype: 'F32', shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0) }], file.header.metadata);
+}
+
+/** The good file with some metadata replaced. */
+function withMetadata(good: Uint8Array, patch: Record<string, string>): Uint8Array {
+  const file = openSafetensors(good, 'good');
+  return writeSafetensors(
+    file.names().map((n) => ({ name: n, dtype: 'F32' as const, shape: file.info(n).shape, data: file.read(n) })),
+    { ...file.header.metadata, ...patch },
+  );
+}
+
 function goodMetadata(): Record<string, string> {
   return { format: 'fpt-adapters', version: '2', base_model: 'tiny-gpt2', base_model_sha256: 'a'.repeat(64), architecture: JSON.stringify({ layers: 2, width: 64, heads: 4 }), task: 'bit-xor' };
 }
@@ -159,5 +181,28 @@ describe('backboneSha256', () => {
     expect(random0).toMatch(/^[0-9a-f]{64}$/);
     expect(await backboneSha256({ config, init: 'random', seed: 1 })).not.toBe(random0);
     expect(await backboneSha256({ config, init: 'pretrained', seed: 0 })).toBe(await backboneSha256({ config, init: 'pretrained', seed: 5 }));
+  });
+});
+
+describe('imported adapters belong to the run (issue 11, item 3)', () => {
+  it('a snapshot carries imported tensors of frozen groups, so a restart or reload keeps them', async () => {
+    const source = await tinyTrainer();
+    for (let i = 0; i < 2; i++) await source.step();
+    const bytes = await exportAdapters(source.model, contextOf(source));
+    const { config, tensors } = await loadTinyCheckpoint();
+    const onlyOutput = async () => new Trainer(await createTask('bit-xor'), config, 'pretrained', { batchSize: 4, evalBatches: 1, groups: ['output'], seed: 0 }, tensors);
+    const target = await onlyOutput();
+    const imported = target.importAdapters(bytes, contextOf(target));
+    expect(imported).toContain('h.0.ln_1.weight');
+    const snapshot = await target.snapshot();
+    // Every imported tensor is in the snapshot, frozen groups (layernorm, positions, input) included.
+    expect(Object.keys(snapshot.params).sort()).toEqual([...imported].sort());
+    const sourceValues = await allValues(source.model);
+    // Restored into a fresh run (a reload, or a new worker after a lost device), the values are the file's.
+    const restarted = await onlyOutput();
+    restarted.restore(snapshot);
+    const after = await allValues(restarted.model);
+    for (const name of imported) expect(bits(after.get(name)!), name).toEqual(bits(sourceValues.get(name)!));
+    for (const t of [source, target, restarted]) t.dispose();
   });
 });

@@ -12,6 +12,8 @@ import type { Gpt2Config } from '../weights/gpt2-config';
 import { groupOf, type GroupName } from './groups';
 import type { SequenceModel } from './adapted-model';
 import { tf } from './tf';
+import { z } from 'zod';
+import { cut, describeIssues } from './records';
 
 export const ADAPTER_FORMAT = 'fpt-adapters';
 export const ADAPTER_FORMAT_VERSION = '2';
@@ -31,11 +33,48 @@ export const fileTensorName = (param: string): string => FILE_NAME_OF[param] ?? 
 /** The model parameter a file tensor holds (version 1's engine names map to themselves). */
 export const paramNameOfFileTensor = (name: string): string => PARAM_NAME_OF[name] ?? name;
 
-export interface Architecture {
-  layers: number;
-  width: number;
-  heads: number;
-}
+const positiveInt = z.number().int().positive();
+export const architectureSchema = z.object({ layers: positiveInt, width: positiveInt, heads: positiveInt });
+export type Architecture = z.infer<typeof architectureSchema>;
+
+/** JSON text inside a metadata string (safetensors metadata values are strings). */
+const jsonText = <S extends z.ZodType>(schema: S) =>
+  z.string().transform((text, ctx): z.output<S> => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+    const checked = schema.safeParse(value);
+    if (!checked.success) {
+      ctx.addIssue({ code: 'custom', message: describeIssues(checked.error).join('; ') });
+      return z.NEVER;
+    }
+    return checked.data;
+  });
+
+/**
+ * An adapter file's `__metadata__` (every value a string, as safetensors requires), written by
+ * exportAdapters and checked by importAdapters. `format` and `version` are checked first, with their
+ * own messages; version 1 files may lack the last four fields.
+ */
+export const adapterMetadataSchema = z.object({
+  format: z.literal(ADAPTER_FORMAT),
+  version: z.enum(['1', ADAPTER_FORMAT_VERSION]),
+  base_model: z.string(),
+  base_model_sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 hex digits'),
+  architecture: jsonText(architectureSchema),
+  task: z.string().min(1),
+  init: z.string().optional(),
+  app_version: z.string().optional(),
+  groups: z.string().optional(),
+  settings: jsonText(z.unknown()).optional(),
+});
+
+/** Largest magnitude an imported value may have: training never gets near it, and a larger one overflows float32 in the first matrix product. */
+export const MAX_ADAPTER_VALUE = 1e6;
 
 /** What an adapter file records about the run it came from; import compares the first four. */
 export interface AdapterFileContext {
@@ -82,6 +121,9 @@ export async function exportAdapters(model: SequenceModel, context: AdapterFileC
     groups: context.groups.join(','),
     settings: JSON.stringify(context.settings),
   };
+  // The writer checks what the reader will.
+  const checked = adapterMetadataSchema.safeParse(metadata);
+  if (!checked.success) throw new AdapterImportError(`Cannot export: the adapter metadata is not valid (${describeIssues(checked.error).join('; ')}).`);
   return writeSafetensors(tensors, metadata);
 }
 
@@ -116,8 +158,10 @@ function checkMetadata(metadata: Record<string, string>, expected: AdapterFileEx
     throw new AdapterImportError(`Not an FPT adapter file: its metadata "format" is ${JSON.stringify(metadata.format ?? null)}, expected "${ADAPTER_FORMAT}".`);
   }
   if (!READABLE_VERSIONS.includes(metadata.version)) {
-    throw new AdapterImportError(`Adapter file version ${metadata.version} is not supported (this page reads versions ${READABLE_VERSIONS.join(' and ')}).`);
+    throw new AdapterImportError(`Adapter file version ${cut(String(metadata.version))} is not supported (this page reads versions ${READABLE_VERSIONS.join(' and ')}).`);
   }
+  const checked = adapterMetadataSchema.safeParse(metadata);
+  if (!checked.success) throw new AdapterImportError(`The file's metadata is not valid: ${describeIssues(checked.error).join('; ')}.`);
   if (metadata.base_model_sha256 !== expected.baseModel.sha256) {
     throw new AdapterImportError(
       `Different base model: the file was trained on ${metadata.base_model} (sha256 ${short(metadata.base_model_sha256)}), ` +
@@ -150,7 +194,12 @@ function readTensors(model: SequenceModel, file: SafetensorsFile): Map<string, {
   if (fileNames.length === 0) throw new AdapterImportError('The file holds no tensors.');
   const shapes = model.parameterShapes();
   const unknown = fileNames.filter((name) => !shapes.has(paramNameOfFileTensor(name)));
-  if (unknown.length > 0) throw new AdapterImportError(`The file has tensors this model does not: ${unknown.join(', ')}.`);
+  if (unknown.length > 0) throw new AdapterImportError(`The file has tensors this model does not: ${unknown.slice(0, 5).map((n) => cut(n)).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}.`);
+  // Version 1's name and version 2's for one parameter: which one is meant cannot be told.
+  for (const name of fileNames) {
+    const twin = fileNames.find((other) => other !== name && paramNameOfFileTensor(other) === paramNameOfFileTensor(name));
+    if (twin !== undefined) throw new AdapterImportError(`The file holds ${fileTensorName(paramNameOfFileTensor(name))} twice, as ${name} and as ${twin} (its old and new names): keep one.`);
+  }
   const params = fileNames.map(paramNameOfFileTensor);
   const groups = new Set(params.map(groupOf));
   const missing = [...shapes.keys()].filter((name) => groups.has(groupOf(name)) && !params.includes(name));
@@ -163,14 +212,29 @@ function readTensors(model: SequenceModel, file: SafetensorsFile): Map<string, {
     if (info.shape.join() !== expectedShape.join()) {
       throw new AdapterImportError(`Wrong shape for ${name}: the file has [${info.shape.join(', ')}], this model needs [${expectedShape.join(', ')}].`);
     }
+    let data: Float32Array;
     try {
-      values.set(param, { data: file.read(name), shape: info.shape });
+      data = file.read(name);
     } catch (error) {
       if (error instanceof CheckpointError) throw new AdapterImportError(`Cannot read ${name}: ${error.message}`);
       throw error;
     }
+    checkValues(name, data);
+    values.set(param, { data, shape: info.shape });
   }
   return values;
+}
+
+/** Refuses NaN, ±Infinity and values no training produces (|v| > MAX_ADAPTER_VALUE): the run would train on NaN loss. */
+function checkValues(name: string, data: Float32Array): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (Number.isNaN(v) || Math.abs(v) > MAX_ADAPTER_VALUE) {
+      const what = Number.isNaN(v) ? 'NaN' : Math.abs(v) === Infinity ? `${v > 0 ? '' : '-'}Infinity` : v.toPrecision(3);
+      const limit = Number.isFinite(v) ? `, beyond ±${MAX_ADAPTER_VALUE.toExponential()}` : '';
+      throw new AdapterImportError(`${name} holds ${what} at index ${i}${limit}: its values cannot be trained on.`);
+    }
+  }
 }
 
 /** FNV-1a over the bits of the trainable tensors (sorted by name): a short fingerprint of what trained. */

@@ -114,6 +114,8 @@ export type FromWorker =
   | { type: 'running'; running: boolean }
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'deviceLost'; message: string }
+  /** The snapshot `init` was given does not fit this model: nothing was built; the page starts afresh. */
+  | { type: 'snapshotRefused'; message: string }
   | { type: 'error'; message: string }
   /** A safetensors file of the trainable groups (the buffer is transferred). */
   | { type: 'adaptersExported'; bytes: ArrayBuffer; task: TaskName; step: number }

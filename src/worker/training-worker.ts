@@ -14,8 +14,10 @@ import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
 import type { FeatureCacheReport, FromWorker, MetricsPoint, RunSettings, Snapshot, ToWorker } from './protocol';
-import { AdapterImportError, backboneSha256, exportAdapters, importAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
+import { AdapterImportError, backboneSha256, exportAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
 import { browserTaskData } from './task-data';
+import { parseRecord } from '../engine/records';
+import { runSettingsSchema } from './settings-schema';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -94,7 +96,9 @@ function stopFeatureCache(): void {
   post({ type: 'featureCache', report: null });
 }
 
-async function init(settings: RunSettings, snapshot?: import('./protocol').Snapshot): Promise<void> {
+async function init(requested: RunSettings, snapshot?: import('./protocol').Snapshot): Promise<void> {
+  // Settings come from links, controls and saved runs: checked here too, before anything is built.
+  const settings = parseRecord(runSettingsSchema, requested, 'The run settings');
   running = false;
   stopFeatureCache();
   trainer?.dispose();
@@ -129,7 +133,15 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
   );
   lastSnapshotStep = -1;
   if (snapshot) {
-    trainer.restore(snapshot);
+    try {
+      trainer.restore(snapshot);
+    } catch (error) {
+      // Saved for another model (a checkpoint replaced under the same name, say): the page drops it.
+      trainer.dispose();
+      trainer = null;
+      post({ type: 'snapshotRefused', message: `its saved trainable values do not fit this model (${error instanceof Error ? error.message : String(error)}).` });
+      return;
+    }
     lastSnapshotStep = snapshot.step;
   }
   attentionLayer = Math.min(attentionLayer, source.config.nLayer - 1);
@@ -188,7 +200,7 @@ async function exportRun(appVersion: string): Promise<void> {
 async function importRun(bytes: ArrayBuffer, fileName: string): Promise<void> {
   if (!trainer || !run) return;
   try {
-    const tensors = importAdapters(trainer.model, bytes, run.identity, fileName);
+    const tensors = trainer.importAdapters(bytes, run.identity, fileName);
     post({ type: 'adaptersImported', ok: true, tensors });
     lastSnapshotStep = -1;
   } catch (error) {

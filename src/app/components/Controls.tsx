@@ -6,6 +6,7 @@ import type { TaskName } from '../../engine/tasks/task';
 import type { BackendChoice } from '../../worker/protocol';
 import { LockNote, lockedProps, useControlMode } from '../instructor/ui';
 import { LOCK_REASON } from '../instructor/controls';
+import { SETTINGS_LIMITS } from '../../worker/settings-schema';
 
 const LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
 
@@ -166,12 +167,14 @@ export function RunSettingsForm() {
             <input
               type="number"
               min={0}
+              max={SETTINGS_LIMITS.seed.max}
               step={1}
               value={settings.seed}
               disabled={loading || mode.seed === 'locked'}
               {...lockedProps('seed', mode.seed, 'Seed')}
               onChange={(e) => {
-                const seed = Math.max(0, Math.floor(Number(e.target.value) || 0));
+                // Seeds are 32-bit: a larger one would alias a smaller one (rng.ts).
+                const seed = Math.min(SETTINGS_LIMITS.seed.max, Math.max(0, Math.floor(Number(e.target.value) || 0)));
                 changeRunSettings({ seed });
               }}
             />

@@ -4,7 +4,7 @@ import { backboneLabel, deltaFromBaseline, groupsLabel, summarize, type RunRecor
 import { colourOf, runLines, type RunLine } from '../runs/run-lines';
 import { usePlayground } from '../store';
 import { percent } from '../format';
-import { clearSavedRuns, deleteRun, dismissRunsNotice, renameRun, toggleBaseline, toggleShown, useRuns } from '../runs/runs-store';
+import { clearSavedRuns, deleteRun, discardRejectedRun, dismissRejectedRuns, dismissRunsNotice, renameRun, toggleBaseline, toggleShown, useRuns } from '../runs/runs-store';
 import type { AutosaveStatus } from '../runs/autosave';
 
 /** The kept runs the charts overlay (the live run is drawn by the charts themselves). */
@@ -21,12 +21,43 @@ export function useRunLines(): RunLine[] {
 /** Storage full, or a run that could not be resumed: visible, dismissible, never fatal. */
 export function RunsNotice() {
   const notice = useRuns((s) => s.notice);
-  if (!notice) return null;
   return (
-    <div className="notice warning" role="status" aria-label="Autosave" data-testid="runs-notice">
-      <p>{notice}</p>
-      <button type="button" onClick={dismissRunsNotice}>
-        Dismiss
+    <>
+      {notice && (
+        <div className="notice warning" role="status" aria-label="Autosave" data-testid="runs-notice">
+          <p>{notice}</p>
+          <button type="button" onClick={dismissRunsNotice}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <RejectedRuns />
+    </>
+  );
+}
+
+/** Saved runs that could not be read: named, with why, each with an offer to discard it. */
+function RejectedRuns() {
+  const rejected = useRuns((s) => s.rejected);
+  if (rejected.length === 0) return null;
+  const one = rejected.length === 1;
+  return (
+    <div className="notice warning" role="alert" aria-label="Unreadable saved runs" data-testid="rejected-runs">
+      <p>
+        {one ? 'A saved run' : `${rejected.length} saved runs`} could not be read, so {one ? 'it was' : 'they were'} not loaded (still in this browser's storage):
+      </p>
+      <ul>
+        {rejected.map((r) => (
+          <li key={r.id}>
+            {r.label}: {r.problem}{' '}
+            <button type="button" onClick={() => void discardRejectedRun(r.id)}>
+              Discard {r.label}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <button type="button" onClick={dismissRejectedRuns}>
+        Keep {one ? 'it' : 'them'} for now
       </button>
     </div>
   );

@@ -1,41 +1,40 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CellResult, SweepSettings } from '../../engine/sweep/run';
-import type { SummaryRow } from '../../engine/sweep/table';
+import { parseJsonRecord } from '../../engine/records';
+import { parseSweepResults, sweepIndexSchema, type SweepCellRecord, type SweepIndexEntry, type SweepResultsFile } from '../../engine/sweep/results-schema';
 import { usePlayground } from '../store';
 
-interface SweepEntry {
-  name: string;
-  url: string;
-  modified: string;
-}
+/** A measured value in %, or "—" where the sweep wrote null (not measured, or NaN). */
+const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 
-interface SweepFile {
-  settings: SweepSettings;
-  summary: SummaryRow[];
-  cells: CellResult[];
-}
-
-const fmt = (x: number) => x.toFixed(1);
-
-function overlay(cell: CellResult, sweep: string): void {
+function overlay(cell: SweepCellRecord, sweep: string): void {
   const id = `${sweep}/${cell.id}`;
   const { overlays } = usePlayground.getState();
   if (overlays.some((o) => o.id === id)) return;
-  usePlayground.setState({
-    overlays: [...overlays, { id, label: `${cell.label} · ${cell.task} · seed ${cell.seed}`, points: cell.curve.map((p) => ({ step: p.step, accuracy: 100 * p.test_acc })) }],
-  });
+  const points = cell.curve.flatMap((p) => (p.test_acc === null ? [] : [{ step: p.step, accuracy: 100 * p.test_acc }]));
+  usePlayground.setState({ overlays: [...overlays, { id, label: `${cell.label} · ${cell.task} · seed ${cell.seed}`, points }] });
 }
 
-function SweepTable({ entry }: { entry: SweepEntry }) {
-  const [file, setFile] = useState<SweepFile | null>(null);
+function SweepTable({ entry, onHide }: { entry: SweepIndexEntry; onHide(): void }) {
+  const [file, setFile] = useState<SweepResultsFile | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     fetch(entry.url)
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${entry.url}: HTTP ${r.status}`))))
-      .then((f: SweepFile) => setFile(f))
-      .catch((e: Error) => setError(e.message));
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${entry.url}: HTTP ${r.status}`))))
+      .then((text) => setFile(parseSweepResults(text, entry.url)))
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, [entry.url]);
-  if (error) return <p role="alert">{error}</p>;
+  if (error) {
+    return (
+      <div className="notice warning" role="alert" data-testid="sweep-error">
+        <p>
+          Sweep {entry.name} cannot be shown: {error}
+        </p>
+        <button type="button" onClick={onHide}>
+          Hide {entry.name}
+        </button>
+      </div>
+    );
+  }
   if (!file) return <p>Loading {entry.name}…</p>;
   const s = file.settings;
   return (
@@ -84,20 +83,32 @@ function SweepTable({ entry }: { entry: SweepEntry }) {
 
 /** Finished `fpt sweep` results served from sweeps/, with their runs' curves one click from the chart. */
 export function SweepResults() {
-  const [entries, setEntries] = useState<SweepEntry[] | null>(null);
+  const [entries, setEntries] = useState<SweepIndexEntry[] | null>(null);
+  const [indexError, setIndexError] = useState<string | null>(null);
+  /** Sweeps the user hid (a damaged results.json): the file on the server is left alone. */
+  const [hidden, setHidden] = useState<string[]>([]);
   const overlays = usePlayground((s) => s.overlays);
   const refresh = useCallback(() => {
+    setIndexError(null);
     fetch('/sweeps/index.json')
-      .then((r) => (r.ok ? r.json() : []))
-      .then((list: SweepEntry[]) => setEntries(list))
-      .catch(() => setEntries([]));
+      .then((r) => (r.ok ? r.text() : '[]'))
+      .then((text) => setEntries(parseJsonRecord(sweepIndexSchema, text, '/sweeps/index.json')))
+      .catch((e: unknown) => {
+        setIndexError(e instanceof Error ? e.message : String(e));
+        setEntries([]);
+      });
   }, []);
   useEffect(refresh, [refresh]);
   return (
     <section className="panel sweeps" aria-labelledby="sweeps-title">
       <h2 id="sweeps-title">Sweep results</h2>
       {entries === null && <p>Looking for sweeps…</p>}
-      {entries?.length === 0 && (
+      {indexError && (
+        <p role="alert" data-testid="sweep-error">
+          The list of sweeps cannot be read: {indexError}
+        </p>
+      )}
+      {entries?.length === 0 && !indexError && (
         <p className="muted">
           None yet. Run one headless, e.g. <code>npm run fpt -- sweep --preset table19 --tasks bit-xor --steps 300 --seeds 2</code>, then{' '}
           <button type="button" onClick={refresh}>
@@ -105,7 +116,9 @@ export function SweepResults() {
           </button>
         </p>
       )}
-      {entries?.map((e) => <SweepTable key={e.url} entry={e} />)}
+      {entries
+        ?.filter((e) => !hidden.includes(e.url))
+        .map((e) => <SweepTable key={e.url} entry={e} onHide={() => setHidden((h) => [...h, e.url])} />)}
       {overlays.length > 0 && (
         <p>
           {overlays.length} curve{overlays.length > 1 ? 's' : ''} on the accuracy chart.{' '}

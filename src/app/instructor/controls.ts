@@ -4,6 +4,7 @@
  * security: anyone can edit the address. Pure functions; the URL schema (url-state.ts) reads and
  * writes the lists through them.
  */
+import { quotedList } from '../quote';
 
 /** The controls a link can hide or lock, in the order links list them. */
 export const CONTROL_NAMES = ['task', 'backbone', 'lr', 'batch', 'seed', 'groups', 'speed', 'backend', 'layer', 'presets', 'adapters'] as const;
@@ -57,7 +58,7 @@ export function parseControlList(raw: string, key: 'hide' | 'lock', notices: str
   const unknown = [...new Set(items.filter((name) => !isControlName(name)))];
   if (unknown.length > 0) {
     const verb = key === 'hide' ? 'hide' : 'lock';
-    notices.push(`cannot ${verb} unknown control${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}: ignored (known: ${CONTROL_NAMES.join(', ')})`);
+    notices.push(`cannot ${verb} unknown control${unknown.length > 1 ? 's' : ''} ${quotedList(unknown)}: ignored (known: ${CONTROL_NAMES.join(', ')})`);
   }
   return CONTROL_NAMES.filter((name) => items.includes(name));
 }

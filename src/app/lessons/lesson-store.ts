@@ -4,6 +4,7 @@
  * run) does not untick what a student did.
  */
 import { create } from 'zustand';
+import { z } from 'zod';
 import { usePlayground } from '../store';
 import { lessonById } from './lessons';
 import { advance, NO_PROGRESS, type LessonProgress } from './progress';
@@ -17,14 +18,15 @@ interface LessonUi {
 export const useLessonUi = create<LessonUi>(() => ({ progress: NO_PROGRESS, collapsed: false }));
 
 const storageKey = (id: string) => `fpt-lesson-progress:${id}`;
+/** What sessionStorage keeps of a lesson (written by save, read by saved): the steps ticked off. */
+const savedProgressSchema = z.object({ done: z.number().int().nonnegative() });
 
 function saved(id: string | null): LessonProgress {
   if (id === null) return NO_PROGRESS;
   try {
-    const raw = JSON.parse(sessionStorage.getItem(storageKey(id)) ?? 'null') as { done?: unknown } | null;
-    const done = raw?.done;
+    const checked = savedProgressSchema.safeParse(JSON.parse(sessionStorage.getItem(storageKey(id)) ?? 'null'));
     // Only the ticked steps come back; the current step's count starts again.
-    return typeof done === 'number' && Number.isInteger(done) && done >= 0 ? { done, since: null } : NO_PROGRESS;
+    return checked.success ? { done: checked.data.done, since: null } : NO_PROGRESS;
   } catch {
     return NO_PROGRESS;
   }
@@ -32,7 +34,7 @@ function saved(id: string | null): LessonProgress {
 
 function save(id: string, progress: LessonProgress): void {
   try {
-    sessionStorage.setItem(storageKey(id), JSON.stringify({ done: progress.done }));
+    sessionStorage.setItem(storageKey(id), JSON.stringify(savedProgressSchema.parse({ done: progress.done })));
   } catch {
     // Storage unavailable (private mode, quota): progress lasts until the page closes.
   }

@@ -1,6 +1,8 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunSettings, Snapshot } from '../../worker/protocol';
+import { openDB } from 'idb';
+import { InvalidRecordError } from '../../engine/records';
 import { Autosaver, idbRunStorage, isQuotaError, snapshotBytes, type AutosaveStatus, type RunStorage, type SaveBatch } from './autosave';
 import type { RunRecord } from './run-history';
 
@@ -37,7 +39,7 @@ const freshDb = () => idbRunStorage(`fpt-runs-test-${dbCount++}`);
 describe('IndexedDB storage (fake-indexeddb)', () => {
   it('round-trips runs, snapshots bit for bit, and the current run', async () => {
     const storage = freshDb();
-    expect(await storage.load()).toEqual({ runs: [], currentId: null });
+    expect(await storage.load()).toEqual({ runs: [], currentId: null, rejected: [] });
     const a = run('a', 12, 2);
     const b = run('b', 3, 1);
     await storage.save({ runs: [a, b], snapshots: [{ runId: 'a', snapshot: snapshot(12, 7) }], currentId: 'a' });
@@ -62,7 +64,7 @@ describe('IndexedDB storage (fake-indexeddb)', () => {
     expect((await storage.load()).runs.map((r) => r.id)).toEqual(['b']);
     expect(await storage.loadSnapshot('a')).toBeNull();
     await storage.clear();
-    expect(await storage.load()).toEqual({ runs: [], currentId: null });
+    expect(await storage.load()).toEqual({ runs: [], currentId: null, rejected: [] });
   });
 
   it('reports a full quota as a quota error and writes nothing of the failed batch', async () => {
@@ -77,7 +79,7 @@ describe('IndexedDB storage (fake-indexeddb)', () => {
     spy.mockRestore();
     expect(isQuotaError(failure)).toBe(true);
     // The transaction was aborted: the run record written before the snapshot failed is not there.
-    expect(await storage.load()).toEqual({ runs: [run('old', 2)], currentId: 'old' });
+    expect(await storage.load()).toEqual({ runs: [run('old', 2)], currentId: 'old', rejected: [] });
   });
 });
 
@@ -94,17 +96,21 @@ it('recognises quota errors as the browsers report them', () => {
 class RecordingStorage implements RunStorage {
   batches: SaveBatch[] = [];
   fail: (() => unknown) | null = null;
+  /** When set, the next save waits for it (a write in flight), then fails or succeeds as `fail` says. */
+  gate: Promise<void> | null = null;
   async load() {
-    return { runs: [], currentId: null };
+    return { runs: [], currentId: null, rejected: [] };
   }
   async loadSnapshot() {
     return null;
   }
   async save(batch: SaveBatch) {
+    if (this.gate) await this.gate;
     if (this.fail) throw this.fail();
     this.batches.push(batch);
   }
   async deleteRun() {}
+  async deleteSnapshot() {}
   async clear() {}
 }
 
@@ -199,5 +205,110 @@ describe('Autosaver', () => {
     expect(loaded.currentId).toBe('live');
     expect(loaded.runs[0].points).toHaveLength(10);
     expect((await storage.loadSnapshot('live'))!.step).toBe(9);
+  });
+});
+
+/** A write that fails after the test has done something while it was in flight. */
+function inFlightFailure(storage: RecordingStorage): () => void {
+  let release!: () => void;
+  storage.gate = new Promise<void>((resolve) => (release = resolve));
+  storage.fail = () => new Error('disk on fire');
+  return () => {
+    storage.gate = null;
+    release();
+  };
+}
+
+describe('Autosaver: what the user removed stays removed (issue 11, item 4)', () => {
+  it('a run deleted while a write of it was in flight is not written again when that write fails', async () => {
+    const storage = new RecordingStorage();
+    const saver = new Autosaver(storage);
+    saver.saveRun(run('kept', 3));
+    saver.saveRun(run('doomed', 5));
+    const release = inFlightFailure(storage);
+    const flushing = saver.flush();
+    // The user deletes "doomed" while the write holding it is in flight; then the write fails.
+    saver.forget('doomed');
+    release();
+    await flushing;
+    expect(saver.pending).toBe(true);
+    storage.fail = null;
+    await saver.flush();
+    expect(storage.batches.map((b) => b.runs.map((r) => r.id))).toEqual([['kept']]);
+    // Nothing that arrives later brings it back either (a rename of a stale row, say).
+    saver.saveRun(run('doomed', 6), true);
+    saver.saveSnapshot('doomed', snapshot(6));
+    expect(saver.pending).toBe(false);
+  });
+
+  it('"Clear saved runs" during a failing write is not undone by its retry', async () => {
+    const storage = new RecordingStorage();
+    const statuses: AutosaveStatus[] = [];
+    const saver = new Autosaver(storage, { onStatus: (s) => statuses.push(s) });
+    saver.setCurrent('a');
+    saver.saveRun(run('a', 4));
+    saver.saveSnapshot('a', snapshot(4));
+    const release = inFlightFailure(storage);
+    const flushing = saver.flush();
+    saver.forgetAll();
+    release();
+    await flushing;
+    expect(saver.pending).toBe(false);
+    storage.fail = null;
+    await saver.flush();
+    expect(storage.batches).toEqual([]);
+    // The stale write's failure is not reported over the cleared state.
+    expect(statuses.at(-1)).toEqual({ state: 'idle' });
+  });
+});
+
+describe('stored records are checked against their schemas (issue 11, item 5)', () => {
+  /** Writes raw values past the schema, as a damaged or foreign record would be. */
+  async function plant(dbName: string, runs: unknown[], snapshots: [string, unknown][] = [], current: unknown = null) {
+    const storage = idbRunStorage(dbName);
+    await storage.load(); // creates the stores
+    const db = await openDB(dbName, 1);
+    const tx = db.transaction(['runs', 'snapshots', 'meta'], 'readwrite');
+    for (const r of runs) await tx.objectStore('runs').put(r);
+    for (const [key, value] of snapshots) await tx.objectStore('snapshots').put(value, key);
+    await tx.objectStore('meta').put(current, 'current');
+    await tx.done;
+    db.close();
+    return storage;
+  }
+
+  it('sets aside a run without points, or with settings out of range, naming it and the field; loads the rest', async () => {
+    const { points: _dropped, ...noPoints } = run('nopoints', 2, 1);
+    const badSeed = { ...run('badseed', 2, 2), name: 'huge seed', settings: { ...SETTINGS, seed: 2 ** 40 } };
+    const badLr = { ...run('badlr', 2, 3), settings: { ...SETTINGS, lr: -1 } };
+    const good = run('good', 3, 4);
+    const storage = await plant(`fpt-runs-bad-${dbCount++}`, [noPoints, badSeed, badLr, good], [], 'nopoints');
+    const loaded = await storage.load();
+    expect(loaded.runs).toEqual([good]);
+    expect(loaded.currentId).toBe('nopoints');
+    expect(loaded.rejected).toEqual([
+      { id: 'badlr', label: '"run badlr"', problem: expect.stringMatching(/^settings\.lr: Too small/) },
+      { id: 'badseed', label: '"huge seed"', problem: expect.stringMatching(/^settings\.seed: Too big.*4294967295/) },
+      { id: 'nopoints', label: '"run nopoints"', problem: expect.stringMatching(/^points: /) },
+    ]);
+    // Discarding removes exactly the rejected record.
+    await storage.deleteRun('nopoints');
+    expect((await storage.load()).rejected.map((r) => r.id)).toEqual(['badlr', 'badseed']);
+  });
+
+  it('refuses a snapshot whose values do not fill its shapes, naming the run and the tensor', async () => {
+    const broken = { step: 4, params: { 'out.weight': { shape: [2, 2], data: new Float32Array(3) } } };
+    const storage = await plant(`fpt-runs-bad-${dbCount++}`, [run('a', 4)], [['a', broken], ['b', { step: -1, params: {} }]]);
+    const error = await storage.loadSnapshot('a').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidRecordError);
+    expect((error as Error).message).toBe('the saved snapshot of run a is not valid: params.out.weight: its values do not fill its shape');
+    await expect(storage.loadSnapshot('b')).rejects.toThrow(/step: Too small/);
+  });
+
+  it('never writes a record its reader would refuse', async () => {
+    const storage = freshDb();
+    const bad = { ...run('bad', 2), settings: { ...SETTINGS, batchSize: 0 } };
+    await expect(storage.save({ runs: [bad], snapshots: [] })).rejects.toThrow('run "run bad" is not valid: settings.batchSize: Too small');
+    expect((await storage.load()).runs).toEqual([]);
   });
 });

@@ -7,12 +7,16 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { Snapshot } from '../../worker/protocol';
 import type { RunRecord } from './run-history';
+import { describeIssues, parseRecord } from '../../engine/records';
+import { currentRunSchema, runRecordSchema, snapshotSchema, type RejectedRecord } from './records';
 
 export interface SavedRuns {
   /** Every kept run, oldest first. */
   runs: RunRecord[];
   /** The run that was live when the page last saved; null when none (or after clearing). */
   currentId: string | null;
+  /** Stored runs that do not fit the run schema: left in storage, not loaded, until discarded. */
+  rejected: RejectedRecord[];
 }
 
 /** What one write puts down, in one transaction. */
@@ -29,13 +33,16 @@ export interface RunStorage {
   load(): Promise<SavedRuns>;
   loadSnapshot(runId: string): Promise<Snapshot | null>;
   save(batch: SaveBatch): Promise<void>;
-  /** Removes a run and its snapshot. */
+  /** Removes a run and its snapshot (also a rejected one, by its key). */
   deleteRun(runId: string): Promise<void>;
+  /** Removes a run's snapshot only (one that no longer fits its model). */
+  deleteSnapshot(runId: string): Promise<void>;
   /** Removes every run, snapshot and the current-run mark. */
   clear(): Promise<void>;
 }
 
 interface RunsDb extends DBSchema {
+  // Values as written; what is read back is checked against its schema (records.ts) before use.
   runs: { key: string; value: RunRecord };
   snapshots: { key: string; value: Snapshot };
   meta: { key: string; value: string | null };
@@ -61,14 +68,28 @@ export function idbRunStorage(dbName = RUNS_DB_NAME): RunStorage {
   return {
     async load() {
       const d = await db();
-      const runs = await d.getAll('runs');
+      const tx = d.transaction(['runs', 'meta'], 'readonly');
+      const [keys, values, current] = await Promise.all([tx.objectStore('runs').getAllKeys(), tx.objectStore('runs').getAll(), tx.objectStore('meta').get(CURRENT)]);
+      const runs: RunRecord[] = [];
+      const rejected: RejectedRecord[] = [];
+      values.forEach((value: unknown, i) => {
+        const checked = runRecordSchema.safeParse(value);
+        if (checked.success) runs.push(checked.data);
+        else rejected.push({ id: String(keys[i]), label: savedRunLabel(value, String(keys[i])), problem: describeIssues(checked.error).join('; ') });
+      });
       runs.sort((a, b) => a.createdAt - b.createdAt);
-      return { runs, currentId: (await d.get('meta', CURRENT)) ?? null };
+      const mark = currentRunSchema.safeParse(current ?? null);
+      return { runs, currentId: mark.success ? mark.data : null, rejected };
     },
     async loadSnapshot(runId) {
-      return (await (await db()).get('snapshots', runId)) ?? null;
+      const stored: unknown = await (await db()).get('snapshots', runId);
+      if (stored === undefined) return null;
+      return parseRecord(snapshotSchema, stored, `the saved snapshot of run ${runId}`);
     },
     async save(batch) {
+      // The writer checks what the reader will: a record that would be refused is never written.
+      for (const run of batch.runs) parseRecord(runRecordSchema, run, `run "${run.name}"`);
+      for (const { runId, snapshot } of batch.snapshots) parseRecord(snapshotSchema, snapshot, `the snapshot of run ${runId}`);
       const tx = (await db()).transaction(['runs', 'snapshots', 'meta'], 'readwrite');
       const writes: Promise<unknown>[] = [];
       try {
@@ -88,11 +109,20 @@ export function idbRunStorage(dbName = RUNS_DB_NAME): RunStorage {
       const tx = (await db()).transaction(['runs', 'snapshots'], 'readwrite');
       await Promise.all([tx.objectStore('runs').delete(runId), tx.objectStore('snapshots').delete(runId), tx.done]);
     },
+    async deleteSnapshot(runId) {
+      await (await db()).delete('snapshots', runId);
+    },
     async clear() {
       const tx = (await db()).transaction(['runs', 'snapshots', 'meta'], 'readwrite');
       await Promise.all([tx.objectStore('runs').clear(), tx.objectStore('snapshots').clear(), tx.objectStore('meta').clear(), tx.done]);
     },
   };
+}
+
+/** What a stored run is called in messages: its name when it has a readable one, else its key. */
+function savedRunLabel(value: unknown, key: string): string {
+  const name = typeof value === 'object' && value !== null ? (value as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && name.trim() !== '' ? `"${name.length > 80 ? `${name.slice(0, 80)}…` : name}"` : `run ${key}`;
 }
 
 function abortQuietly(tx: { abort(): void; done: Promise<void> }): void {
@@ -159,6 +189,10 @@ export class Autosaver {
   /** The runs whose snapshot was too large to save. */
   private readonly curvesOnly = new Set<string>();
   private liveId: string | null = null;
+  /** Runs the user deleted: never written again, not even by a failed write that is retried. */
+  private readonly deleted = new Set<string>();
+  /** Counts "Clear saved runs": a write begun before a clear is never retried after it. */
+  private generation = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private deadline = Infinity;
   private lastWrite = -Infinity;
@@ -187,6 +221,7 @@ export class Autosaver {
   }
 
   saveRun(run: RunRecord, soon = false): void {
+    if (this.deleted.has(run.id)) return;
     this.runs.set(run.id, run);
     this.schedule(soon);
   }
@@ -199,6 +234,7 @@ export class Autosaver {
       return false;
     }
     this.curvesOnly.delete(runId);
+    if (this.deleted.has(runId)) return true;
     // Already stored (the snapshot a page load resumed from): nothing to write.
     if (this.savedSnapshotStep.get(runId) === snapshot.step && !this.snapshots.has(runId) && !this.droppedSnapshots.has(runId)) return true;
     this.droppedSnapshots.delete(runId);
@@ -233,8 +269,9 @@ export class Autosaver {
     return this.curvesOnly.has(runId);
   }
 
-  /** Drops what is waiting for a run about to be deleted. */
+  /** Drops what is waiting for a run about to be deleted; nothing of it is written from now on. */
   forget(runId: string): void {
+    this.deleted.add(runId);
     this.runs.delete(runId);
     this.snapshots.delete(runId);
     this.droppedSnapshots.delete(runId);
@@ -243,6 +280,7 @@ export class Autosaver {
 
   /** Drops everything waiting (after the storage was cleared). */
   forgetAll(): void {
+    this.generation++;
     this.runs.clear();
     this.snapshots.clear();
     this.droppedSnapshots.clear();
@@ -290,21 +328,23 @@ export class Autosaver {
     this.droppedSnapshots.clear();
     this.currentId = undefined;
     this.lastWrite = this.now();
-    this.writing = this.write(batch);
+    this.writing = this.write(batch, this.generation);
     await this.writing;
     this.writing = null;
   }
 
-  private async write(batch: SaveBatch): Promise<void> {
+  private async write(batch: SaveBatch, generation: number): Promise<void> {
     try {
       await this.storage.save(batch);
       for (const { runId, snapshot } of batch.snapshots) this.savedSnapshotStep.set(runId, snapshot.step);
       const live = this.liveId;
       this.setStatus({ state: 'saved', resumeStep: live === null ? null : (this.savedSnapshotStep.get(live) ?? null), at: this.now() });
     } catch (error) {
-      // Keep the batch for the next attempt, unless newer values arrived meanwhile.
-      for (const run of batch.runs) if (!this.runs.has(run.id)) this.runs.set(run.id, run);
-      for (const { runId, snapshot } of batch.snapshots) if (!this.snapshots.has(runId)) this.snapshots.set(runId, snapshot);
+      // Saved runs were cleared while this write was in flight: what it held is forgotten too.
+      if (generation !== this.generation) return;
+      // Keep the batch for the next attempt, unless newer values arrived, or the run was deleted, meanwhile.
+      for (const run of batch.runs) if (!this.runs.has(run.id) && !this.deleted.has(run.id)) this.runs.set(run.id, run);
+      for (const { runId, snapshot } of batch.snapshots) if (!this.snapshots.has(runId) && !this.deleted.has(runId)) this.snapshots.set(runId, snapshot);
       if (this.currentId === undefined) this.currentId = batch.currentId;
       for (const runId of batch.deleteSnapshots ?? []) if (!this.snapshots.has(runId)) this.droppedSnapshots.add(runId);
       const message = error instanceof Error ? error.message : String(error);

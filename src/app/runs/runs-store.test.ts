@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MetricsPoint, Snapshot } from '../../worker/protocol';
 import { DEFAULT_SETTINGS } from '../settings';
 import { usePlayground } from '../store';
+import { openDB } from 'idb';
 import { idbRunStorage, type RunStorage, type SaveBatch } from './autosave';
 import { restore } from './restore';
 import type { RunRecord } from './run-history';
@@ -106,7 +107,7 @@ describe('the live run and the kept ones', () => {
     await saved();
     expect((await storage.load()).runs).toHaveLength(2);
     await clearSavedRuns();
-    expect(await storage.load()).toEqual({ runs: [], currentId: null });
+    expect(await storage.load()).toEqual({ runs: [], currentId: null, rejected: [] });
     expect(useRuns.getState().runs.map((r) => r.id)).toEqual([useRuns.getState().liveId]);
     expect(await storage.loadSnapshot(useRuns.getState().liveId)).toBeNull();
   });
@@ -216,3 +217,61 @@ describe('restoring on page load', () => {
     expect((useRuns.getState().autosave as { message: string }).message).toContain('IndexedDB is blocked');
   });
 });
+
+describe('bad saved records on page load (issue 11, item 5)', () => {
+  it('a saved live run without points is set aside and named; a fresh run starts (no "Starting…" forever)', async () => {
+    const name = `fpt-runs-store-bad-${n++}`;
+    const bad = idbRunStorage(name);
+    await bad.load();
+    const db = await openDB(name, 1);
+    await db.put('runs', { id: 'broken', name: 'half-written', renamed: false, settings: { ...DEFAULT_SETTINGS, seed: 3 }, metric: 'accuracy', createdAt: 1, updatedAt: 1 });
+    await db.put('meta', 'broken', 'current');
+    db.close();
+    await restore(bad, '');
+    expect(startRun).toHaveBeenCalledWith();
+    const { rejected, runs, liveId } = useRuns.getState();
+    expect(rejected).toEqual([{ id: 'broken', label: '"half-written"', problem: expect.stringMatching(/^points: /) }]);
+    expect(runs.map((r) => r.id)).toEqual([liveId]);
+    // Discarding it removes it from storage; nothing else is touched.
+    const { discardRejectedRun } = await import('./runs-store');
+    await discardRejectedRun('broken');
+    expect(useRuns.getState().rejected).toEqual([]);
+    expect((await bad.load()).rejected).toEqual([]);
+  });
+
+  it('a damaged snapshot is dropped once, with a notice naming what is wrong; the next load does not try it', async () => {
+    const name = `fpt-runs-store-badsnap-${n++}`;
+    const bad = idbRunStorage(name);
+    const record: RunRecord = { id: 'r', name: 'my run', renamed: true, settings: { ...DEFAULT_SETTINGS, init: 'random' }, metric: 'accuracy', points: trainedPoints(4), createdAt: 1, updatedAt: 1 };
+    await bad.save({ runs: [record], snapshots: [], currentId: 'r' });
+    const db = await openDB(name, 1);
+    await db.put('snapshots', { step: 4, params: { 'out.bias': { shape: [2], data: [1, 2] } } }, 'r');
+    db.close();
+    await restore(bad, '');
+    expect(startRun).toHaveBeenCalledWith();
+    expect(useRuns.getState().notice).toBe(
+      '"my run" could not be resumed: its saved trainable values are damaged (params.out.bias.data: Invalid input: expected Float32Array, received array) and were dropped. Its curves are kept under Runs; a new run with its settings has started.',
+    );
+    await vi.waitFor(async () => expect(await bad.loadSnapshot('r')).toBeNull());
+  });
+});
+
+describe('storage written by a newer version (issue 11)', () => {
+  it('says that a newer version saved the runs, not that the browser gives no storage', async () => {
+    stopTrackingRuns();
+    const name = `fpt-runs-newer-${n++}`;
+    const newer = await openDB(name, 7);
+    newer.close();
+    await restore(idbRunStorage(name), '');
+    const status = useRuns.getState().autosave;
+    expect(status.state).toBe('off');
+    expect(status.state === 'off' && status.message).toBe(
+      'Autosave is off: the runs saved in this browser were written by a newer version of FPT Playground, which this page cannot read. They are left untouched (open the newer version to see them); runs of this page are kept until it closes.',
+    );
+    // The newer version's database is left as it was.
+    const reopened = await openDB(name);
+    expect(reopened.version).toBe(7);
+    reopened.close();
+  });
+});
+

@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import { usePlayground, type PlaygroundState } from '../store';
 import { Autosaver, type AutosaveStatus, type RunStorage } from './autosave';
 import { autoRunName, hasTrained, uniqueName, type RunRecord } from './run-history';
+import { runRecordSchema, type RejectedRecord } from './records';
 
 export interface RunsState {
   /** Kept runs, oldest first; the live run is last. */
@@ -18,6 +19,8 @@ export interface RunsState {
   autosave: AutosaveStatus;
   /** A visible, dismissible notice (storage full, a run that could not be restored). */
   notice: string | null;
+  /** Saved runs that could not be read (records.ts): left in storage until the user discards them. */
+  rejected: RejectedRecord[];
 }
 
 const newId = () => (typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `run-${Date.now()}-${Math.random().toString(36).slice(2)}`);
@@ -44,6 +47,7 @@ export const useRuns = create<RunsState>(() => ({
   baselineId: null,
   autosave: { state: 'idle' },
   notice: null,
+  rejected: [],
 }));
 
 let storage: RunStorage | null = null;
@@ -188,9 +192,54 @@ export function trackRuns(runStorage: RunStorage | null): void {
   };
 }
 
-export function setAutosaveOff(error: unknown): void {
+/** Why autosave is off, in the user's terms: what really happened when the storage was opened. */
+export function autosaveOffMessage(error: unknown): string {
+  const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+  if (name === 'VersionError') {
+    return 'Autosave is off: the runs saved in this browser were written by a newer version of FPT Playground, which this page cannot read. They are left untouched (open the newer version to see them); runs of this page are kept until it closes.';
+  }
   const reason = error instanceof Error ? error.message : String(error);
-  useRuns.setState({ autosave: { state: 'off', message: `This browser gives the page no storage (${reason}): runs are kept until the page closes.` } });
+  return `This browser gives the page no storage (${reason}): runs are kept until the page closes.`;
+}
+
+export function setAutosaveOff(error: unknown): void {
+  useRuns.setState({ autosave: { state: 'off', message: autosaveOffMessage(error) } });
+}
+
+/** Saved runs that could not be read: listed (by restore.ts) with an offer to discard them. */
+export function setRejectedRuns(rejected: RejectedRecord[]): void {
+  useRuns.setState({ rejected });
+}
+
+/** Removes a saved run that could not be read from storage, for good. */
+export async function discardRejectedRun(id: string): Promise<void> {
+  useRuns.setState(({ rejected }) => ({ rejected: rejected.filter((r) => r.id !== id) }));
+  saver?.forget(id);
+  await storage?.deleteRun(id).catch(() => undefined);
+}
+
+/**
+ * A panel failed on the kept runs: every one that does not fit the run schema is removed from the
+ * list and from storage (the live run is never removed). Returns how many went.
+ */
+export async function discardUnreadableRuns(): Promise<number> {
+  const { runs, liveId } = useRuns.getState();
+  const bad = runs.filter((r) => r.id !== liveId && !runRecordSchema.safeParse(r).success).map((r) => r.id);
+  for (const id of bad) await deleteRun(id);
+  return bad.length;
+}
+
+/** Keeps the unreadable runs in storage but stops listing them (until the next page load). */
+export const dismissRejectedRuns = () => useRuns.setState({ rejected: [] });
+
+/**
+ * The live run's saved snapshot no longer fits its model (another checkpoint under the same name,
+ * say): it is dropped from storage, so the next reload does not try it again, and a notice says so.
+ */
+export function dropLiveSnapshot(why: string): void {
+  const live = liveRun();
+  if (live) saver?.dropSnapshot(live.id);
+  useRuns.setState({ notice: `${live ? `"${live.name}"` : 'The saved run'} could not be resumed: ${why} Its saved trainable values were dropped; its curves are kept under Runs, and a new run with its settings has started.` });
 }
 
 export function toggleShown(id: string): void {
@@ -229,6 +278,7 @@ export async function clearSavedRuns(): Promise<void> {
     shown: [],
     baselineId: baselineId === liveId ? baselineId : null,
     notice: null,
+    rejected: [],
   }));
   saver?.forgetAll();
   try {

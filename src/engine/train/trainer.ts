@@ -3,6 +3,7 @@
  * adapters), Adam, and fixed held-out test batches. Used by the CLI, the browser worker, the sweep
  * runner and the tests alike.
  */
+import { importAdapters, type AdapterFileExpectation } from '../adapter-file';
 import type { Gpt2Config } from '../../weights/gpt2-checkpoint';
 import { buildBackbone, type BodySpec } from '../backbone';
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
@@ -216,6 +217,17 @@ export class Trainer {
       if (v) params[name] = { shape: v.shape, data: (await v.data()) as Float32Array };
     }
     return { step: this.steps, params };
+  }
+
+  /**
+   * Assigns an adapter file's tensors (adapter-file.ts checks everything first and changes nothing
+   * when it refuses). They are this run's values from now on: later snapshots carry them, also those
+   * of groups that are frozen, so a reload or a restart after a lost device keeps them.
+   */
+  importAdapters(bytes: Uint8Array | ArrayBuffer, expected: AdapterFileExpectation, source?: string): string[] {
+    const names = importAdapters(this.model, bytes, expected, source);
+    for (const name of names) this.everTrainable.add(name);
+    return names;
   }
 
   /** Puts snapshot values back (shapes must match); optimizer moments start afresh. */

@@ -1,0 +1,52 @@
+/**
+ * One error boundary per panel (react-error-boundary): a record that slips past the schemas, or a bug,
+ * takes down only the panel it reaches, which then says what failed and offers to discard what it
+ * was showing; the rest of the page, and training, go on.
+ */
+import type { ReactNode } from 'react';
+import { ErrorBoundary, type FallbackProps } from 'react-error-boundary';
+import { cut } from '../../engine/records';
+
+export interface PanelBoundaryProps {
+  /** The panel's name as the page shows it ("Runs", "Sweep results"). */
+  name: string;
+  /** What "discard" removes, and how; the panel is drawn again after it. */
+  discard?: { label: string; action(): unknown };
+  children: ReactNode;
+}
+
+function PanelFailed({ error, resetErrorBoundary, name, discard }: FallbackProps & Omit<PanelBoundaryProps, 'children'>) {
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <section className="panel notice error" role="alert" aria-label={`${name} failed`} data-testid="panel-failed">
+      <p>
+        The {name} panel failed and is not shown: {cut(message, 300)}. Training and the other panels go on.
+      </p>
+      {discard && (
+        <button
+          type="button"
+          onClick={async () => {
+            await discard.action();
+            resetErrorBoundary();
+          }}
+        >
+          {discard.label}
+        </button>
+      )}{' '}
+      <button type="button" onClick={() => resetErrorBoundary()}>
+        Try again
+      </button>
+    </section>
+  );
+}
+
+export function PanelBoundary({ name, discard, children }: PanelBoundaryProps) {
+  return (
+    <ErrorBoundary
+      fallbackRender={(props) => <PanelFailed {...props} name={name} discard={discard} />}
+      onError={(error) => console.error(`The ${name} panel failed:`, error)}
+    >
+      {children}
+    </ErrorBoundary>
+  );
+}
