@@ -44,7 +44,7 @@ async function writeSweep(dir: string, accuracies: number[]): Promise<string> {
   const cells = planCells(['bit-xor'], configs, accuracies.map((_, i) => i), SETTINGS.steps);
   const out = join(root, dir);
   const files = await sweepToDir({ outDir: out, cells, configs, tasks: ['bit-xor'], settings: SETTINGS, runCell: async (c) => cellOf(c.id, c.seed, accuracies[c.seed]) });
-  return readFile(files.jsonPath, 'utf8');
+  return readFile(files.jsonPath!, 'utf8');
 }
 
 describe('results.json schema (issue 11, item 5)', () => {
@@ -56,9 +56,18 @@ describe('results.json schema (issue 11, item 5)', () => {
     expect(parsed.cells.map((c) => c.final.test_acc)).toEqual([0.5, 0.75]);
   });
 
-  it('reads a sweep whose accuracies were not measured (NaN, written as null): its mean is null', async () => {
-    const text = await writeSweep('nan', [NaN]);
-    expect(text).toContain('"mean": null');
+  it('fpt sweep refuses to write a sweep whose accuracies were not measured (NaN)', async () => {
+    await expect(writeSweep('nan', [NaN])).rejects.toThrow(/refusing to write an invalid sweep cell/);
+  });
+
+  it('reads a results.json written before that check (NaN written as null): its mean is null', () => {
+    const legacy = { ...cellOf(planCells(['bit-xor'], configs, [0], SETTINGS.steps)[0].id, 0, NaN) };
+    const text = JSON.stringify({
+      settings: SETTINGS,
+      summary: [{ task: 'bit-xor', config: configs[0].id, label: configs[0].label, mean: NaN, std: NaN, seeds: 1, steps: SETTINGS.steps, paper: null, accuracies: [NaN] }],
+      cells: [legacy],
+    });
+    expect(text).toContain('"mean":null');
     const parsed = parseSweepResults(text, 'sweeps/nan/results.json');
     expect(parsed.summary[0].mean).toBeNull();
     expect(parsed.cells[0].final.test_acc).toBeNull();
