@@ -2,6 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import type { CellResult, SweepSettings } from '../../engine/sweep/run';
 import type { SummaryRow } from '../../engine/sweep/table';
 import { usePlayground } from '../store';
+import { siteUrl } from '../../worker/site-url';
+
+/** The sweeps index; each entry's url is relative to it. */
+const sweepIndexUrl = () => new URL(siteUrl('sweeps/index.json'), location.href);
 
 interface SweepEntry {
   name: string;
@@ -30,8 +34,9 @@ function SweepTable({ entry }: { entry: SweepEntry }) {
   const [file, setFile] = useState<SweepFile | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    fetch(entry.url)
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${entry.url}: HTTP ${r.status}`))))
+    const url = new URL(entry.url, sweepIndexUrl()).href;
+    fetch(url)
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`${url}: HTTP ${r.status}`))))
       .then((f: SweepFile) => setFile(f))
       .catch((e: Error) => setError(e.message));
   }, [entry.url]);
@@ -87,7 +92,7 @@ export function SweepResults() {
   const [entries, setEntries] = useState<SweepEntry[] | null>(null);
   const overlays = usePlayground((s) => s.overlays);
   const refresh = useCallback(() => {
-    fetch('/sweeps/index.json')
+    fetch(sweepIndexUrl())
       .then((r) => (r.ok ? r.json() : []))
       .then((list: SweepEntry[]) => setEntries(list))
       .catch(() => setEntries([]));
