@@ -1,12 +1,16 @@
 import { defineConfig } from '@playwright/test';
 
 /**
- * End-to-end tests against the built app (vite preview) in real Chromium with WebGPU. On machines
- * without a GPU, Chromium's WebGPU runs on SwiftShader. CHROMIUM_PATH overrides the browser; E2E_PORT
- * the preview server's port (4173); E2E_DIST the built folder it serves (dist).
+ * End-to-end tests against the built site as a static host serves it: dist/ built under a sub-path
+ * (`npm run build -- --base /fpt-playground/`) and served by a plain static file server (sirv-cli,
+ * scripts/serve-static.sh), in real Chromium with WebGPU. On machines without a GPU, Chromium's
+ * WebGPU runs on SwiftShader. CHROMIUM_PATH overrides the browser; E2E_PORT the server's port (4173;
+ * the LAN spec's HTTPS server takes the next one); E2E_DIST the built folder (dist); E2E_BASE the
+ * sub-path it was built for (/fpt-playground/).
  */
 const port = Number(process.env.E2E_PORT ?? 4173);
 const outDir = process.env.E2E_DIST ?? 'dist';
+const base = process.env.E2E_BASE ?? '/fpt-playground/';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -15,7 +19,7 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    baseURL: `http://127.0.0.1:${port}${base}`,
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: [
@@ -31,8 +35,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort --outDir ${outDir}`,
-    url: `http://127.0.0.1:${port}`,
+    command: `bash scripts/serve-static.sh ${port} ${outDir} ${base}`,
+    url: `http://127.0.0.1:${port}${base}`,
     reuseExistingServer: false,
     timeout: 60_000,
   },

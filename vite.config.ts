@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 import { copySiteFiles, sweepIndex } from './src/site/site-files';
 import { serveRoots, type Middleware } from './src/site/static-roots';
 
@@ -43,7 +44,8 @@ function siteFiles(): Plugin {
     name: 'fpt-site-files',
     apply: 'build',
     configResolved: (config) => void (outDir = resolve(config.root, config.build.outDir)),
-    closeBundle() {
+    // writeBundle, not closeBundle: the service worker (closeBundle) must find these files to precache.
+    writeBundle() {
       const extra = (process.env.FPT_SITE_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean);
       const report = copySiteFiles(resolve('.'), outDir, ['tiny-gpt2', ...extra.filter((m) => m !== 'tiny-gpt2')]);
       const models = report.models.map((m) => `${m.name} (${m.files} files, ${(m.bytes / 1e6).toFixed(1)} MB)`).join(', ');
@@ -72,8 +74,40 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * Offline after the first visit, and installable: a service worker (Workbox, through vite-plugin-pwa)
+ * precaches the app shell, the MNIST digits and the tiny model. GPT-2's shards stay out of it: the
+ * loader's own shard cache (Cache Storage, src/weights/weight-cache.ts) keeps them. A new deploy waits
+ * until the page says "a new version is ready" and the user reloads (src/app/site/service-worker.ts),
+ * so one tab never mixes two versions.
+ */
+const pwa = VitePWA({
+  registerType: 'prompt',
+  injectRegister: false,
+  manifest: {
+    name: 'FPT Playground',
+    short_name: 'FPT Playground',
+    description: 'Train a Frozen Pretrained Transformer (GPT-2) on non-language tasks in the browser',
+    start_url: '.',
+    scope: '.',
+    display: 'standalone',
+    background_color: '#ffffff',
+    theme_color: '#0072b2',
+    icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+  },
+  workbox: {
+    globPatterns: ['**/*.{html,js,css,svg,json,webmanifest}', 'models/tiny-gpt2/*'],
+    globIgnores: ['sweeps/**', 'models/gpt2*/**', 'data/**'],
+    // The ten MNIST digit files are about 2.3 MB each.
+    maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+    navigateFallback: 'index.html',
+    navigateFallbackDenylist: [/\/(models|sweeps|data)\//],
+    cleanupOutdatedCaches: true,
+  },
+});
+
 export default defineConfig({
-  plugins: [react(), serveLocalDirs(), siteFiles(), contentSecurityPolicy()],
+  plugins: [react(), serveLocalDirs(), siteFiles(), contentSecurityPolicy(), pwa],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   server: { port: 5173 },

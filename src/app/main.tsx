@@ -4,6 +4,7 @@ import { App } from './App';
 import './styles.css';
 import { debugLoseDevice } from './training-client';
 import { syncUrlWithState } from './url-sync';
+import { registerServiceWorker } from './site/service-worker';
 
 // Test hook (e2e): ?debug=1 exposes a way to destroy the worker's GPU device.
 if (new URLSearchParams(location.search).has('debug')) {
@@ -11,6 +12,7 @@ if (new URLSearchParams(location.search).has('debug')) {
 }
 
 syncUrlWithState();
+registerServiceWorker();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
