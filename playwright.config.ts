@@ -1,16 +1,23 @@
 import { defineConfig } from '@playwright/test';
+import { builtBase } from './src/site/site-files';
 
 /**
  * End-to-end tests against the built site as a static host serves it: dist/ built under a sub-path
  * (`npm run build -- --base /fpt-playground/`) and served by a plain static file server (sirv-cli,
  * scripts/serve-static.sh), in real Chromium with WebGPU. On machines without a GPU, Chromium's
  * WebGPU runs on SwiftShader. CHROMIUM_PATH overrides the browser; E2E_PORT the server's port (4173;
- * the LAN spec's HTTPS server takes the next one); E2E_DIST the built folder (dist); E2E_BASE the
- * sub-path it was built for (/fpt-playground/).
+ * the LAN and update specs' servers take the next two); E2E_DIST the built folder (dist). The site is
+ * served under the sub-path it was built for (read from its index.html; `npm test` builds it for
+ * /fpt-playground/), so every spec opens relative URLs.
  */
 const port = Number(process.env.E2E_PORT ?? 4173);
 const outDir = process.env.E2E_DIST ?? 'dist';
-const base = process.env.E2E_BASE ?? '/fpt-playground/';
+let base = '/fpt-playground/';
+try {
+  base = builtBase(outDir);
+} catch {
+  // not built yet: the web server says so
+}
 
 export default defineConfig({
   testDir: 'e2e',

@@ -17,14 +17,15 @@ test.use({ launchOptions: { ...launch, args: [...launch.args!, `--host-resolver-
 
 const httpPort = Number(process.env.E2E_PORT ?? 4173);
 const httpsPort = httpPort + 1;
-const base = process.env.E2E_BASE ?? '/fpt-playground/';
+const base = new URL(config.use!.baseURL!).pathname;
 let lan: ChildProcess | undefined;
 let certDir: string;
 let printed = '';
 
 test.beforeAll(async () => {
   certDir = mkdtempSync(join(tmpdir(), 'fpt-lan-cert-'));
-  lan = spawn('npx', ['tsx', 'src/cli/serve-lan.ts', '--port', String(httpsPort), '--host', '127.0.0.1', '--dir', process.env.E2E_DIST ?? 'dist', '--cert-dir', certDir, '--name', HOST], {
+  // Node itself (with tsx's loader), not npx, so that killing it stops the server.
+  lan = spawn(process.execPath, ['--import', 'tsx', 'src/cli/serve-lan.ts', '--port', String(httpsPort), '--host', '127.0.0.1', '--dir', process.env.E2E_DIST ?? 'dist', '--cert-dir', certDir, '--name', HOST], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   lan.stdout!.on('data', (d: Buffer) => (printed += d.toString()));

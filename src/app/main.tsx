@@ -12,7 +12,7 @@ if (new URLSearchParams(location.search).has('debug')) {
 }
 
 syncUrlWithState();
-registerServiceWorker();
+void registerServiceWorker();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -7,7 +7,8 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import qrcode from 'qrcode-terminal';
-import { builtBase, createSiteServer, lanAddresses, machineNames, workshopCertificate } from '../site/lan-server';
+import { createSiteServer, lanAddresses, machineNames, workshopCertificate } from '../site/lan-server';
+import { builtBase } from '../site/site-files';
 
 function fail(message: string): never {
   console.error(`serve:lan: ${message}`);

@@ -11,14 +11,6 @@ import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import sirv from 'sirv';
 
-/** The base the site in `dir` was built with (Vite's --base), read from its index.html. */
-export function builtBase(dir: string): string {
-  const html = readFileSync(join(dir, 'index.html'), 'utf8');
-  const m = /<script[^>]+src="([^"]*?)assets\/[^"]+\.js"/.exec(html);
-  if (!m || !m[1].startsWith('/')) throw new Error(`${join(dir, 'index.html')} is not a site built by \`npm run build\` (no /…/assets/ script): build it first`);
-  return m[1];
-}
-
 /** This machine's IPv4 addresses that others on the network can reach (no loopback, no link-local). */
 export function lanAddresses(): string[] {
   return Object.values(networkInterfaces())

@@ -8,6 +8,15 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import { join } from 'node:path';
 import { z } from 'zod';
 
+/** The base the site in `dir` was built with (Vite's --base), read from its index.html. */
+export function builtBase(dir: string): string {
+  const index = join(dir, 'index.html');
+  const html = isFile(index) ? readFileSync(index, 'utf8') : '';
+  const m = /<script[^>]+src="([^"]*?)assets\/[^"]+\.js"/.exec(html);
+  if (!m || !m[1].startsWith('/')) throw new Error(`${index} is not a site built by \`npm run build\` (no /…/assets/ script): build it first`);
+  return m[1];
+}
+
 /** One finished sweep; `url` is relative to the index's own URL (sweeps/index.json). */
 export interface SweepIndexEntry {
   name: string;

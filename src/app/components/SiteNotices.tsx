@@ -16,7 +16,7 @@ export function SiteNotices() {
         </p>
       )}
       {updateReady && (
-        <p className="notice loading" role="status" data-testid="update-ready">
+        <p className="notice update" role="status" data-testid="update-ready">
           A new version is ready:{' '}
           <button type="button" onClick={reload}>
             reload

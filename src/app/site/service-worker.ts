@@ -4,7 +4,6 @@
  * keeps whether a newer deploy is waiting. The new version takes over only when the user reloads
  * through the notice, so the page never runs one version's code against another's files.
  */
-import { registerSW } from 'virtual:pwa-register';
 import { create } from 'zustand';
 
 interface SiteUpdate {
@@ -23,8 +22,10 @@ export const useSiteUpdate = create<SiteUpdate>(() => ({
   reload: () => void activate?.(true),
 }));
 
-export function registerServiceWorker(): void {
+/** Built sites only; imported lazily so that modules importing this one load in Node tests too. */
+export async function registerServiceWorker(): Promise<void> {
   if (import.meta.env.DEV || typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
+  const { registerSW } = await import('virtual:pwa-register');
   activate = registerSW({
     onNeedRefresh: () => useSiteUpdate.setState({ updateReady: true }),
     onOfflineReady: () => useSiteUpdate.setState({ offlineReady: true }),
