@@ -2,8 +2,8 @@ import react from '@vitejs/plugin-react';
 import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-import { copySiteFiles, sweepIndex } from './src/site/site-files';
-import { serveRoots, type Middleware } from './src/site/static-roots';
+import { copySiteFiles, sweepIndex } from './src/site/site-files.ts';
+import { serveRoots, type Middleware } from './src/site/static-roots.ts';
 
 /**
  * Serves models/ (checkpoints and converted shards) at <base>models/, data/ (CIFAR-10 if installed)

@@ -43,4 +43,4 @@ const build = spawnSync('npx', ['vite', 'build', ...viteArgs], {
   env: { ...process.env, FPT_SITE_MODELS: withGpt2 ? 'gpt2' : '' },
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
-console.log(`site: dist/ is ready for any static host${withGpt2 ? ', with GPT-2 small' : ''} (README, Deploy).`);
+console.log(`site: the built site is ready for any static host${withGpt2 ? ', with GPT-2 small' : ''} (README, Deploy).`);
