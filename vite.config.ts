@@ -1,52 +1,56 @@
 import react from '@vitejs/plugin-react';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
-
-const MIME: Record<string, string> = { '.json': 'application/json', '.bin': 'application/octet-stream', '.safetensors': 'application/octet-stream' };
-
-/** The sweeps that have finished tables: sweeps/<name>/results.json, newest first. */
-function sweepIndex(root: string): { name: string; url: string; modified: string }[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .filter((name) => existsSync(join(root, name, 'results.json')))
-    .map((name) => ({ name, url: `/sweeps/${encodeURIComponent(name)}/results.json`, modified: statSync(join(root, name, 'results.json')).mtime.toISOString() }))
-    .sort((a, b) => b.modified.localeCompare(a.modified));
-}
+import { VitePWA } from 'vite-plugin-pwa';
+import { copySiteFiles, sweepIndex } from './src/site/site-files.ts';
+import { serveRoots, type Middleware } from './src/site/static-roots.ts';
 
 /**
- * Serves models/ (checkpoints and converted shards) at /models, data/ (CIFAR-10 if installed) at
- * /data and sweeps/ (results of `fpt sweep`, with a generated /sweeps/index.json) at /sweeps, in dev
- * and in preview, straight from the checkout: large weights are never copied into dist.
+ * Serves models/ (checkpoints and converted shards) at <base>models/, data/ (CIFAR-10 if installed)
+ * at <base>data/ and sweeps/ (results of `fpt sweep`, with an index made per request) at
+ * <base>sweeps/, in dev and in preview, straight from the checkout (src/site/static-roots.ts: only
+ * regular files strictly inside each folder). The built site carries its own copies (siteFiles).
  */
 function serveLocalDirs(): Plugin {
-  const roots: Record<string, string> = { '/models/': resolve('models'), '/data/': resolve('data'), '/sweeps/': resolve('sweeps') };
-  const handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => {
-    const url = decodeURIComponent((req.url ?? '').split('?')[0]);
-    if (url === '/sweeps/index.json') {
-      res.setHeader('Content-Type', 'application/json');
-      res.setHeader('Cache-Control', 'no-cache');
-      res.end(JSON.stringify(sweepIndex(roots['/sweeps/'])));
-      return;
-    }
-    const prefix = Object.keys(roots).find((p) => url.startsWith(p));
-    if (!prefix) return next();
-    const file = normalize(join(roots[prefix], url.slice(prefix.length)));
-    if (!file.startsWith(roots[prefix]) || !existsSync(file) || !statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end(`not found: ${url}`);
-      return;
-    }
-    res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-    res.setHeader('Content-Length', statSync(file).size);
+  let base = '/';
+  const roots = { '/models/': resolve('models'), '/data/': resolve('data'), '/sweeps/': resolve('sweeps') };
+  const index: Middleware = (req, res, next) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== `${base}sweeps/index.json` && path !== '/sweeps/index.json') return next();
+    res.setHeader('Content-Type', 'application/json');
     res.setHeader('Cache-Control', 'no-cache');
-    createReadStream(file).pipe(res);
+    res.end(JSON.stringify(sweepIndex(roots['/sweeps/'])));
+  };
+  const install = (use: (m: Middleware) => void) => {
+    use(index);
+    use(serveRoots(roots, base));
   };
   return {
     name: 'fpt-serve-local-dirs',
-    configureServer: (server) => void server.middlewares.use(handler),
-    configurePreviewServer: (server) => void server.middlewares.use(handler),
+    configResolved: (config) => void (base = config.base),
+    configureServer: (server) => install((m) => server.middlewares.use(m)),
+    configurePreviewServer: (server) => install((m) => server.middlewares.use(m)),
+  };
+}
+
+/**
+ * The built site's own files beside the bundle: the tiny model, the models named in FPT_SITE_MODELS
+ * (comma-separated; `npm run site` sets it when GPT-2's shards are converted), finished sweeps and a
+ * static sweeps/index.json, so that dist/ works from any static file server.
+ */
+function siteFiles(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'fpt-site-files',
+    apply: 'build',
+    configResolved: (config) => void (outDir = resolve(config.root, config.build.outDir)),
+    // writeBundle, not closeBundle: the service worker (closeBundle) must find these files to precache.
+    writeBundle() {
+      const extra = (process.env.FPT_SITE_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+      const report = copySiteFiles(resolve('.'), outDir, ['tiny-gpt2', ...extra.filter((m) => m !== 'tiny-gpt2')]);
+      const models = report.models.map((m) => `${m.name} (${m.files} files, ${(m.bytes / 1e6).toFixed(1)} MB)`).join(', ');
+      console.log(`site files: models ${models}; ${report.sweeps} finished sweep(s)`);
+    },
   };
 }
 
@@ -70,8 +74,40 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * Offline after the first visit, and installable: a service worker (Workbox, through vite-plugin-pwa)
+ * precaches the app shell, the MNIST digits and the tiny model. GPT-2's shards stay out of it: the
+ * loader's own shard cache (Cache Storage, src/weights/weight-cache.ts) keeps them. A new deploy waits
+ * until the page says "a new version is ready" and the user reloads (src/app/site/service-worker.ts),
+ * so one tab never mixes two versions.
+ */
+const pwa = VitePWA({
+  registerType: 'prompt',
+  injectRegister: false,
+  manifest: {
+    name: 'FPT Playground',
+    short_name: 'FPT Playground',
+    description: 'Train a Frozen Pretrained Transformer (GPT-2) on non-language tasks in the browser',
+    start_url: '.',
+    scope: '.',
+    display: 'standalone',
+    background_color: '#ffffff',
+    theme_color: '#0072b2',
+    icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+  },
+  workbox: {
+    globPatterns: ['**/*.{html,js,css,svg,json,webmanifest}', 'models/tiny-gpt2/*'],
+    globIgnores: ['sweeps/**', 'models/gpt2*/**', 'data/**'],
+    // The ten MNIST digit files are about 2.3 MB each.
+    maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
+    navigateFallback: 'index.html',
+    navigateFallbackDenylist: [/\/(models|sweeps|data)\//],
+    cleanupOutdatedCaches: true,
+  },
+});
+
 export default defineConfig({
-  plugins: [react(), serveLocalDirs(), contentSecurityPolicy()],
+  plugins: [react(), serveLocalDirs(), siteFiles(), contentSecurityPolicy(), pwa],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   server: { port: 5173 },

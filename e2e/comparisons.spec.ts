@@ -1,17 +1,26 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { copySiteFiles } from '../src/site/site-files';
 import { openPlayground, stepCount, waitForRun } from './support';
 
 const SWEEP_DIR = 'sweeps/e2e-table19';
+/** The built site the static server serves; a build copies finished sweeps into it (site-files.ts). */
+const SITE = process.env.E2E_DIST ?? 'dist';
 
 test.describe('the paper comparisons in the page', () => {
   test.beforeAll(() => {
-    // A real (tiny) sweep, headless, as a user would run it; the preview server serves sweeps/.
+    // A real (tiny) sweep, headless, as a user would run it, then copied into the built site with its
+    // static index, as `npm run build` does.
     rmSync(SWEEP_DIR, { recursive: true, force: true });
     execFileSync('npx', ['tsx', 'src/cli/fpt.ts', 'sweep', '--preset', 'table19', '--tasks', 'bit-xor', '--steps', '10', '--seeds', '1', '--model', 'tiny', '--batch', '4', '--eval-every', '5', '--eval-batches', '2', '--out', SWEEP_DIR], { stdio: 'pipe', timeout: 120_000 });
+    copySiteFiles('.', SITE, []);
   });
-  test.afterAll(() => rmSync(SWEEP_DIR, { recursive: true, force: true }));
+  test.afterAll(() => {
+    rmSync(SWEEP_DIR, { recursive: true, force: true });
+    rmSync(`${SITE}/${SWEEP_DIR}`, { recursive: true, force: true });
+    copySiteFiles('.', SITE, []);
+  });
 
   test('finished sweep results are listed beside the paper and a run loads onto the accuracy chart', async ({ page }) => {
     await openPlayground(page);

@@ -149,11 +149,17 @@ test('weights come from the shard cache on a second visit', async ({ page }) => 
   expect(await page.evaluate(() => caches.keys())).toContain('fpt-weights-v1');
 });
 
-test('pretrained GPT-2 that cannot be downloaded says what to do', async ({ page }) => {
+test('pretrained GPT-2 that cannot be downloaded says what to do', async ({ page, baseURL }) => {
   await openPlayground(page);
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(r.url()));
   await page.getByLabel('Backbone').selectOption('gpt2');
   await expect(page.getByRole('alert')).toContainText('Pretrained gpt2 weights could not be loaded', { timeout: 60_000 });
   await expect(page.getByRole('alert')).toContainText('npm run models:gpt2');
+  // The site's own shards come first (relative to its base), the hub after them.
+  const own = requested.indexOf(`${baseURL}models/gpt2/manifest.json`);
+  const hub = requested.findIndex((u) => u.startsWith('https://huggingface.co/'));
+  expect([own >= 0, hub > own]).toEqual([true, true]);
   await expect(page.getByRole('button', { name: 'Play' })).toBeDisabled();
   await page.screenshot({ path: 'screenshots/gpt2-offline.png', fullPage: true });
 });

@@ -119,7 +119,7 @@ test('a reload resumes the run: curves, settings and trainable values, paused, a
   await expect(page.getByTestId('autosave-status')).toContainText('a reload resumes this run at step 4');
 
   // A bare link resumes the same run with its own settings, not the defaults.
-  await page.goto('/');
+  await page.goto('./');
   await waitForRun(page);
   expect(await stepCount(page)).toBe(4);
   await expect(page.getByTestId('param-checksum')).toHaveText(atStep4);
@@ -128,7 +128,7 @@ test('a reload resumes the run: curves, settings and trainable values, paused, a
   await expect(page).toHaveURL(/[?&]seed=3(&|$)/);
 
   // A link asking for another run wins: a fresh run, and the saved one stays in the list.
-  await page.goto(`/${LINK}&seed=5`);
+  await page.goto(`./${LINK}&seed=5`);
   await waitForRun(page);
   expect(await stepCount(page)).toBe(0);
   await expect(page.getByTestId('run-row')).toHaveCount(2);

@@ -12,7 +12,7 @@ export async function openPlayground(page: Page, query = ''): Promise<void> {
     w.longTasks = [];
     new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
   });
-  await page.goto(`/${query}`);
+  await page.goto(`./${query}`);
   await waitForRun(page);
 }
 

@@ -8,6 +8,7 @@ import { DatasetPreview } from './components/DatasetPreview';
 import { AdapterFiles } from './components/AdapterFiles';
 import { StatusBar } from './components/StatusBar';
 import { UrlNotices } from './components/UrlNotices';
+import { SiteNotices } from './components/SiteNotices';
 import { SweepResults } from './components/SweepResults';
 import { RunComparison, RunsNotice } from './components/RunComparison';
 import { restoreOrStart } from './runs/restore';
@@ -119,6 +120,7 @@ export function App() {
           A transformer pretrained on language, frozen, learning tasks that are not language. Only the parts you tick train.
         </p>
       </header>
+      <SiteNotices />
       <UrlNotices />
       <Notice />
       <Warnings />

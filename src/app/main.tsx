@@ -5,6 +5,7 @@ import './styles.css';
 import { debugLoseDevice } from './training-client';
 import { syncUrlWithState } from './url-sync';
 import { useRuns } from './runs/runs-store';
+import { registerServiceWorker } from './site/service-worker';
 
 // Test hooks (e2e): ?debug=1 exposes a way to destroy the worker's GPU device, and the Runs store.
 if (new URLSearchParams(location.search).has('debug')) {
@@ -13,6 +14,7 @@ if (new URLSearchParams(location.search).has('debug')) {
 }
 
 syncUrlWithState();
+void registerServiceWorker();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

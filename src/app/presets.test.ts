@@ -6,26 +6,26 @@ import { PAPER_PRESETS, paperReference, presetById, presetChanges, presetConflic
 const paper = (id: string) => presetById(id)!.paper;
 
 describe('paper presets: the numbers', () => {
-  it('Table 2 (pretrained vs random, frozen) is FPT-SPEC.md\'s "FPT" and "random frozen" rows, plus PAPER.md\'s CIFAR-10 LRA column', () => {
+  it('Table 2 (pretrained vs random, frozen) is docs/fpt-spec.md\'s "FPT" and "random frozen" rows, with its CIFAR-10 LRA column', () => {
     const tasks = ['bit-memory', 'bit-xor', 'listops', 'mnist', 'cifar10', 'cifar10-lra'];
     expect(tasks.map((t) => paper(`table2-${t}-pretrained`))).toEqual([100, 100, 38.4, 98.0, 68.2, 38.6]);
     expect(tasks.map((t) => paper(`table2-${t}-random`))).toEqual([75.8, 100, 34.3, 91.7, 61.7, 36.1]);
   });
 
-  it('Table 19 (pretrained) and Table 21 (random) cumulative unfreezing are FPT-SPEC.md\'s numbers', () => {
+  it('Table 19 (pretrained) and Table 21 (random) cumulative unfreezing are docs/fpt-spec.md\'s numbers', () => {
     const row = (table: string, task: string) => ['output', 'layernorm', 'input', 'positions'].map((c) => paper(`${table}-${task}-${c}`));
-    // FPT-SPEC.md: "Bit Memory 76/94/100/100, Bit XOR 56/98/98/100, ListOps 15/36/36/38, MNIST 23/96/98/98, CIFAR-10 25/54/60/68."
+    // docs/fpt-spec.md, Table 19: Bit Memory 76/94/100/100, Bit XOR 56/98/98/100, ListOps 15/36/36/38, MNIST 23/96/98/98, CIFAR-10 25/54/60/68.
     expect(row('table19', 'bit-memory')).toEqual([76, 94, 100, 100]);
     expect(row('table19', 'bit-xor')).toEqual([56, 98, 98, 100]);
     expect(row('table19', 'listops')).toEqual([15, 36, 36, 38]);
     expect(row('table19', 'mnist')).toEqual([23, 96, 98, 98]);
     expect(row('table19', 'cifar10')).toEqual([25, 54, 60, 68]);
-    // "Same on random GPT-2: Bit XOR 50/100/100/100, ListOps 17/35/36/37, MNIST 25/83/92/92, CIFAR-10 20/46/56/62."
+    // Table 21: Bit XOR 50/100/100/100, ListOps 17/35/36/37, MNIST 25/83/92/92, CIFAR-10 20/46/56/62.
     expect(row('table21', 'bit-xor')).toEqual([50, 100, 100, 100]);
     expect(row('table21', 'listops')).toEqual([17, 35, 36, 37]);
     expect(row('table21', 'mnist')).toEqual([25, 83, 92, 92]);
     expect(row('table21', 'cifar10')).toEqual([20, 46, 56, 62]);
-    // PAPER.md only: Table 21's Bit Memory row and the CIFAR-10 LRA rows of Tables 19 and 21.
+    // docs/fpt-spec.md: Table 21's Bit Memory row and the CIFAR-10 LRA rows of Tables 19 and 21.
     expect(row('table21', 'bit-memory')).toEqual([75, 75, 75, 76]);
     expect(row('table19', 'cifar10-lra')).toEqual([17, 39, 39, 39]);
     expect(row('table21', 'cifar10-lra')).toEqual([11, 34, 36, 36]);

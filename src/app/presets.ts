@@ -2,12 +2,12 @@
  * Paper experiments: one click sets a row of the paper's tables (task, backbone, trained groups,
  * learning rate, batch), and the accuracy chart draws that row's number, with the table, row and
  * column it comes from. The numbers are src/engine/paper-numbers.ts's (the sweep presets read the
- * same); presets.test.ts checks them against FPT-SPEC.md's values.
+ * same); presets.test.ts checks them against docs/fpt-spec.md's values.
  *
  * - Table 2: frozen GPT-2 small with the FPT groups (input, output, positions, layer norms),
  *   language-pretrained ("FPT") vs randomly initialised ("Random").
  * - Table 19: cumulative unfreezing on pretrained GPT-2: output only → + layernorm → + input → + positions.
- * - Table 21: the same on random GPT-2 (FPT-SPEC.md: "Same on random GPT-2").
+ * - Table 21: the same on random GPT-2 (docs/fpt-spec.md, Table 21).
  * - The Bit XOR attention demo (Figure 3): Table 2's Bit XOR FPT row, with layer 0's attention compared with step 0.
  */
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../engine/groups';

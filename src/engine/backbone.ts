@@ -8,7 +8,7 @@ export type BackboneInit = 'pretrained' | 'random' | 'statistics';
 
 export const BACKBONE_INITS: readonly BackboneInit[] = ['pretrained', 'random', 'statistics'];
 
-/** The LSTM baseline's body (src/engine/lstm.ts); width defaults to 768, layers to 3 (FPT-SPEC.md). */
+/** The LSTM baseline's body (src/engine/lstm.ts); width defaults to 768, layers to 3 (docs/fpt-spec.md). */
 export interface LstmBody {
   kind: 'lstm';
   width?: number;

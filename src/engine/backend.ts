@@ -12,6 +12,9 @@ export interface BackendInfo {
 
 async function tryWebGpu(): Promise<string> {
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu && (globalThis as { isSecureContext?: boolean }).isSecureContext === false) {
+    throw new Error('WebGPU exists only on secure pages (https, or localhost) and this one is not');
+  }
   if (!gpu) throw new Error('this environment has no WebGPU (navigator.gpu is missing)');
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new Error('WebGPU is present but no GPU adapter was offered');

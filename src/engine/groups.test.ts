@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FPT_DEFAULT_GROUPS, groupOf, parseGroups } from './groups';
 
 describe('parameter groups', () => {
-  it('assigns every GPT-2 and adapter tensor to the group FPT-SPEC.md gives it', () => {
+  it('assigns every GPT-2 and adapter tensor to the group docs/fpt-spec.md gives it', () => {
     expect(groupOf('in.weight')).toBe('input');
     expect(groupOf('out.bias')).toBe('output');
     expect(groupOf('wpe.weight')).toBe('positions');

@@ -1,4 +1,4 @@
-/** The parameter groups users toggle (FPT-SPEC.md, "Parameter groups"). */
+/** The parameter groups users toggle (docs/fpt-spec.md, "Parameter groups"). */
 export type GroupName = 'input' | 'output' | 'positions' | 'layernorm' | 'attention' | 'feedforward';
 
 export const ALL_GROUPS: readonly GroupName[] = ['input', 'output', 'positions', 'layernorm', 'attention', 'feedforward'];
@@ -17,7 +17,7 @@ const SHORT_NAMES: Record<string, GroupName> = {
 };
 
 /**
- * The group of a parameter. GPT-2 names as FPT-SPEC.md gives them; the LSTM baseline's (src/engine/lstm.ts)
+ * The group of a parameter. GPT-2 names as docs/fpt-spec.md gives them; the LSTM baseline's (src/engine/lstm.ts)
  * map onto the same toggles: its per-layer LayerNorms (`lstm.N.ln.*`) are `layernorm`, and its
  * recurrent cell matrices and biases (`lstm.N.weight_ih|weight_hh|bias_ih|bias_hh`) are the body's
  * weights and sit in `feedforward` (the LSTM has no attention and no positional embeddings, so those

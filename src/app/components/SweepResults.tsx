@@ -2,6 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { parseJsonRecord } from '../../engine/records';
 import { parseSweepResults, sweepIndexSchema, type SweepCellRecord, type SweepIndexEntry, type SweepResultsFile } from '../../engine/sweep/results-schema';
 import { usePlayground } from '../store';
+import { siteUrl } from '../../worker/site-url';
+
+/** The sweeps index; each entry's url is relative to it. */
+const sweepIndexUrl = () => new URL(siteUrl('sweeps/index.json'), location.href);
 
 /** A measured value in %, or "—" where the sweep wrote null (not measured, or NaN). */
 const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(1));
@@ -18,9 +22,10 @@ function SweepTable({ entry, onHide }: { entry: SweepIndexEntry; onHide(): void 
   const [file, setFile] = useState<SweepResultsFile | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    fetch(entry.url)
-      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${entry.url}: HTTP ${r.status}`))))
-      .then((text) => setFile(parseSweepResults(text, entry.url)))
+    const url = new URL(entry.url, sweepIndexUrl()).href;
+    fetch(url)
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${url}: HTTP ${r.status}`))))
+      .then((text) => setFile(parseSweepResults(text, url)))
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, [entry.url]);
   if (error) {
@@ -90,9 +95,10 @@ export function SweepResults() {
   const overlays = usePlayground((s) => s.overlays);
   const refresh = useCallback(() => {
     setIndexError(null);
-    fetch('/sweeps/index.json')
+    const indexUrl = sweepIndexUrl();
+    fetch(indexUrl)
       .then((r) => (r.ok ? r.text() : '[]'))
-      .then((text) => setEntries(parseJsonRecord(sweepIndexSchema, text, '/sweeps/index.json')))
+      .then((text) => setEntries(parseJsonRecord(sweepIndexSchema, text, indexUrl.pathname)))
       .catch((e: unknown) => {
         setIndexError(e instanceof Error ? e.message : String(e));
         setEntries([]);

@@ -1,6 +1,6 @@
 /**
- * The guided lessons. Numbers in the explanations are the paper's (../shared/PAPER.md: Tables 2, 6
- * and 19, Figures 3 and 5, Section 3.2), as FPT-SPEC.md also lists them.
+ * The guided lessons. Numbers in the explanations are the paper's (Lu et al. 2021: Tables 2, 6
+ * and 19, Figures 3 and 5, Section 3.2), as docs/fpt-spec.md also lists them.
  */
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../../engine/groups';
 import type { Lesson, LessonSnapshot } from './types';

@@ -1,5 +1,5 @@
 /**
- * The sweep grids and the paper's numbers beside them (FPT-SPEC.md, "Reference numbers").
+ * The sweep grids and the paper's numbers beside them (docs/fpt-spec.md, "The paper's numbers").
  *
  * - `table2`: the backbones under the same adapters (paper Table 2): pretrained GPT-2 frozen (FPT
  *   default groups), random GPT-2 frozen, statistics-only frozen, the full transformer trained (all

@@ -31,7 +31,7 @@ describe('presets', () => {
     const t19 = presetConfigs('table19', { modelWidth: 64, modelLayers: 2, inits: ['pretrained', 'random'] });
     expect(t19.map((c) => c.groups.length)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
     expect(t19.map((c) => c.paper['bit-xor'])).toEqual([56, 98, 98, 100, 50, 100, 100, 100]);
-    expect(t19[4].paper['bit-memory']).toBe(75); // Table 21 (PAPER.md)
+    expect(t19[4].paper['bit-memory']).toBe(75); // Table 21 (docs/fpt-spec.md)
     expect(defaultDepths(12)).toEqual([1, 2, 4, 8, 12]);
     expect(presetConfigs('depth', { modelWidth: 64, modelLayers: 2 }).map((c) => c.layers)).toEqual([1, 2]);
     expect(() => presetConfigs('depth', { modelWidth: 64, modelLayers: 2, layers: [3] })).toThrow(/1\.\.2/);

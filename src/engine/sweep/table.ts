@@ -43,7 +43,7 @@ export function markdownTable(rows: readonly SummaryRow[], settings: SweepSettin
     `## ${TITLES[settings.preset]}`,
     '',
     `Model \`${settings.model}\`, backend \`${settings.backend}\`, batch ${settings.batchSize}, lr ${settings.lr}, dropout ${settings.dropout}; ` +
-      `test accuracy (%) after the last step, mean ± sd over seeds, each over ${settings.evalBatches} held-out batches. Paper: GPT-2 small (FPT-SPEC.md).`,
+      `test accuracy (%) after the last step, mean ± sd over seeds, each over ${settings.evalBatches} held-out batches. Paper: GPT-2 small (docs/fpt-spec.md).`,
     '',
     '| task | configuration | ours (%) | paper (%) | seeds | steps |',
     '| --- | --- | ---: | ---: | ---: | ---: |',

@@ -1,6 +1,6 @@
 /**
  * The contract every task meets: a seeded source of fixed-shape batches in the paper-faithful layout
- * of FPT-SPEC.md. Tasks are pure data (typed arrays); the model turns them into tensors.
+ * of docs/fpt-spec.md. Tasks are pure data (typed arrays); the model turns them into tensors.
  */
 export type TaskName = 'bit-xor' | 'bit-memory' | 'listops' | 'mnist' | 'cifar10' | 'cifar10-lra';
 

@@ -10,7 +10,7 @@ export function clipByGlobalNorm(
   maxNorm: number,
 ): { clipped: Map<string, tf.Tensor>; norm: tf.Scalar } {
   const squares = [...grads.values()].map((g) => tf.sum(tf.square(g)));
-  // Summed pairwise: tf.addN with 8 or more inputs is wrong on WebGPU (WEBGPU-NOTES.md).
+  // Summed pairwise: tf.addN with 8 or more inputs is wrong on WebGPU (TF.js 4.22: past its 8-buffer limit it silently returns wrong sums).
   const norm = tf.sqrt(squares.reduce((acc, s) => tf.add(acc, s))) as tf.Scalar;
   const coef = tf.minimum(tf.div(maxNorm, tf.add(norm, 1e-6)), 1);
   const clipped = new Map([...grads].map(([name, g]) => [name, tf.mul(g, coef)] as [string, tf.Tensor]));
