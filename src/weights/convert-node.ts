@@ -12,7 +12,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { CheckpointError } from './checkpoint-error';
 import { convertGpt2ToShards, type ConvertOptions } from './convert';
 import { readAt, readSafetensorsHeaderFrom } from './safetensors-node';
-import { MANIFEST_FILE, type ShardManifest } from './shard-manifest';
+import { MANIFEST_FILE, ShardManifestSchema, type ShardManifest } from './shard-manifest';
 
 export interface ConvertToDirectoryOptions extends ConvertOptions {
   /** config.json path or URL; default: beside the weights. */
@@ -239,7 +239,8 @@ async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
 
 /** Readable JSON: one line per tensor and per shard (GPT-2 large has 438 tensors). */
 export function formatManifest(manifest: ShardManifest): string {
-  const lines = Object.entries(manifest).map(([key, value]) => {
+  // The writer holds itself to the schema the readers apply.
+  const lines = Object.entries(ShardManifestSchema.parse(manifest)).map(([key, value]) => {
     if (Array.isArray(value)) return `  ${JSON.stringify(key)}: [\n${value.map((item) => `    ${JSON.stringify(item)}`).join(',\n')}\n  ]`;
     return `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`;
   });

@@ -3,8 +3,8 @@
  * tensors FPT needs, as float32, keyed by canonical names without the `transformer.` prefix.
  */
 import { CheckpointError } from './checkpoint-error';
-import { gpt2TensorShapes, parseGpt2Config, type Gpt2Config } from './gpt2-config';
-import { SafetensorsFile } from './safetensors';
+import { checkLayerCount, gpt2TensorShapes, parseGpt2Config, type Gpt2Config } from './gpt2-config';
+import { requireFinite, SafetensorsFile } from './safetensors';
 
 export { GPT2_PRESETS, gpt2TensorShapes, parseGpt2Config } from './gpt2-config';
 export type { Gpt2Activation, Gpt2Config, Gpt2PresetName, Gpt2TensorSpec } from './gpt2-config';
@@ -39,6 +39,7 @@ export function loadGpt2Checkpoint(
 
 /** Decodes only the backbone tensors; skipped ones (wte, mask buffers) are never touched. */
 export function extractGpt2Tensors(file: SafetensorsFile, config: Gpt2Config): BackboneTensors {
+  checkLayerCount(config, file.names(), file.source);
   const storedNames = canonicalNameIndex(file, config);
   const tensors: BackboneTensors = new Map();
   for (const { name, shape } of gpt2TensorShapes(config)) {
@@ -54,7 +55,9 @@ export function extractGpt2Tensors(file: SafetensorsFile, config: Gpt2Config): B
         storedName,
       );
     }
-    tensors.set(name, { shape: [...shape], data: file.read(storedName) });
+    const data = file.read(storedName);
+    requireFinite(data, file.source, storedName);
+    tensors.set(name, { shape: [...shape], data });
   }
   return tensors;
 }

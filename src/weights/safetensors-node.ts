@@ -22,10 +22,7 @@ export async function readAt(handle: FileHandle, position: number, length: numbe
 /** Parses the header of a file of `size` bytes, reading only the header (its claimed length is checked against the file first). */
 export async function readSafetensorsHeaderFrom(handle: FileHandle, size: number, source: string): Promise<SafetensorsHeader> {
   const prefix = await readAt(handle, 0, Math.min(size, 8));
-  const headerBytes = safetensorsHeaderSize(prefix, source);
-  if (headerBytes > size) {
-    throw new CheckpointError(source, `header length ${headerBytes - 8} exceeds file size ${size} (truncated or not a safetensors file?)`);
-  }
+  const headerBytes = safetensorsHeaderSize(prefix, source, size);
   return parseSafetensorsHeader(await readAt(handle, 0, headerBytes), source, size);
 }
 
