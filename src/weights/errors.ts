@@ -39,10 +39,16 @@ export function quote(value: unknown): string {
 
 /** One line naming each problem a zod parse found: `shards.0.bytes: Too big: expected number to be <=2147483648; …`. */
 export function zodIssues(error: ZodError, maxIssues = 3): string {
-  const parts = error.issues.slice(0, maxIssues).map((issue) => {
-    const path = issue.path.map(String).join('.');
-    return path === '' ? issue.message : `${path}: ${issue.message}`;
-  });
-  const more = error.issues.length - parts.length;
+  // One value can fail two checks with the same message (an integer that is also too big): say it once.
+  const lines = [
+    ...new Set(
+      error.issues.map((issue) => {
+        const path = issue.path.map(String).join('.');
+        return path === '' ? issue.message : `${path}: ${issue.message}`;
+      }),
+    ),
+  ];
+  const parts = lines.slice(0, maxIssues);
+  const more = lines.length - parts.length;
   return more > 0 ? `${parts.join('; ')} (and ${more} more)` : parts.join('; ');
 }

@@ -39,8 +39,8 @@ const STORED_DTYPES: Readonly<Record<ShardDtype, number>> = { F32: 4, F16: 2 };
  * gets its own shard, and GPT-2 XL's largest (wte, F32) is 322 MB.
  */
 export const MANIFEST_LIMITS = {
-  /** Largest shard (and so the largest single allocation a loader makes for one). */
-  shardBytes: 2 ** 31,
+  /** Largest shard: 1 GiB (the largest single allocation a loader makes for one). */
+  shardBytes: 2 ** 30,
   /** All shards together. */
   totalBytes: 2 ** 36,
   shards: 100_000,
@@ -49,7 +49,10 @@ export const MANIFEST_LIMITS = {
   rank: 8,
 } as const;
 
-const byteCount = (max: number) => z.int().min(0).max(max);
+const byteCount = (max: number) => {
+  const error = (issue: { input?: unknown }) => `is ${quote(issue.input)}, expected a whole number of bytes from 0 to ${max}`;
+  return z.number({ error }).int({ error }).min(0, { error }).max(max, { error });
+};
 const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'is not 64 lowercase hex digits');
 // A bare file name: the Node loader joins it to a directory, the browser resolves it against the manifest URL.
 const PLAIN_FILE_NAME = z
