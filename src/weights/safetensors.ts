@@ -4,6 +4,7 @@
  * (offsets are relative to its start). Works on bytes only, so it runs in browsers and Node.
  */
 import { CheckpointError } from './checkpoint-error';
+import { quote } from './errors';
 import { decodeBfloat16Bytes, decodeFloat16Bytes, decodeFloat32Bytes, float32ToFloat16Bits } from './float16';
 
 export { CheckpointError } from './checkpoint-error';
@@ -209,7 +210,7 @@ function parseTensorEntry(name: string, entry: unknown, source: string): Safeten
   const { dtype, shape, data_offsets: offsets } = entry;
   if (typeof dtype !== 'string') throw new CheckpointError(source, 'dtype is missing or not a string', name);
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
-    throw new CheckpointError(source, `shape ${JSON.stringify(shape)} is not a list of non-negative integers`, name);
+    throw new CheckpointError(source, `shape ${quote(shape)} is not a list of non-negative integers`, name);
   }
   if (
     !Array.isArray(offsets) ||
@@ -217,7 +218,7 @@ function parseTensorEntry(name: string, entry: unknown, source: string): Safeten
     !offsets.every(isNonNegativeInteger) ||
     offsets[0] > offsets[1]
   ) {
-    throw new CheckpointError(source, `data_offsets ${JSON.stringify(offsets)} is not a [begin, end] pair with begin <= end`, name);
+    throw new CheckpointError(source, `data_offsets ${quote(offsets)} is not a [begin, end] pair with begin <= end`, name);
   }
   const info: SafetensorsTensorInfo = { name, dtype, shape: [...shape], dataOffsets: [offsets[0], offsets[1]] };
   const elementBytes = DTYPE_BYTE_SIZES[dtype];
@@ -276,7 +277,7 @@ export function decodeTensorBytes(info: SafetensorsTensorInfo, bytes: Uint8Array
       const kind = info.dtype in DTYPE_BYTE_SIZES ? 'unsupported' : 'unknown';
       throw new CheckpointError(
         source,
-        `${kind} dtype "${info.dtype}" (can read ${READABLE_DTYPES.join(', ')})`,
+        `${kind} dtype ${quote(info.dtype)} (can read ${READABLE_DTYPES.join(', ')})`,
         info.name,
       );
     }
