@@ -13,6 +13,7 @@ import { parseGpt2Config, type Gpt2Config } from './gpt2-config';
 import { requireFinite } from './safetensors';
 import { readSafetensorsHeaderFrom, readTensorFrom } from './safetensors-node';
 import { ShardIntegrityError } from './load-errors';
+import { SMALL_FILE_LIMIT } from './load-session';
 import { assembleCheckpoint, decodeShardTensors, MANIFEST_FILE, parseShardManifest, type ExpectedConfig, type ShardManifest } from './shard-manifest';
 
 export function isManifestDir(dir: string): boolean {
@@ -23,7 +24,7 @@ export async function loadGpt2CheckpointDir(dir: string): Promise<Gpt2Checkpoint
   if (isManifestDir(dir)) return loadGpt2ManifestDir(dir);
   const configPath = join(dir, 'config.json');
   const weightsPath = join(dir, 'model.safetensors');
-  const config = parseGpt2Config(parseJsonFile(await readCheckpointFile(configPath), configPath), configPath);
+  const config = parseGpt2Config(parseJsonFile(await readSmallFile(configPath), configPath), configPath);
   return { config, tensors: await readBackboneTensors(weightsPath, config) };
 }
 
@@ -55,7 +56,7 @@ async function readBackboneTensors(path: string, config: Gpt2Config): Promise<Ba
 /** A converted directory: only the shards holding backbone tensors are read (wte, if kept, is not). */
 export async function loadGpt2ManifestDir(dir: string, expected?: ExpectedConfig): Promise<Gpt2Checkpoint & { manifest: ShardManifest }> {
   const manifestPath = join(dir, MANIFEST_FILE);
-  const valid = parseShardManifest(parseJsonFile(await readCheckpointFile(manifestPath), manifestPath), manifestPath, expected);
+  const valid = parseShardManifest(parseJsonFile(await readSmallFile(manifestPath), manifestPath), manifestPath, expected);
   const loaded: BackboneTensors = new Map();
   for (const index of valid.neededShards) {
     const shard = valid.manifest.shards[index];
@@ -89,6 +90,13 @@ async function readCheckpointFile(path: string): Promise<Uint8Array> {
   } catch (error) {
     throw new CheckpointError(path, describeReadError(error));
   }
+}
+
+/** A manifest.json or config.json: refused unread when larger than any real one can be. */
+async function readSmallFile(path: string): Promise<Uint8Array> {
+  const size = await fileSize(path);
+  if (size > SMALL_FILE_LIMIT) throw new CheckpointError(path, `is ${size} bytes, more than the ${SMALL_FILE_LIMIT} this file can be (not a manifest or config?)`);
+  return readCheckpointFile(path);
 }
 
 async function fileSize(path: string): Promise<number> {

@@ -82,6 +82,16 @@ describe('a config claiming absurd sizes is refused before anything is sized fro
     );
   });
 
+  it('a config.json or manifest.json larger than any real one is refused unread', async () => {
+    const dir = await rawDir('huge-config', tinyConfig);
+    await truncate(join(dir, 'config.json'), 3 * 2 ** 30); // sparse: 3 GiB of nothing
+    await expect(loadGpt2CheckpointDir(dir)).rejects.toThrow(`${join(dir, 'config.json')}: is ${3 * 2 ** 30} bytes, more than the 16777216 this file can be`);
+    const converted = join(scratch, 'huge-manifest');
+    await cp(COMMITTED_TINY_DIR, converted, { recursive: true });
+    await truncate(join(converted, 'manifest.json'), 2 ** 25);
+    await expect(loadGpt2CheckpointDir(converted)).rejects.toThrow(`${join(converted, 'manifest.json')}: is ${2 ** 25} bytes, more than the 16777216`);
+  });
+
   it('n_embd, n_head and n_positions are bounded too, and a string is not a number', () => {
     expect(() => parseGpt2Config({ ...tinyConfig, n_embd: 2 ** 40 })).toThrow(`n_embd is ${2 ** 40}, more than the 16384 this app accepts`);
     expect(() => parseGpt2Config({ ...tinyConfig, n_positions: 1e7 })).toThrow('n_positions is 10000000, more than the 65536');
