@@ -4,7 +4,7 @@
  * converter did not write are never replaced; nothing is written through a symbolic link.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,22 @@ describe('models:convert keeps --out safe', () => {
     await expect(convertToDirectory(TINY_GPT2_DIR, out, { dtype: 'F16' })).rejects.toThrow(`${out}: config.json there is a symbolic link`);
     expect(await snapshot(elsewhere)).toEqual(new Map([['config.json', Buffer.from('outside the model directory').toString('base64')]]));
     expect((await loadGpt2ManifestDir(out)).manifest.dtype).toBe('F32');
+  });
+
+  it('a conversion killed while moving files in: the next conversion puts the earlier one back first', async () => {
+    const parent = join(scratch, 'killed-installing');
+    const out = join(parent, 'tiny');
+    await convertToDirectory(TINY_GPT2_DIR, out, TINY_CONVERT_OPTIONS);
+    const before = await snapshot(out);
+    // What a kill between the moves leaves: the old manifest, config and two shards set aside, one new shard moved in.
+    const setAside = join(parent, `.tiny.converting-${2 ** 22 + 1}-cafe.replaced`);
+    await mkdir(setAside);
+    for (const name of ['manifest.json', 'config.json', 'shard-000.bin', 'shard-001.bin']) await rename(join(out, name), join(setAside, name));
+    await writeFile(join(out, 'shard-000.bin'), 'a new shard');
+    await writeFile(join(out, 'config.json'), '{"a new": "config"}');
+    await expect(convertToDirectory(failing, out, failingOptions)).rejects.toThrow(/exceed the F16 range/);
+    expect(await snapshot(out)).toEqual(before);
+    expect(await readdir(parent)).toEqual(['tiny']);
   });
 
   it('a conversion killed half-way leaves a work directory that the next conversion removes', async () => {

@@ -38,6 +38,9 @@ export async function convertToDirectory(input: string, out: string, options: Co
   const started = performance.now();
   const log = options.log ?? (() => undefined);
   const target = resolve(out);
+  const parent = dirname(target);
+  // A conversion killed earlier is cleaned up (its set-aside files put back) before --out is looked at.
+  if (existsSync(parent)) await removeAbandonedWorkDirs(parent, target);
   // Refuse a --out we must not write into before any download or conversion.
   const existing = await inspectOutput(target);
   let configText: string;
@@ -63,9 +66,7 @@ export async function convertToDirectory(input: string, out: string, options: Co
 
   // Everything is written into a fresh sibling directory and moved into --out only once complete, so
   // a failed (re-)conversion leaves --out exactly as it was and nothing else behind.
-  const parent = dirname(target);
   const createdParent = await mkdir(parent, { recursive: true });
-  await removeAbandonedWorkDirs(parent, basename(target));
   const work = join(parent, `.${basename(target)}${WORK_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(work);
   try {
@@ -209,13 +210,24 @@ async function installConversion(work: string, target: string, files: string[], 
   await rm(work, { recursive: true, force: true });
 }
 
-/** Work directories of conversions into the same --out whose process is gone (killed, power cut). */
-async function removeAbandonedWorkDirs(parent: string, base: string): Promise<void> {
-  const prefix = `.${base}${WORK_MARK}`;
+/**
+ * Work directories of conversions into the same --out whose process is gone (killed, power cut). A
+ * process killed in the middle of installConversion may have set the earlier conversion's files
+ * aside: when --out has no manifest.json (the new one never arrived), they all go back, replacing
+ * any new shard already moved in, before the rest is removed.
+ */
+async function removeAbandonedWorkDirs(parent: string, target: string): Promise<void> {
+  const prefix = `.${basename(target)}${WORK_MARK}`;
   for (const name of await readdir(parent)) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (Number.isSafeInteger(pid) && pid > 0 && !processIsAlive(pid)) await rm(join(parent, name), { recursive: true, force: true });
+    if (!Number.isSafeInteger(pid) || pid <= 0 || processIsAlive(pid)) continue;
+    const dir = join(parent, name);
+    const incomplete = (await lstatOrUndefined(target))?.isDirectory() && (await lstatOrUndefined(join(target, MANIFEST_FILE))) === undefined;
+    if (name.endsWith('.replaced') && incomplete) {
+      for (const file of await readdir(dir)) await rename(join(dir, file), join(target, file));
+    }
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
