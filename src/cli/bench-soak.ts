@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- soak [--steps 10000] [--backend cpu,webgpu] [--sample-every 1000] [--json]`: a
+ * `npm run bench -- soak [--steps 10000] [--backend cpu,webgpu] [--sample-every 1000] [--warmup 100] [--json]`: a
  * long run of the real trainer (tiny GPT-2 from models/tiny-gpt2, bit-xor, batch 4, evaluation at
  * every sample) to show that memory stays flat. At the start (after a warm-up of 100 steps), at every
  * sample and at the end it records the JS heap (after a full garbage collection), the TF.js tensor
