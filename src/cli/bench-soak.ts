@@ -22,6 +22,8 @@ export interface SoakOptions {
   steps: number;
   backends: ('cpu' | 'webgpu')[];
   sampleEvery: number;
+  /** Steps before the first sample (pipelines compiled, optimizer state and buffer pools filled). */
+  warmup: number;
   json: boolean;
 }
 
@@ -34,8 +36,6 @@ interface MemorySample {
   gpu_bytes?: number;
   gpu_allocated_bytes?: number;
 }
-
-const WARMUP_STEPS = 100;
 
 /** A full collection, so heap figures measure what is still referenced. */
 function collector(): () => void {
@@ -76,7 +76,7 @@ async function soakOne(backend: 'cpu' | 'webgpu', options: SoakOptions, gc: () =
   const trainer = new Trainer(task, model.config, 'pretrained', { batchSize: 4, lr: 1e-3, seed: 0, evalBatches: 5, dropout: 0.1, fused: 'auto' }, model.checkpoint!.tensors);
   const started = performance.now();
   try {
-    for (let i = 0; i < WARMUP_STEPS; i++) await trainer.step();
+    for (let i = 0; i < options.warmup; i++) await trainer.step();
     await trainer.evaluate();
     const samples = [sample(0, gc)];
     let loss = NaN;
@@ -95,7 +95,7 @@ async function soakOne(backend: 'cpu' | 'webgpu', options: SoakOptions, gc: () =
       model: model.label,
       task: 'bit-xor',
       steps: options.steps,
-      warmup_steps: WARMUP_STEPS,
+      warmup_steps: options.warmup,
       final_loss: loss,
       seconds: Math.round((performance.now() - started) / 100) / 10,
       start: first,
@@ -117,7 +117,7 @@ async function soakOne(backend: 'cpu' | 'webgpu', options: SoakOptions, gc: () =
 export async function benchSoak(options: SoakOptions): Promise<void> {
   const gc = collector();
   const emit = (line: object) => console.log(options.json ? JSON.stringify(line) : JSON.stringify(line, null, 2));
-  emit({ benchmark: 'soak', machine: machine(), steps: options.steps, sample_every: options.sampleEvery, backends: options.backends });
+  emit({ benchmark: 'soak', machine: machine(), steps: options.steps, warmup: options.warmup, sample_every: options.sampleEvery, backends: options.backends });
   for (const backend of options.backends) {
     const result = await soakOne(backend, options, gc);
     if (options.json) emit(result);
