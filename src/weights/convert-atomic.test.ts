@@ -110,6 +110,15 @@ describe('models:convert keeps --out safe', () => {
     expect((await readdir(scratch)).some((name) => name.includes('.converting-'))).toBe(false);
   });
 
+  it('converts in place: beside model.safetensors in the checkpoint’s own directory (same config.json)', async () => {
+    const dir = join(scratch, 'in-place');
+    await cp(TINY_GPT2_DIR, dir, { recursive: true });
+    await convertToDirectory(dir, dir, TINY_CONVERT_OPTIONS);
+    expect((await readdir(dir)).filter((name) => !name.startsWith('shard-')).sort()).toEqual(['config.json', 'golden.json', 'manifest.json', 'model.safetensors']);
+    expect(tensorDifferences((await loadGpt2ManifestDir(dir)).tensors, golden.tensors)).toEqual([]);
+    expect(await readFile(join(dir, 'model.safetensors'))).toEqual(readFileSync(TINY_WEIGHTS_PATH));
+  });
+
   it('never writes through a symbolic link: neither --out itself nor a file in it', async () => {
     const elsewhere = join(scratch, 'elsewhere');
     await mkdir(elsewhere);

@@ -41,8 +41,6 @@ export async function convertToDirectory(input: string, out: string, options: Co
   const parent = dirname(target);
   // A conversion killed earlier is cleaned up (its set-aside files put back) before --out is looked at.
   if (existsSync(parent)) await removeAbandonedWorkDirs(parent, target);
-  // Refuse a --out we must not write into before any download or conversion.
-  const existing = await inspectOutput(target);
   let configText: string;
   let url: string | undefined;
   let localWeights: string | undefined;
@@ -63,6 +61,8 @@ export async function convertToDirectory(input: string, out: string, options: Co
   } catch (error) {
     throw new CheckpointError(options.config ?? 'config.json', `not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
+  // Refuse a --out we must not write into before any large download or conversion.
+  const existing = await inspectOutput(target, configText);
 
   // Everything is written into a fresh sibling directory and moved into --out only once complete, so
   // a failed (re-)conversion leaves --out exactly as it was and nothing else behind.
@@ -137,7 +137,7 @@ interface ExistingOutput {
   converterFiles: Set<string>;
 }
 
-async function inspectOutput(target: string): Promise<ExistingOutput> {
+async function inspectOutput(target: string, configText: string): Promise<ExistingOutput> {
   const info = await lstatOrUndefined(target);
   if (info === undefined) return { exists: false, converterFiles: new Set() };
   if (info.isSymbolicLink()) {
@@ -157,6 +157,10 @@ async function inspectOutput(target: string): Promise<ExistingOutput> {
       // A damaged manifest owns only itself and config.json: unlisted shards are left alone.
     }
   }
+  // Converting in place (--out is the checkpoint's own directory): its config.json is the very text
+  // the converter writes, so replacing it loses nothing.
+  const config = await lstatOrUndefined(join(target, 'config.json'));
+  if (config?.isFile() && (await readFile(join(target, 'config.json'), 'utf8')) === configText) converterFiles.add('config.json');
   for (const name of CONVERTER_FILES) await refuseForeign(target, name, converterFiles);
   return { exists: true, converterFiles };
 }
