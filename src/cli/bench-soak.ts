@@ -85,7 +85,9 @@ async function soakOne(backend: 'cpu' | 'webgpu', options: SoakOptions, gc: () =
       if (step % options.sampleEvery === 0 || step === options.steps) {
         await trainer.evaluate();
         samples.push(sample(step, gc));
-        if (!options.json) process.stderr.write(`  ${backend}: step ${step}/${options.steps}, loss ${loss.toFixed(4)}, heap ${(samples.at(-1)!.heap_bytes / 2 ** 20).toFixed(2)} MiB, ${samples.at(-1)!.tensors} tensors\n`);
+        const now = samples[samples.length - 1];
+        const gpu = now.gpu_bytes === undefined ? '' : `, GPU ${now.gpu_bytes} B in use, ${now.gpu_allocated_bytes ?? '?'} B allocated`;
+        if (!options.json) process.stderr.write(`  ${backend}: step ${step}/${options.steps}, loss ${loss.toFixed(4)}, heap ${now.heap_bytes} B, ${now.tensors} tensors, ${now.tensor_bytes} B${gpu}\n`);
       }
     }
     const [first, last] = [samples[0], samples[samples.length - 1]];
