@@ -2,17 +2,20 @@
  * `npm run bench -- [--json] [--count-only] [--engine fused|composite|both] [--case TEXT] [--steps N] [--warmup N] [--matmul 1024,2048]`
  *   the FPT train step on WebGPU (Node, dawn.node), see bench-step.ts.
  * `npm run bench -- load [--json] [--keep]`: the weight pipeline, see bench-load.ts.
+ * `npm run bench -- soak [--steps 10000] [--backend cpu,webgpu] [--sample-every 1000] [--warmup 100] [--json]`: memory over a long run, see bench-soak.ts.
  */
 import { parseArgs } from 'node:util';
 import { startBackend } from '../engine/backend';
 import { installNodeWebGpu } from '../engine/node-webgpu';
 import { tf } from '../engine/tf';
 import { benchLoad } from './bench-load';
+import { benchSoak } from './bench-soak';
 import { benchStep, countStepDispatches, machine, STEP_CASES, type Engine, type StepFigures } from './bench-step';
 import { benchMatmul } from '../engine/kernels/matmul-bench';
 
 const USAGE = `usage: bench [--json] [--count-only] [--engine fused|composite|both] [--case TEXT] [--steps N] [--warmup N] [--matmul N,N]
-       bench load [--json] [--keep]`;
+       bench load [--json] [--keep]
+       bench soak [--steps 10000] [--backend cpu,webgpu] [--sample-every 1000] [--warmup 100] [--json]`;
 
 async function benchSteps(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -67,6 +70,28 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'load') {
     const { values } = parseArgs({ args: argv.slice(1), options: { json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } });
     await benchLoad(values.json!, values.keep!);
+    return 0;
+  }
+  if (argv[0] === 'soak') {
+    const { values } = parseArgs({
+      args: argv.slice(1),
+      options: {
+        steps: { type: 'string', default: '10000' },
+        backend: { type: 'string', default: 'cpu,webgpu' },
+        'sample-every': { type: 'string', default: '1000' },
+        warmup: { type: 'string', default: '100' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    const steps = Number(values.steps);
+    const sampleEvery = Number(values['sample-every']);
+    if (!Number.isSafeInteger(steps) || steps < 1) throw new Error(`--steps must be a whole number of at least 1, not "${values.steps}"`);
+    if (!Number.isSafeInteger(sampleEvery) || sampleEvery < 1) throw new Error(`--sample-every must be a whole number of at least 1, not "${values['sample-every']}"`);
+    const warmup = Number(values.warmup);
+    if (!Number.isSafeInteger(warmup) || warmup < 1) throw new Error(`--warmup must be a whole number of at least 1, not "${values.warmup}"`);
+    const backends = values.backend!.split(',').map((b) => b.trim());
+    if (!backends.every((b) => b === 'cpu' || b === 'webgpu')) throw new Error(`--backend must list cpu and/or webgpu, not "${values.backend}"`);
+    await benchSoak({ steps, sampleEvery, warmup, backends: backends as ('cpu' | 'webgpu')[], json: values.json! });
     return 0;
   }
   if (argv.includes('--help')) {

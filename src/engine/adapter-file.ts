@@ -6,6 +6,7 @@
  * base model, architecture, task, names, shapes) before assigning anything, so a refused file leaves
  * the model untouched.
  */
+import { FptError } from './errors';
 import { sha256Hex } from '../weights/sha256';
 import { CheckpointError, openSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from '../weights/safetensors';
 import type { Gpt2Config } from '../weights/gpt2-config';
@@ -128,7 +129,7 @@ export async function exportAdapters(model: SequenceModel, context: AdapterFileC
 }
 
 /** Why an adapter file was refused; the message says what did not fit. */
-export class AdapterImportError extends Error {
+export class AdapterImportError extends FptError {
   override name = 'AdapterImportError';
 }
 

@@ -4,10 +4,11 @@
  * and the reader. A record that does not fit is refused with an InvalidRecordError whose message
  * names the record and the first fields that are wrong; it never reaches the code that uses it.
  */
+import { FptError } from './errors';
 import type { z } from 'zod';
 
 /** A persisted or fetched record that does not fit its schema (or is not readable at all). */
-export class InvalidRecordError extends Error {
+export class InvalidRecordError extends FptError {
   override name = 'InvalidRecordError';
   constructor(
     /** What the record is, e.g. `sweeps/a/results.json` or `saved run "Bit XOR 5 · …"`. */

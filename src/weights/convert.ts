@@ -5,11 +5,12 @@
  */
 import { CheckpointError } from './checkpoint-error';
 import { float32ToFloat16Bits, hostIsLittleEndian } from './float16';
-import { gpt2TensorShapes, parseGpt2Config } from './gpt2-config';
-import { decodeTensorBytes, elementCount, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors';
+import { checkLayerCount, gpt2TensorShapes, parseGpt2Config } from './gpt2-config';
+import { decodeTensorBytes, elementCount, requireFinite, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors';
 import { sha256Hex } from './sha256';
 import {
   MANIFEST_FORMAT,
+  MANIFEST_LIMITS,
   MANIFEST_VERSION,
   WTE_NAME,
   type ManifestShard,
@@ -74,8 +75,11 @@ export async function convertGpt2ToShards(
 ): Promise<ShardManifest> {
   const dtype = options.dtype ?? 'F16';
   const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
-  if (!(shardBytes > 0)) throw new CheckpointError(source.header.source, `shard size must be positive, not ${shardBytes}`);
+  if (!(shardBytes > 0 && shardBytes <= MANIFEST_LIMITS.shardBytes)) {
+    throw new CheckpointError(source.header.source, `shard size must be positive and at most ${MANIFEST_LIMITS.shardBytes / 2 ** 20} MiB, not ${shardBytes} bytes`);
+  }
   const config = parseGpt2Config(source.configJson, `${source.description.file} config`);
+  checkLayerCount(config, source.header.tensors.keys(), source.header.source);
   const specs = gpt2TensorShapes(config);
   if (options.keepWte) {
     const wte = locate(source.header, WTE_NAME);
@@ -112,6 +116,7 @@ export async function convertGpt2ToShards(
       if (entry.shard !== index) continue;
       const raw = await source.read(stored.dataOffsets[0], stored.dataOffsets[1]);
       const values = decodeTensorBytes(stored, raw, source.header.source);
+      requireFinite(values, source.header.source, stored.name);
       const overflowed = encodeInto(values, dtype, bytes, entry.offset);
       if (overflowed > 0) {
         throw new CheckpointError(source.header.source, `${overflowed} finite values exceed the F16 range (±65504); convert with --dtype f32`, stored.name);

@@ -3,8 +3,8 @@
  * tensors FPT needs, as float32, keyed by canonical names without the `transformer.` prefix.
  */
 import { CheckpointError } from './checkpoint-error';
-import { gpt2TensorShapes, parseGpt2Config, type Gpt2Config } from './gpt2-config';
-import { SafetensorsFile } from './safetensors';
+import { checkLayerCount, gpt2TensorShapes, parseGpt2Config, type Gpt2Config } from './gpt2-config';
+import { requireFinite, SafetensorsFile, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors';
 
 export { GPT2_PRESETS, gpt2TensorShapes, parseGpt2Config } from './gpt2-config';
 export type { Gpt2Activation, Gpt2Config, Gpt2PresetName, Gpt2TensorSpec } from './gpt2-config';
@@ -39,43 +39,53 @@ export function loadGpt2Checkpoint(
 
 /** Decodes only the backbone tensors; skipped ones (wte, mask buffers) are never touched. */
 export function extractGpt2Tensors(file: SafetensorsFile, config: Gpt2Config): BackboneTensors {
-  const storedNames = canonicalNameIndex(file, config);
   const tensors: BackboneTensors = new Map();
-  for (const { name, shape } of gpt2TensorShapes(config)) {
-    const storedName = storedNames.get(name);
-    if (storedName === undefined) {
-      throw new CheckpointError(file.source, `missing from the checkpoint (expected shape [${shape.join(', ')}])`, name);
-    }
-    const actualShape = file.info(storedName).shape;
-    if (!sameShape(actualShape, shape)) {
-      throw new CheckpointError(
-        file.source,
-        `wrong shape: expected [${shape.join(', ')}], got [${actualShape.join(', ')}]`,
-        storedName,
-      );
-    }
-    tensors.set(name, { shape: [...shape], data: file.read(storedName) });
+  for (const { name, stored } of locateGpt2Tensors(file.header, config)) {
+    const data = file.read(stored.name);
+    requireFinite(data, file.source, stored.name);
+    tensors.set(name, { shape: [...stored.shape], data });
   }
   return tensors;
 }
 
+/**
+ * Which stored tensor provides each backbone tensor (canonical name, gpt2TensorShapes order), after
+ * checking the config against the checkpoint's layers and every tensor's presence and shape. Reads
+ * no tensor data, so a reader can fetch just those tensors (Node reads a large file in pieces).
+ */
+export function locateGpt2Tensors(header: Pick<SafetensorsHeader, 'source' | 'tensors'>, config: Gpt2Config): { name: string; stored: SafetensorsTensorInfo }[] {
+  checkLayerCount(config, header.tensors.keys(), header.source);
+  const storedNames = canonicalNameIndex(header, config);
+  return gpt2TensorShapes(config).map(({ name, shape }) => {
+    const storedName = storedNames.get(name);
+    if (storedName === undefined) {
+      throw new CheckpointError(header.source, `missing from the checkpoint (expected shape [${shape.join(', ')}])`, name);
+    }
+    const stored = header.tensors.get(storedName)!;
+    if (!sameShape(stored.shape, shape)) {
+      throw new CheckpointError(header.source, `wrong shape: expected [${shape.join(', ')}], got [${stored.shape.join(', ')}]`, storedName);
+    }
+    return { name, stored };
+  });
+}
+
 /** canonical name -> name as stored in the file. */
-function canonicalNameIndex(file: SafetensorsFile, config: Gpt2Config): Map<string, string> {
+function canonicalNameIndex(header: Pick<SafetensorsHeader, 'source' | 'tensors'>, config: Gpt2Config): Map<string, string> {
   const index = new Map<string, string>();
-  for (const storedName of file.names()) {
+  for (const storedName of header.tensors.keys()) {
     const name = storedName.startsWith(KEY_PREFIX) ? storedName.slice(KEY_PREFIX.length) : storedName;
     if (IGNORED_NAME.test(name)) continue;
     const layer = LAYER_INDEX.exec(name);
     if (layer !== null && Number(layer[1]) >= config.nLayer) {
       throw new CheckpointError(
-        file.source,
+        header.source,
         `belongs to layer ${layer[1]} but the config has n_layer ${config.nLayer} (config and weights do not match)`,
         storedName,
       );
     }
     const previous = index.get(name);
     if (previous !== undefined) {
-      throw new CheckpointError(file.source, `stored twice, also as "${previous}"`, storedName);
+      throw new CheckpointError(header.source, `stored twice, also as "${previous}"`, storedName);
     }
     index.set(name, storedName);
   }

@@ -17,7 +17,7 @@
  * answers with a 302 to its CDN, which fetch follows (the Range header goes along).
  */
 import { CheckpointError } from './checkpoint-error';
-import { parseGpt2Config, gpt2TensorShapes, type Gpt2Config } from './gpt2-config';
+import { checkLayerCount, parseGpt2Config, gpt2TensorShapes, type Gpt2Config } from './gpt2-config';
 import type { BackboneTensors } from './gpt2-checkpoint';
 import { ManifestError } from './load-errors';
 import type { LoadedGpt2 } from './load-manifest';
@@ -66,6 +66,7 @@ export interface HubChunk {
 
 /** Which byte ranges of the file hold the backbone (absolute offsets, sorted, merged). */
 export function planHubChunks(header: SafetensorsHeader, config: Gpt2Config, chunkBytes: number, mergeGapBytes: number): HubChunk[] {
+  checkLayerCount(config, header.tensors.keys(), header.source);
   const wanted = gpt2TensorShapes(config).map(({ name, shape }) => {
     const info = header.tensors.get(name) ?? header.tensors.get(KEY_PREFIX + name);
     if (info === undefined) throw new CheckpointError(header.source, `missing from the checkpoint (expected shape [${shape.join(', ')}])`, name);

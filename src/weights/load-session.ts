@@ -4,6 +4,7 @@
  * write, quota), cancellation, and the progress/ETA bookkeeping. No Node APIs: runs in a page or a
  * worker, and in Node 20 for tests.
  */
+import { CheckpointError } from './checkpoint-error';
 import { abortReason, ShardIntegrityError, WeightsFetchError } from './load-errors';
 import type { ExpectedConfig } from './shard-manifest';
 import { sha256Hex } from './sha256';
@@ -108,6 +109,9 @@ export interface FetchedBytes {
   /** The URL after redirects. */
   finalUrl: string;
 }
+
+/** Largest manifest.json or config.json a loader reads (GPT-2 large's manifest is about 60 KB). */
+export const SMALL_FILE_LIMIT = 16 * 1024 * 1024;
 
 const RETRYABLE_STATUS = new Set([404, 408, 425, 429, 500, 502, 503, 504]);
 
@@ -363,10 +367,12 @@ export class LoadSession {
           await response.body?.cancel().catch(() => undefined);
           throw new WeightsFetchError(url, `asked for bytes ${init.range[0]}-${init.range[1] - 1} but the server answered ${response.status}, not 206 Partial Content: it does not support HTTP Range requests`, response.status, attempt);
         }
-        const bytes = await this.readBody(response, init.expectedBytes, init.job, armStall);
+        const limit = init.range ? init.range[1] - init.range[0] : SMALL_FILE_LIMIT;
+        const bytes = await this.readBody(response, url, init.expectedBytes, limit, init.job, armStall);
         return { bytes, status: response.status, headers: response.headers, finalUrl: response.url || url };
       } catch (error) {
-        if (error instanceof WeightsFetchError) throw error;
+        // A bad answer (not a failed connection) is not retried.
+        if (error instanceof CheckpointError) throw error;
         if (init.job) this.inFlight.delete(init.job);
         this.throwIfCancelled();
         const reason = attemptController.signal.reason instanceof StallError ? attemptController.signal.reason.message : describeNetworkError(error);
@@ -382,7 +388,12 @@ export class LoadSession {
     throw new WeightsFetchError(url, `${lastDetail} after ${tries}`, lastStatus, init.attempts);
   }
 
-  private async readBody(response: Response, expectedBytes: number | undefined, job: BlobJob | undefined, onData: () => void): Promise<Uint8Array> {
+  /**
+   * Reads a body as its bytes arrive: memory grows with what was received, never with what a manifest
+   * or header claims. A body longer than `expectedBytes` is cut one chunk past it (the size check then
+   * names it); one with no expected size may not exceed `limit` bytes.
+   */
+  private async readBody(response: Response, url: string, expectedBytes: number | undefined, limit: number, job: BlobJob | undefined, onData: () => void): Promise<Uint8Array> {
     const body = response.body;
     if (body === null) {
       const bytes = new Uint8Array(await response.arrayBuffer());
@@ -390,27 +401,6 @@ export class LoadSession {
       return bytes;
     }
     const reader = body.getReader();
-    // Preallocate when the size is known; one byte more than promised is enough to see it is wrong.
-    if (expectedBytes !== undefined) {
-      const out = new Uint8Array(expectedBytes);
-      let filled = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        onData();
-        this.countReceived(value.byteLength, job);
-        if (filled + value.byteLength > expectedBytes) {
-          await reader.cancel().catch(() => undefined);
-          const extra = new Uint8Array(filled + value.byteLength);
-          extra.set(out.subarray(0, filled));
-          extra.set(value, filled);
-          return extra;
-        }
-        out.set(value, filled);
-        filled += value.byteLength;
-      }
-      return filled === expectedBytes ? out : out.slice(0, filled);
-    }
     const chunks: Uint8Array[] = [];
     let total = 0;
     for (;;) {
@@ -420,6 +410,11 @@ export class LoadSession {
       this.countReceived(value.byteLength, job);
       chunks.push(value);
       total += value.byteLength;
+      if (expectedBytes !== undefined ? total > expectedBytes : total > limit) {
+        await reader.cancel().catch(() => undefined);
+        if (expectedBytes !== undefined) break;
+        throw new CheckpointError(url, `the response is larger than ${limit} bytes, more than this file can be: stopped reading it (wrong URL?)`);
+      }
     }
     const out = new Uint8Array(total);
     let offset = 0;

@@ -4,6 +4,7 @@
  * (offsets are relative to its start). Works on bytes only, so it runs in browsers and Node.
  */
 import { CheckpointError } from './checkpoint-error';
+import { quote } from './errors';
 import { decodeBfloat16Bytes, decodeFloat16Bytes, decodeFloat32Bytes, float32ToFloat16Bits } from './float16';
 
 export { CheckpointError } from './checkpoint-error';
@@ -50,6 +51,8 @@ export interface SafetensorsHeader {
 }
 
 const LENGTH_PREFIX_BYTES = 8;
+/** The format's own bound on the JSON header (as the reference implementation enforces): a reader never allocates more for it. */
+export const MAX_HEADER_BYTES = 100_000_000;
 
 /** A plain Uint8Array view (no copy), so subclasses such as Node's Buffer cannot change slice semantics. */
 function asUint8Array(bytes: Uint8Array | ArrayBuffer): Uint8Array {
@@ -60,15 +63,18 @@ function asUint8Array(bytes: Uint8Array | ArrayBuffer): Uint8Array {
  * Reads N from the first 8 bytes; returns how many bytes the header occupies (8 + N), which is what
  * a ranged reader needs to fetch before calling parseSafetensorsHeader.
  */
-export function safetensorsHeaderSize(prefix: Uint8Array | ArrayBuffer, source: string): number {
+export function safetensorsHeaderSize(prefix: Uint8Array | ArrayBuffer, source: string, fileSize?: number): number {
   const bytes = asUint8Array(prefix);
   if (bytes.byteLength < LENGTH_PREFIX_BYTES) {
     throw new CheckpointError(source, `file is ${bytes.byteLength} bytes, shorter than the 8-byte header length`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, LENGTH_PREFIX_BYTES);
   const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(Number.MAX_SAFE_INTEGER - LENGTH_PREFIX_BYTES)) {
-    throw new CheckpointError(source, `header length ${headerLength} is implausibly large (not a safetensors file?)`);
+  if (fileSize !== undefined && headerLength + BigInt(LENGTH_PREFIX_BYTES) > BigInt(fileSize)) {
+    throw new CheckpointError(source, `header length ${headerLength} exceeds file size ${fileSize} (truncated or not a safetensors file?)`);
+  }
+  if (headerLength > BigInt(MAX_HEADER_BYTES)) {
+    throw new CheckpointError(source, `header length ${headerLength} is more than the ${MAX_HEADER_BYTES} bytes a safetensors header may have (not a safetensors file?)`);
   }
   return LENGTH_PREFIX_BYTES + Number(headerLength);
 }
@@ -83,11 +89,8 @@ export function parseSafetensorsHeader(
   fileSize?: number,
 ): SafetensorsHeader {
   const data = asUint8Array(bytes);
-  const dataStart = safetensorsHeaderSize(data, source);
+  const dataStart = safetensorsHeaderSize(data, source, fileSize);
   const headerLength = dataStart - LENGTH_PREFIX_BYTES;
-  if (fileSize !== undefined && dataStart > fileSize) {
-    throw new CheckpointError(source, `header length ${headerLength} exceeds file size ${fileSize} (truncated or not a safetensors file?)`);
-  }
   if (dataStart > data.byteLength) {
     throw new CheckpointError(source, `header length ${headerLength} exceeds the ${data.byteLength} bytes given (need ${dataStart})`);
   }
@@ -103,6 +106,7 @@ export function parseSafetensorsHeader(
     if (fileSize !== undefined) checkInsideFile(info, dataStart, fileSize, source);
     tensors.set(name, info);
   }
+  checkNoOverlaps(tensors, source);
   return { source, headerLength, dataStart, tensors, metadata };
 }
 
@@ -121,7 +125,77 @@ function decodeHeaderJson(headerBytes: Uint8Array, source: string): Record<strin
     throw new CheckpointError(source, `header is not valid JSON (${reason})`);
   }
   if (!isPlainObject(json)) throw new CheckpointError(source, 'header JSON is not an object');
+  // JSON.parse keeps the last of two equal keys; a header naming a tensor twice is refused instead.
+  const duplicate = firstDuplicateTopLevelKey(text);
+  if (duplicate !== undefined) throw new CheckpointError(source, 'is named twice in the header', duplicate);
   return json;
+}
+
+/**
+ * The first key that occurs twice at the top level of `text`, which must be valid JSON for an
+ * object (JSON.parse accepted it). Skips nested values and string contents.
+ */
+function firstDuplicateTopLevelKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = end;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = depth === 1;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return undefined;
+}
+
+/** Two tensors may not share bytes (zero-length ones take none). */
+function checkNoOverlaps(tensors: Map<string, SafetensorsTensorInfo>, source: string): void {
+  const sorted = [...tensors.values()].filter((t) => t.dataOffsets[1] > t.dataOffsets[0]).sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
+  for (let i = 1; i < sorted.length; i++) {
+    const [before, after] = [sorted[i - 1], sorted[i]];
+    if (after.dataOffsets[0] < before.dataOffsets[1]) {
+      throw new CheckpointError(
+        source,
+        `data_offsets [${after.dataOffsets.join(', ')}] overlap those of "${before.name}" [${before.dataOffsets.join(', ')}]`,
+        after.name,
+      );
+    }
+  }
+}
+
+/**
+ * Pretrained weights must be finite: a NaN or infinity would only show up later as a NaN loss. Throws
+ * naming the tensor, how many such values it holds and where the first one is.
+ */
+export function requireFinite(data: Float32Array, source: string, name: string): void {
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    const value = data[i];
+    if (value - value !== 0) {
+      bad++;
+      if (first < 0) first = i;
+    }
+  }
+  if (bad > 0) {
+    const kind = Number.isNaN(data[first]) ? 'NaN' : String(data[first]);
+    throw new CheckpointError(source, `holds ${bad} NaN or infinite value${bad === 1 ? '' : 's'} (the first, ${kind}, at index ${first}): the checkpoint is damaged`, name);
+  }
 }
 
 function parseMetadata(entry: unknown, source: string): Record<string, string> {
@@ -136,7 +210,7 @@ function parseTensorEntry(name: string, entry: unknown, source: string): Safeten
   const { dtype, shape, data_offsets: offsets } = entry;
   if (typeof dtype !== 'string') throw new CheckpointError(source, 'dtype is missing or not a string', name);
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
-    throw new CheckpointError(source, `shape ${JSON.stringify(shape)} is not a list of non-negative integers`, name);
+    throw new CheckpointError(source, `shape ${quote(shape)} is not a list of non-negative integers`, name);
   }
   if (
     !Array.isArray(offsets) ||
@@ -144,7 +218,7 @@ function parseTensorEntry(name: string, entry: unknown, source: string): Safeten
     !offsets.every(isNonNegativeInteger) ||
     offsets[0] > offsets[1]
   ) {
-    throw new CheckpointError(source, `data_offsets ${JSON.stringify(offsets)} is not a [begin, end] pair with begin <= end`, name);
+    throw new CheckpointError(source, `data_offsets ${quote(offsets)} is not a [begin, end] pair with begin <= end`, name);
   }
   const info: SafetensorsTensorInfo = { name, dtype, shape: [...shape], dataOffsets: [offsets[0], offsets[1]] };
   const elementBytes = DTYPE_BYTE_SIZES[dtype];
@@ -203,7 +277,7 @@ export function decodeTensorBytes(info: SafetensorsTensorInfo, bytes: Uint8Array
       const kind = info.dtype in DTYPE_BYTE_SIZES ? 'unsupported' : 'unknown';
       throw new CheckpointError(
         source,
-        `${kind} dtype "${info.dtype}" (can read ${READABLE_DTYPES.join(', ')})`,
+        `${kind} dtype ${quote(info.dtype)} (can read ${READABLE_DTYPES.join(', ')})`,
         info.name,
       );
     }

@@ -16,12 +16,13 @@
  * Tensor names are canonical (no `transformer.` prefix). `wte.weight` is present only when the
  * converter was asked to keep it; the loaders never need it.
  */
+import { z } from 'zod';
 import { CheckpointError } from './checkpoint-error';
-import { decodeTensorBytes, elementCount } from './safetensors';
+import { decodeTensorBytes, elementCount, requireFinite } from './safetensors';
 import type { BackboneTensor, BackboneTensors, Gpt2Checkpoint } from './gpt2-checkpoint';
-import { gpt2TensorShapes, parseGpt2Config, type Gpt2Config } from './gpt2-config';
+import { checkLayerCount, gpt2TensorShapes, parseGpt2Config, type Gpt2Config } from './gpt2-config';
+import { quote, zodIssues } from './errors';
 import { ManifestError } from './load-errors';
-import { isSha256Hex } from './sha256';
 
 export const MANIFEST_FORMAT = 'fpt-gpt2-shards';
 export const MANIFEST_VERSION = 1;
@@ -29,49 +30,83 @@ export const MANIFEST_FILE = 'manifest.json';
 export const WTE_NAME = 'wte.weight';
 
 export type ShardDtype = 'F32' | 'F16';
-const STORED_DTYPES: Readonly<Record<string, number>> = { F32: 4, F16: 2, BF16: 2 };
+const STORED_DTYPES: Readonly<Record<ShardDtype, number>> = { F32: 4, F16: 2 };
 
-export interface ManifestTensor {
-  name: string;
-  dtype: ShardDtype;
-  shape: number[];
+/**
+ * Bounds a manifest must keep, checked before any byte is fetched or allocated (a loader sizes its
+ * downloads from `shards[].bytes`, so a claim of 2^53 must be refused here, not met with an
+ * allocation). The converter's shards are 16 MiB by default; a single tensor larger than the target
+ * gets its own shard, and GPT-2 XL's largest (wte, F32) is 322 MB.
+ */
+export const MANIFEST_LIMITS = {
+  /** Largest shard: 1 GiB (the largest single allocation a loader makes for one). */
+  shardBytes: 2 ** 30,
+  /** All shards together. */
+  totalBytes: 2 ** 36,
+  shards: 100_000,
+  tensors: 100_000,
+  /** Dimensions of one tensor. */
+  rank: 8,
+} as const;
+
+const byteCount = (max: number) => {
+  const error = (issue: { input?: unknown }) => `is ${quote(issue.input)}, expected a whole number of bytes from 0 to ${max}`;
+  return z.number({ error }).int({ error }).min(0, { error }).max(max, { error });
+};
+const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'is not 64 lowercase hex digits');
+// A bare file name: the Node loader joins it to a directory, the browser resolves it against the manifest URL.
+const PLAIN_FILE_NAME = z
+  .string()
+  .max(255)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'is not a plain file name')
+  .refine((file) => !file.includes('..'), 'is not a plain file name');
+
+export const ManifestShardSchema = z.strictObject({
+  file: PLAIN_FILE_NAME,
+  bytes: byteCount(MANIFEST_LIMITS.shardBytes),
+  sha256: SHA256,
+});
+
+export const ManifestTensorSchema = z.strictObject({
+  name: z.string().min(1).max(256),
+  dtype: z.enum(['F32', 'F16']),
+  shape: z.array(z.int().min(0).max(2 ** 31)).max(MANIFEST_LIMITS.rank),
   /** Index into `shards`. */
-  shard: number;
+  shard: z.int().min(0).max(MANIFEST_LIMITS.shards),
   /** Byte offset inside the shard. */
-  offset: number;
+  offset: byteCount(MANIFEST_LIMITS.shardBytes),
   /** Byte length. */
-  length: number;
-}
+  length: byteCount(MANIFEST_LIMITS.shardBytes),
+});
 
-export interface ManifestShard {
-  /** A plain file name, resolved relative to the manifest. */
-  file: string;
-  bytes: number;
-  sha256: string;
-}
-
-export interface ManifestSource {
+export const ManifestSourceSchema = z.strictObject({
   /** The source file's base name (never a local path). */
-  file: string;
+  file: z.string().max(1000),
   /** Present when converted straight from a URL (the Hugging Face hub). */
-  url?: string;
-  bytes: number;
-  sha256: string;
-}
+  url: z.string().max(4000).optional(),
+  bytes: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  sha256: SHA256,
+});
 
-export interface ShardManifest {
-  format: typeof MANIFEST_FORMAT;
-  version: typeof MANIFEST_VERSION;
-  architecture: 'gpt2';
-  /** The Hugging Face config.json, verbatim. */
-  config: Record<string, unknown>;
-  dtype: ShardDtype;
-  source: ManifestSource;
-  tensors: ManifestTensor[];
-  shards: ManifestShard[];
-  totalBytes: number;
-  converter: string;
-}
+/** manifest.json, as the converter writes it and the loaders read it (the same schema for both). */
+export const ShardManifestSchema = z.strictObject({
+  format: z.literal(MANIFEST_FORMAT),
+  version: z.literal(MANIFEST_VERSION),
+  architecture: z.literal('gpt2'),
+  /** The Hugging Face config.json, verbatim (parsed by Gpt2ConfigJsonSchema). */
+  config: z.record(z.string(), z.unknown()),
+  dtype: z.enum(['F32', 'F16']),
+  source: ManifestSourceSchema,
+  tensors: z.array(ManifestTensorSchema).max(MANIFEST_LIMITS.tensors),
+  shards: z.array(ManifestShardSchema).min(1).max(MANIFEST_LIMITS.shards),
+  totalBytes: byteCount(MANIFEST_LIMITS.totalBytes),
+  converter: z.string().max(200),
+});
+
+export type ManifestTensor = z.infer<typeof ManifestTensorSchema>;
+export type ManifestShard = z.infer<typeof ManifestShardSchema>;
+export type ManifestSource = z.infer<typeof ManifestSourceSchema>;
+export type ShardManifest = z.infer<typeof ShardManifestSchema>;
 
 /** A manifest that passed validation, with its parsed engine config. */
 export interface ValidManifest {
@@ -102,31 +137,39 @@ export function checkExpectedConfig(config: Gpt2Config, expected: ExpectedConfig
 /** Validates a parsed manifest.json; throws ManifestError naming the manifest (and tensor) at fault. */
 export function parseShardManifest(json: unknown, source: string, expected?: ExpectedConfig): ValidManifest {
   if (!isObject(json)) throw new ManifestError(source, 'manifest is not a JSON object');
+  // The identifying fields first, with messages that say what to do.
   if (json.format !== MANIFEST_FORMAT) {
-    throw new ManifestError(source, `not an FPT shard manifest (format is ${JSON.stringify(json.format)}, expected "${MANIFEST_FORMAT}")`);
+    throw new ManifestError(source, `not an FPT shard manifest (format is ${quote(json.format)}, expected "${MANIFEST_FORMAT}")`);
   }
   if (json.version !== MANIFEST_VERSION) {
     throw new ManifestError(
       source,
-      `manifest version ${JSON.stringify(json.version)} is not supported (this build reads version ${MANIFEST_VERSION}); re-run npm run models:convert with this version of the app`,
+      `manifest version ${quote(json.version)} is not supported (this build reads version ${MANIFEST_VERSION}); re-run npm run models:convert with this version of the app`,
     );
   }
   if (json.architecture !== 'gpt2') {
-    throw new ManifestError(source, `manifest is for architecture ${JSON.stringify(json.architecture)}, but only GPT-2 ("gpt2") can be loaded`);
+    throw new ManifestError(source, `manifest is for architecture ${quote(json.architecture)}, but only GPT-2 ("gpt2") can be loaded`);
   }
-  if (!isObject(json.config)) throw new ManifestError(source, '"config" is missing or not an object');
+  const parsed = ShardManifestSchema.safeParse(json);
+  if (!parsed.success) throw new ManifestError(source, `not a valid manifest: ${zodIssues(parsed.error)}`);
+  const manifest = parsed.data;
   let config: Gpt2Config;
   try {
-    config = parseGpt2Config(json.config, `${source} (config)`);
+    config = parseGpt2Config(manifest.config, `${source} (config)`);
   } catch (error) {
     if (error instanceof CheckpointError) throw new ManifestError(source, error.message.slice(`${source} (config): `.length));
     throw error;
   }
   checkExpectedConfig(config, expected, source);
-  if (json.dtype !== 'F32' && json.dtype !== 'F16') throw new ManifestError(source, `dtype ${JSON.stringify(json.dtype)} is not F32 or F16`);
-  const shards = parseShards(json.shards, source);
-  const tensors = parseTensors(json.tensors, shards, source);
-  const byName = new Map(tensors.map((t) => [t.name, t]));
+  checkShards(manifest, source);
+  checkTensors(manifest, source);
+  try {
+    checkLayerCount(config, manifest.tensors.map((t) => t.name), source);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw new ManifestError(source, error.message.slice(`${source}: `.length));
+    throw error;
+  }
+  const byName = new Map(manifest.tensors.map((t) => [t.name, t]));
   const needed: ManifestTensor[] = [];
   for (const spec of gpt2TensorShapes(config)) {
     const tensor = byName.get(spec.name);
@@ -137,68 +180,53 @@ export function parseShardManifest(json: unknown, source: string, expected?: Exp
     needed.push(tensor);
   }
   const neededShards = [...new Set(needed.map((t) => t.shard))].sort((a, b) => a - b);
-  const origin = json.source;
-  if (!isObject(origin) || typeof origin.file !== 'string' || !isSha256Hex(origin.sha256) || !isNonNegativeInteger(origin.bytes)) {
-    throw new ManifestError(source, '"source" must record the file, its bytes and its sha256');
-  }
-  const manifest: ShardManifest = {
-    format: MANIFEST_FORMAT,
-    version: MANIFEST_VERSION,
-    architecture: 'gpt2',
-    config: json.config,
-    dtype: json.dtype,
-    source: { file: origin.file, url: typeof origin.url === 'string' ? origin.url : undefined, bytes: origin.bytes, sha256: origin.sha256 },
-    tensors,
-    shards,
-    totalBytes: shards.reduce((sum, s) => sum + s.bytes, 0),
-    converter: typeof json.converter === 'string' ? json.converter : 'unknown',
-  };
   return { manifest, config, needed, neededShards };
 }
 
-function parseShards(value: unknown, source: string): ManifestShard[] {
-  if (!Array.isArray(value) || value.length === 0) throw new ManifestError(source, '"shards" must be a non-empty list');
+function checkShards(manifest: ShardManifest, source: string): void {
   const files = new Set<string>();
-  return value.map((entry, i) => {
-    if (!isObject(entry)) throw new ManifestError(source, `shard ${i} is not an object`);
-    const { file, bytes, sha256 } = entry;
-    // A bare file name: the Node loader joins it to a directory, the browser resolves it against the manifest URL.
-    if (typeof file !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(file) || file.includes('..')) {
-      throw new ManifestError(source, `shard ${i}: file ${JSON.stringify(file)} is not a plain file name`);
-    }
+  manifest.shards.forEach(({ file }, i) => {
     if (files.has(file)) throw new ManifestError(source, `shard ${i}: file ${file} is listed twice`);
     files.add(file);
-    if (!isNonNegativeInteger(bytes)) throw new ManifestError(source, `shard ${file}: bytes ${JSON.stringify(bytes)} is not a byte count`);
-    if (!isSha256Hex(sha256)) throw new ManifestError(source, `shard ${file}: sha256 ${JSON.stringify(sha256)} is not 64 lowercase hex digits`);
-    return { file, bytes, sha256 };
   });
+  const total = manifest.shards.reduce((sum, shard) => sum + shard.bytes, 0);
+  if (total !== manifest.totalBytes) throw new ManifestError(source, `totalBytes is ${manifest.totalBytes}, but the shards hold ${total} bytes`);
 }
 
-function parseTensors(value: unknown, shards: ManifestShard[], source: string): ManifestTensor[] {
-  if (!Array.isArray(value)) throw new ManifestError(source, '"tensors" must be a list');
+/** Names unique; each tensor inside an existing shard, its length that of its shape, no two overlapping. */
+function checkTensors(manifest: ShardManifest, source: string): void {
   const names = new Set<string>();
-  return value.map((entry, i) => {
-    if (!isObject(entry) || typeof entry.name !== 'string') throw new ManifestError(source, `tensor ${i} is not an object with a name`);
-    const { name, dtype, shape, shard, offset, length } = entry;
+  const byShard = new Map<number, ManifestTensor[]>();
+  for (const tensor of manifest.tensors) {
+    const { name, dtype, shape, shard, offset, length } = tensor;
     if (names.has(name)) throw new ManifestError(source, 'listed twice', name);
     names.add(name);
-    if (typeof dtype !== 'string' || !(dtype in STORED_DTYPES) || dtype === 'BF16') {
-      throw new ManifestError(source, `dtype ${JSON.stringify(dtype)} is not F32 or F16`, name);
-    }
-    if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
-      throw new ManifestError(source, `shape ${JSON.stringify(shape)} is not a list of non-negative integers`, name);
-    }
-    if (!isNonNegativeInteger(shard) || shard >= shards.length) throw new ManifestError(source, `shard ${JSON.stringify(shard)} does not exist`, name);
-    if (!isNonNegativeInteger(offset) || !isNonNegativeInteger(length)) throw new ManifestError(source, 'offset and length must be byte counts', name);
+    if (shard >= manifest.shards.length) throw new ManifestError(source, `shard ${shard} does not exist (the manifest lists ${manifest.shards.length})`, name);
     const expectedLength = elementCount(shape) * STORED_DTYPES[dtype];
     if (length !== expectedLength) {
       throw new ManifestError(source, `length ${length} does not match shape [${shape.join(', ')}] of ${dtype} (${expectedLength} bytes)`, name);
     }
-    if (offset + length > shards[shard].bytes) {
-      throw new ManifestError(source, `bytes [${offset}, ${offset + length}) run past the end of ${shards[shard].file} (${shards[shard].bytes} bytes)`, name);
+    const file = manifest.shards[shard];
+    if (offset + length > file.bytes) {
+      throw new ManifestError(source, `bytes [${offset}, ${offset + length}) run past the end of ${file.file} (${file.bytes} bytes)`, name);
     }
-    return { name, dtype: dtype as ShardDtype, shape: [...shape], shard, offset, length };
-  });
+    let inShard = byShard.get(shard);
+    if (inShard === undefined) byShard.set(shard, (inShard = []));
+    inShard.push(tensor);
+  }
+  for (const tensors of byShard.values()) {
+    const sorted = tensors.filter((t) => t.length > 0).sort((a, b) => a.offset - b.offset);
+    for (let i = 1; i < sorted.length; i++) {
+      const [before, after] = [sorted[i - 1], sorted[i]];
+      if (after.offset < before.offset + before.length) {
+        throw new ManifestError(
+          source,
+          `bytes [${after.offset}, ${after.offset + after.length}) overlap those of "${before.name}" [${before.offset}, ${before.offset + before.length}) in ${manifest.shards[after.shard].file}`,
+          after.name,
+        );
+      }
+    }
+  }
 }
 
 /**
@@ -215,7 +243,9 @@ export function decodeShardTensors(valid: ValidManifest, shardIndex: number, byt
 /** One tensor's own bytes to float32 (F16 and BF16 are widened here, once). */
 export function decodeTensor(tensor: { name: string; dtype: string; shape: readonly number[]; length: number }, bytes: Uint8Array, source: string): BackboneTensor {
   const info = { name: tensor.name, dtype: tensor.dtype, shape: [...tensor.shape], dataOffsets: [0, tensor.length] as [number, number] };
-  return { shape: [...tensor.shape], data: decodeTensorBytes(info, bytes, source) };
+  const data = decodeTensorBytes(info, bytes, source);
+  requireFinite(data, source, tensor.name);
+  return { shape: [...tensor.shape], data };
 }
 
 /** The loaded tensors in the canonical order, after checking none is missing. */
@@ -231,10 +261,6 @@ export function assembleCheckpoint(config: Gpt2Config, loaded: BackboneTensors, 
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isNonNegativeInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
