@@ -13,6 +13,9 @@ import type { LoadProgress } from '../weights/load';
 export type BackendChoice = 'auto' | BackendName;
 
 /** Everything that defines a run. Changing any of these (but groups, lr and speed) means a new run. */
+/** Held-out batches the page's worker averages test accuracy over (each of the run's batch size). */
+export const PAGE_EVAL_BATCHES = 8;
+
 export interface RunSettings {
   task: TaskName;
   /** Bit XOR string length. */

@@ -13,7 +13,7 @@ import { isAbortError } from '../weights/load';
 import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
-import type { FeatureCacheReport, FromWorker, MetricsPoint, RunSettings, Snapshot, ToWorker } from './protocol';
+import { PAGE_EVAL_BATCHES, type FeatureCacheReport, type FromWorker, type MetricsPoint, type RunSettings, type Snapshot, type ToWorker } from './protocol';
 import { AdapterImportError, backboneSha256, exportAdapters, importAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
 import { browserTaskData } from './task-data';
 
@@ -22,7 +22,7 @@ declare const self: DedicatedWorkerGlobalScope;
 /** Held-out evaluation (test accuracy) at the end of an update once this many steps have passed since the last. */
 const EVAL_EVERY = 10;
 /** The page's test accuracy is the mean over this many held-out batches. */
-const EVAL_BATCHES = 8;
+const EVAL_BATCHES = PAGE_EVAL_BATCHES;
 /**
  * A snapshot of the trained values (for restarts after a lost device, and autosave) every this many
  * steps while playing, and whenever training stops (a manual step, a pause, an import).

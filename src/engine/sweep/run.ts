@@ -10,8 +10,9 @@ import { describeBody } from '../backbone';
 import type { TaskName } from '../tasks/task';
 import type { Task } from '../tasks/task';
 import type { TensorMap } from '../tensors';
-import { Trainer, type TrainSettings } from '../train/trainer';
-import type { PresetName, SweepConfig } from './presets';
+import type { RandomInit } from '../init';
+import { Trainer, type HeldOutEvaluation, type TrainSettings } from '../train/trainer';
+import { layersFor, LSTM_LR, type PresetName, type SweepConfig } from './presets';
 
 /** Settings shared by every cell of a sweep; a store holding cells made with other settings is refused. */
 export interface SweepSettings {
@@ -24,6 +25,10 @@ export interface SweepSettings {
   dropout: number;
   evalEvery: number;
   evalBatches: number;
+  /** Learning rate of LSTM cells (the paper's 3e-4, App. C, unless told otherwise); `lr` is the transformers'. */
+  lstmLr?: number;
+  /** How random GPT-2 bodies are drawn (init.ts); absent means the paper's N(0, 0.02) everywhere. */
+  randomInit?: RandomInit;
 }
 
 export type { CurvePoint };
@@ -46,6 +51,8 @@ export interface CellResult {
   seed: number;
   settings: SweepSettings;
   final: CurvePoint;
+  /** The paper's evaluation after the last step: the whole held-out split, or a fixed large sample for generated tasks. */
+  held_out?: HeldOutEvaluation;
   curve: CurvePoint[];
   trainable_params: number;
   total_params: number;
@@ -68,7 +75,7 @@ export function planCells(tasks: readonly TaskName[], configs: readonly SweepCon
   return tasks.flatMap((task) => configs.flatMap((config) => seeds.map((seed) => ({ id: cellId(task, config, seed, steps), task, config, seed }))));
 }
 
-const SETTINGS_KEYS: (keyof SweepSettings)[] = ['preset', 'model', 'steps', 'batchSize', 'lr', 'dropout', 'evalBatches'];
+const SETTINGS_KEYS: (keyof SweepSettings)[] = ['preset', 'model', 'steps', 'batchSize', 'lr', 'dropout', 'evalBatches', 'lstmLr', 'randomInit'];
 
 export interface SweepOutcome {
   results: CellResult[];
@@ -117,7 +124,10 @@ export async function runSweep(
   return outcome;
 }
 
-/** The first `layers` blocks of a GPT-2 (config and, when given, weights; ln_f and wpe kept). */
+/**
+ * The first `layers` blocks of a GPT-2 (config and, when given, weights; ln_f and wpe kept). A
+ * depth above the checkpoint's only makes sense for a random body, which is drawn from the config.
+ */
 export function truncateGpt2(config: Gpt2Config, layers: number, tensors?: TensorMap): { config: Gpt2Config; tensors?: TensorMap } {
   const kept = tensors && new Map([...tensors].filter(([name]) => !/^h\.(\d+)\./.test(name) || Number(/^h\.(\d+)\./.exec(name)![1]) < layers));
   return { config: { ...config, nLayer: layers }, tensors: kept };
@@ -133,10 +143,16 @@ export interface CellContext {
 /** One cell: a Trainer from the cell's configuration, `steps` steps, evaluations every evalEvery and at the end. */
 export async function trainCell(cell: SweepCell, ctx: CellContext): Promise<CellResult> {
   const { settings } = ctx;
-  const depth = cell.config.layers === undefined ? { config: ctx.config, tensors: ctx.pretrained } : truncateGpt2(ctx.config, cell.config.layers, ctx.pretrained);
+  const layers = layersFor(cell.config, cell.task);
+  if (layers !== undefined && layers > ctx.config.nLayer && cell.config.body !== 'random') {
+    throw new Error(`${cell.id}: a ${String(cell.config.body)} body cannot have ${layers} layers (the model has ${ctx.config.nLayer})`);
+  }
+  const depth = layers === undefined ? { config: ctx.config, tensors: ctx.pretrained } : truncateGpt2(ctx.config, layers, ctx.pretrained);
+  const isLstm = typeof cell.config.body !== 'string';
   const trainSettings: Partial<TrainSettings> = {
     batchSize: settings.batchSize,
-    lr: settings.lr,
+    lr: isLstm ? (settings.lstmLr ?? LSTM_LR) : settings.lr,
+    randomInit: settings.randomInit ?? 'paper',
     seed: cell.seed,
     groups: cell.config.groups,
     dropout: settings.dropout,
@@ -146,17 +162,19 @@ export async function trainCell(cell: SweepCell, ctx: CellContext): Promise<Cell
   const trainer = new Trainer(ctx.task, depth.config, cell.config.body, trainSettings, depth.tensors);
   try {
     const curve = await runTrainingLoop(trainer, { steps: settings.steps, evalEvery: settings.evalEvery });
+    const heldOut = await trainer.evaluateHeldOut();
     const counts = trainer.counts();
     return {
       id: cell.id,
       task: cell.task,
       config: cell.config.id,
       label: cell.config.label,
-      body: describeBody(cell.config.body) + (cell.config.layers === undefined ? '' : `, ${cell.config.layers} layers`),
+      body: describeBody(cell.config.body) + (layers === undefined ? '' : `, ${layers} layers`) + (cell.config.body === 'random' ? `, ${settings.randomInit ?? 'paper'} random init` : ''),
       groups: trainer.model.groups,
       seed: cell.seed,
       settings,
       final: curve[curve.length - 1],
+      held_out: heldOut,
       curve,
       trainable_params: counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0),
       total_params: counts.reduce((a, c) => a + c.params, 0),
