@@ -14,7 +14,8 @@ import { nodeTaskData } from '../engine/tasks/node-data';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
 import { runTrainingLoop } from '../engine/train/training-loop';
 import { Trainer } from '../engine/train/trainer';
-import { PRESET_NAMES, presetConfigs, type PresetName } from '../engine/sweep/presets';
+import { droppedDepths, LSTM_LR, PRESET_NAMES, presetConfigs, type PresetName } from '../engine/sweep/presets';
+import { RANDOM_INITS, type RandomInit } from '../engine/init';
 import { planCells, trainCell, type SweepSettings } from '../engine/sweep/run';
 import { resolveModel } from './models';
 import { sweepToDir } from './sweep-files';
@@ -23,11 +24,13 @@ import { FptModel } from '../engine/model';
 const USAGE = `usage:
   fpt train  --task ${TASK_NAMES.join('|')} [--model DIR|tiny|gpt2] [--init ${BACKBONE_INITS.join('|')}|lstm]
              [--lstm-width N] [--lstm-layers N]
-             [--groups input,output,positions,layernorm] [--steps N] [--batch B] [--lr X] [--seed S]
+             [--groups input,output,positions,layernorm] [--steps N] [--batch B] [--lr X (1e-3; LSTM 3e-4)] [--seed S]
+             [--random-init paper|hf-scaled]
              [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--composite] [--json]
              [--cache-features [--dataset N] [--speed-steps N]]   (with --groups output only)
   fpt sweep  --preset ${PRESET_NAMES.join('|')} --tasks bit-xor,... [--steps N] [--seeds K] [--model DIR|tiny|gpt2]
-             [--backend cpu|webgpu] [--out DIR] [--batch B] [--lr X] [--dropout P] [--eval-every N] [--eval-batches N]
+             [--backend cpu|webgpu] [--out DIR] [--batch B] [--lr X] [--lstm-lr X] [--random-init paper|hf-scaled]
+             [--dropout P] [--eval-every N] [--eval-batches N]
              [--lstm-width N] [--inits pretrained,random] [--layers 1,2,...] [--bits N] [--cifar-dir DIR] [--json]
   fpt parity --model DIR --golden FILE [--backend cpu|webgpu] [--fused]
   (--fused: the GPT-2 body on the fused kernels; train uses them on webgpu unless --composite)`;
@@ -62,7 +65,8 @@ async function train(argv: string[]): Promise<number> {
       groups: { type: 'string', default: 'input,output,positions,layernorm' },
       steps: { type: 'string', default: '500' },
       batch: { type: 'string', default: '4' },
-      lr: { type: 'string', default: '1e-3' },
+      lr: { type: 'string' },
+      'random-init': { type: 'string', default: 'paper' },
       seed: { type: 'string', default: '0' },
       'eval-every': { type: 'string', default: '100' },
       'eval-batches': { type: 'string', default: '25' },
@@ -97,7 +101,9 @@ async function train(argv: string[]): Promise<number> {
     body,
     {
       batchSize: numberOption(values.batch, 'batch', 4),
-      lr: numberOption(values.lr, 'lr', 1e-3),
+      // The paper's learning rates (App. C): 1e-3 for transformers, 3e-4 for LSTMs, unless --lr is given.
+      lr: numberOption(values.lr, 'lr', isLstm ? LSTM_LR : 1e-3),
+      randomInit: randomInitOption(values['random-init']),
       seed: numberOption(values.seed, 'seed', 0),
       groups: parseGroups(values.groups!),
       evalBatches: numberOption(values['eval-batches'], 'eval-batches', 25),
@@ -112,7 +118,7 @@ async function train(argv: string[]): Promise<number> {
   const total = counts.reduce((a, c) => a + c.params, 0);
   if (!values.json) {
     const engine = trainer.model instanceof FptModel ? (trainer.model.fused ? ', fused kernels' : ', TF.js ops') : '';
-    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}, backend ${backend}${engine}`);
+    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}${body === 'random' ? ` (${trainer.settings.randomInit} scheme)` : ''}, lr ${trainer.settings.lr}, backend ${backend}${engine}`);
     console.log(`trainable ${trainable} of ${total} parameters (${((100 * trainable) / total).toFixed(3)}%): ${trainer.model.groups.join(', ')}`);
   }
   // Output-only on cached features (paper 3.9): build the cache, measure an uncached epoch to compare.
@@ -139,11 +145,16 @@ async function train(argv: string[]): Promise<number> {
     speed = { ...speed, cached_epoch_s: cachedEpoch, epochs: cached.stepCount / cached.stepsPerEpoch, speedup_per_epoch: speed.uncached_epoch_s / cachedEpoch };
     log({ cache: speed }, `per epoch: uncached ${speed.uncached_epoch_s.toFixed(3)} s, cached ${cachedEpoch.toFixed(4)} s: ${speed.speedup_per_epoch.toFixed(1)}× faster (cache built once in ${speed.cache_build_s.toFixed(2)} s)`);
   }
-  const final = { ...last, task: task.name, model: isLstm ? describeBody(body) : model.label, init: describeBody(body), backend, groups: trainer.model.groups, trainable_params: trainable, total_params: total, seconds, ...(speed ? { feature_cache: speed } : {}) };
+  const final = { ...last, task: task.name, model: isLstm ? describeBody(body) : model.label, init: describeBody(body), ...(body === 'random' ? { random_init: trainer.settings.randomInit } : {}), lr: trainer.settings.lr, backend, groups: trainer.model.groups, trainable_params: trainable, total_params: total, seconds, ...(speed ? { feature_cache: speed } : {}) };
   log({ final }, `done in ${seconds.toFixed(1)} s`);
   cached?.dispose();
   trainer.dispose();
   return 0;
+}
+
+function randomInitOption(value: string | undefined): RandomInit {
+  if (!RANDOM_INITS.includes(value as RandomInit)) throw new Error(`--random-init must be one of ${RANDOM_INITS.join(', ')} (got "${value}")`);
+  return value as RandomInit;
 }
 
 function listOption(value: string | undefined): string[] {
@@ -163,6 +174,8 @@ async function sweep(argv: string[]): Promise<number> {
       out: { type: 'string' },
       batch: { type: 'string', default: '4' },
       lr: { type: 'string', default: '1e-3' },
+      'lstm-lr': { type: 'string', default: '3e-4' },
+      'random-init': { type: 'string', default: 'paper' },
       dropout: { type: 'string', default: '0.1' },
       'eval-every': { type: 'string', default: '100' },
       'eval-batches': { type: 'string', default: '25' },
@@ -198,10 +211,16 @@ async function sweep(argv: string[]): Promise<number> {
     steps,
     batchSize: numberOption(values.batch, 'batch', 4),
     lr: numberOption(values.lr, 'lr', 1e-3),
+    lstmLr: numberOption(values['lstm-lr'], 'lstm-lr', LSTM_LR),
+    randomInit: randomInitOption(values['random-init']),
     dropout: numberOption(values.dropout, 'dropout', 0.1),
     evalEvery: numberOption(values['eval-every'], 'eval-every', 100),
     evalBatches: numberOption(values['eval-batches'], 'eval-batches', 25),
   };
+  if (preset === 'depth') {
+    const dropped = droppedDepths({ modelWidth: model.config.nEmbd, modelLayers: model.config.nLayer, layers: values.layers === undefined ? undefined : listOption(values.layers).map(Number) });
+    if (dropped.length > 0) console.error(`depth: pretrained depths ${dropped.join(', ')} exceed the model's ${model.config.nLayer} layers and are left out (random bodies run at every depth)`);
+  }
   const outDir = values.out ?? `sweeps/${preset}-${values.model!.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
   const seeds = Array.from({ length: seedsCount }, (_, i) => i);
   const cells = planCells(tasks, configs, seeds, steps);
