@@ -27,7 +27,7 @@ const USAGE = `usage:
              [--groups input,output,positions,layernorm] [--steps N] [--batch B] [--lr X (1e-3; LSTM 3e-4)] [--seed S]
              [--random-init paper|hf-scaled]
              [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--composite] [--json]
-             [--cache-features [--dataset N] [--speed-steps N]]   (with --groups output only)
+             [--cache-features [--dataset N|all] [--speed-steps N]]   (with --groups output only)
   fpt sweep  --preset ${PRESET_NAMES.join('|')} --tasks bit-xor,... [--steps N] [--seeds K] [--model DIR|tiny|gpt2]
              [--backend cpu|webgpu] [--out DIR] [--batch B] [--lr X] [--lstm-lr X] [--random-init paper|hf-scaled]
              [--dropout P] [--eval-every N] [--eval-batches N]
@@ -125,7 +125,7 @@ async function train(argv: string[]): Promise<number> {
   let cached: CachedHeadTrainer | null = null;
   let speed: Record<string, number> | null = null;
   if (values['cache-features']) {
-    cached = new CachedHeadTrainer(trainer, numberOption(values.dataset, 'dataset', 1024));
+    cached = new CachedHeadTrainer(trainer, values.dataset === 'all' ? 'all' : numberOption(values.dataset, 'dataset', 1024));
     const cache = await cached.build();
     const uncached = await measureUncachedEpoch(trainer, cached.data, numberOption(values['speed-steps'], 'speed-steps', 10));
     speed = { dataset: cached.datasetSize, steps_per_epoch: cached.stepsPerEpoch, cache_build_s: cache.buildSeconds, uncached_epoch_s: uncached.secondsPerEpoch, uncached_measured_steps: uncached.steps };

@@ -14,7 +14,9 @@
  * biases U(±1/√n), n = the normalised width (4H or H). The initial state (h, c) of every layer is
  * random, N(0, √(2 / (in + H))) per value (Xavier, as the reference's init_hidden), drawn afresh each
  * forward pass: in training from the step's dropout seed, in evaluation from a fixed seed so that
- * evaluations are repeatable. Weights are stored [in, 4H] (y = x·W, the engine's Linear layout).
+ * evaluations are repeatable. One difference, ours: one state is drawn per pass and shared by the
+ * batch's examples (the reference draws one per example), so that an example's features do not depend
+ * on its batch-mates or its place in the batch (the cached features of §3.9 are computed in chunks). Weights are stored [in, 4H] (y = x·W, the engine's Linear layout).
  *
  * Built from differentiable 2-D ops only (tf.matMul on 2-D tensors, split, slice, unstack, stack):
  * TF.js gives wrong weight gradients for 3-D x 2-D matMul, and einsum/stridedSlice have no gradient.
@@ -183,7 +185,7 @@ export class LstmModel extends AdaptedModel {
     const [B, T] = x.shape;
     const d = this.config.width;
     const training = opts.training && this.dropout > 0;
-    const base = (opts.training ? (opts.dropoutSeed ?? 0) : LSTM_EVAL_STATE_SEED) * 131;
+    const base = (opts.training ? (opts.dropoutSeed ?? LSTM_EVAL_STATE_SEED) : LSTM_EVAL_STATE_SEED) * 131;
     let embedded = this.embed(x);
     if (training && this.head.input.kind === 'vector') embedded = tf.dropout(embedded, this.dropout, undefined, base + 1) as tf.Tensor2D;
     let h = tf.reshape(embedded, [B, T, d]) as tf.Tensor3D;
@@ -191,8 +193,8 @@ export class LstmModel extends AdaptedModel {
     for (let l = 0; l < this.config.layers; l++) {
       const layerSeed = base + 1000 * (l + 1);
       h = lstmLayer(h, this.layerParams(l), {
-        h0: tf.randomNormal([B, d], 0, std, 'float32', layerSeed + 2) as tf.Tensor2D,
-        c0: tf.randomNormal([B, d], 0, std, 'float32', layerSeed + 3) as tf.Tensor2D,
+        h0: tf.tile(tf.randomNormal([1, d], 0, std, 'float32', layerSeed + 2), [B, 1]) as tf.Tensor2D,
+        c0: tf.tile(tf.randomNormal([1, d], 0, std, 'float32', layerSeed + 3), [B, 1]) as tf.Tensor2D,
         eps: this.config.layerNormEps,
         dropout: training ? { rate: this.dropout, seed: (t) => layerSeed + 10 + t } : undefined,
       });

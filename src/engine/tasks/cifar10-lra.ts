@@ -57,6 +57,7 @@ export function createCifar10LraTask(data: CifarSplits, options: Cifar10LraOptio
         return records.label(i);
       });
     },
+    trainExamples: data.train.count,
     heldOut: { count: data.test.count, batch: (start, size) => recordSlice(start, size, data.test.count, CIFAR_PLANE, plain) },
     describe(batch: Batch, index: number): string {
       const label = batch.y[index];

@@ -109,6 +109,7 @@ export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {
         return records.label(i);
       });
     },
+    trainExamples: data.train.count,
     heldOut: { count: data.test.count, batch: (start, size) => recordSlice(start, size, data.test.count, tokenValues, plain) },
     describe(batch: Batch, index: number): string {
       const label = batch.y[index];

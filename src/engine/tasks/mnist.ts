@@ -103,6 +103,7 @@ export function createMnistTask(dataset: MnistDataset): Task {
     batch(batchSize: number, split: Split, rng: Rng): Batch {
       return samplers[split](batchSize, rng, fillFrom(dataset[split]));
     },
+    trainExamples: dataset.train.count,
     heldOut: { count: dataset.test.count, batch: (start, size) => recordSlice(start, size, dataset.test.count, tokenValues, fillFrom(dataset.test)) },
     describe(batch: Batch, index: number): string {
       const tokens = batch.x.subarray(index * tokenValues, (index + 1) * tokenValues);

@@ -48,6 +48,8 @@ export interface Task extends TaskSpec {
    * the trainer evaluates them on a fixed large sample instead (Trainer.evaluateHeldOut).
    */
   heldOut?: { count: number; batch(start: number, size: number): Batch };
+  /** Examples in the training split, where the task has a fixed one (generated tasks have unlimited data). */
+  trainExamples?: number;
   /** Human-readable rendering of one example (for previews and debugging). */
   describe?(batch: Batch, index: number): string;
 }
