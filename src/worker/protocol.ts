@@ -57,6 +57,8 @@ export interface ModelInfo {
   seqLen: number;
   /** The body runs on the project's fused WebGPU kernels (else on composite TF.js ops). */
   fused: boolean;
+  /** Every GPT-2 parameter, token embeddings and all position rows included: the paper's denominator for the trainable share (§2.2). */
+  paperTotal?: number;
 }
 
 export interface BackendReport {

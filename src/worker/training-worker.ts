@@ -13,6 +13,7 @@ import { isAbortError } from '../weights/load';
 import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
+import { gpt2ParameterTotal } from '../engine/paper-numbers';
 import { PAGE_EVAL_BATCHES, type FeatureCacheReport, type FromWorker, type MetricsPoint, type RunSettings, type Snapshot, type ToWorker } from './protocol';
 import { AdapterImportError, backboneSha256, exportAdapters, importAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
 import { browserTaskData } from './task-data';
@@ -147,7 +148,7 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
   post({
     type: 'ready',
     backend,
-    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen, fused: trainer.model instanceof FptModel && trainer.model.fused },
+    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen, fused: trainer.model instanceof FptModel && trainer.model.fused, paperTotal: gpt2ParameterTotal(source.config) },
     counts: trainer.counts(),
     metric: task.metric,
     step: trainer.stepCount,
