@@ -3,6 +3,7 @@ import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import {
   CUMULATIVE_UNFREEZING,
   gpt2ParameterTotal,
+  isGpt2Size,
   GPT2_LARGE,
   GPT2_SMALL,
   paperSource,
@@ -121,5 +122,6 @@ describe('the trainable share\'s denominator (§2.2)', () => {
     // §2.2's own counts for CIFAR-10: input 13056, output 7680, layer norms 4·768·12, positions 64·768.
     const trained = 13056 + 7680 + 4 * 768 * 12 + 64 * 768;
     expect(((100 * trained) / gpt2ParameterTotal(GPT2_PRESETS.gpt2)).toFixed(3)).toBe('0.086');
+    expect([isGpt2Size(GPT2_PRESETS['gpt2-large']), isGpt2Size({ ...GPT2_PRESETS.gpt2, nLayer: 2, nEmbd: 64, nHead: 4 })]).toEqual([true, false]);
   });
 });

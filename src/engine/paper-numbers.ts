@@ -10,7 +10,7 @@
  * (rows are Partial records), so nothing here is invented. Homology is left out: this project has
  * no Remote Homology task.
  */
-import { gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
+import { GPT2_PRESETS, gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
 import type { GroupName } from './groups';
 import type { TaskName } from './tasks/task';
 
@@ -275,4 +275,9 @@ export const GPT2_VOCAB = 50257;
  */
 export function gpt2ParameterTotal(config: Gpt2Config): number {
   return gpt2TensorShapes(config).reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0) + GPT2_VOCAB * config.nEmbd;
+}
+
+/** Whether a config is one of the released GPT-2 sizes (whose token table has GPT2_VOCAB rows), not a test model. */
+export function isGpt2Size(config: Gpt2Config): boolean {
+  return Object.values(GPT2_PRESETS).some((p) => p.nLayer === config.nLayer && p.nEmbd === config.nEmbd && p.nHead === config.nHead);
 }

@@ -7,7 +7,9 @@ import type { GroupName } from '../engine/groups';
 import type { GroupCount } from '../engine/model';
 import type { TaskName } from '../engine/tasks/task';
 import type { BackboneInit } from '../engine/backbone';
-import type { TrainerSnapshot } from '../engine/train/trainer';
+import type { HeldOutEvaluation, TrainerSnapshot } from '../engine/train/trainer';
+
+export type { HeldOutEvaluation };
 import type { LoadProgress } from '../weights/load';
 
 export type BackendChoice = 'auto' | BackendName;
@@ -46,6 +48,8 @@ export type ToWorker =
   | { type: 'cancelLoad' }
   | { type: 'exportAdapters'; appVersion: string }
   | { type: 'importAdapters'; bytes: ArrayBuffer; fileName: string }
+  /** The paper's evaluation, on request: the whole held-out set (a fixed sample for generated tasks). */
+  | { type: 'evaluateHeldOut' }
   | { type: 'debugLoseDevice' };
 
 export interface ModelInfo {
@@ -112,6 +116,7 @@ export type FromWorker =
   | { type: 'warning'; message: string }
   | { type: 'ready'; backend: BackendReport; model: ModelInfo; counts: GroupCount[]; metric: string; step: number }
   | { type: 'counts'; counts: GroupCount[] }
+  | { type: 'heldOut'; result: HeldOutEvaluation }
   | { type: 'featureCache'; report: FeatureCacheReport | null }
   | { type: 'metrics'; points: MetricsPoint[]; msPerStep: number; gpuBytes: number; updated?: string[] }
   | { type: 'attention'; attention: AttentionPayload }

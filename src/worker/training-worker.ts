@@ -13,7 +13,7 @@ import { isAbortError } from '../weights/load';
 import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
-import { gpt2ParameterTotal } from '../engine/paper-numbers';
+import { gpt2ParameterTotal, isGpt2Size } from '../engine/paper-numbers';
 import { PAGE_EVAL_BATCHES, type FeatureCacheReport, type FromWorker, type MetricsPoint, type RunSettings, type Snapshot, type ToWorker } from './protocol';
 import { AdapterImportError, backboneSha256, exportAdapters, importAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
 import { browserTaskData } from './task-data';
@@ -148,7 +148,7 @@ async function init(settings: RunSettings, snapshot?: import('./protocol').Snaps
   post({
     type: 'ready',
     backend,
-    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen, fused: trainer.model instanceof FptModel && trainer.model.fused, paperTotal: gpt2ParameterTotal(source.config) },
+    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen, fused: trainer.model instanceof FptModel && trainer.model.fused, paperTotal: isGpt2Size(source.config) ? gpt2ParameterTotal(source.config) : undefined },
     counts: trainer.counts(),
     metric: task.metric,
     step: trainer.stepCount,
@@ -328,6 +328,12 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break;
     case 'cancelLoad':
       loadController?.abort();
+      break;
+    case 'evaluateHeldOut':
+      if (!trainer || running) return;
+      serial(async () => {
+        if (trainer) post({ type: 'heldOut', result: await trainer.evaluateHeldOut() });
+      });
       break;
     case 'debugLoseDevice':
       (tf.backend() as unknown as { device?: GPUDevice }).device?.destroy();
