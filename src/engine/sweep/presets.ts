@@ -3,7 +3,8 @@
  * labelled with its table, row, column, model size and convergence).
  *
  * - `table2`: the backbones and baselines under the same adapters. Frozen bodies with the FPT groups:
- *   pretrained GPT-2 (Table 2 "FPT"), random GPT-2 (Table 2 "Random"), statistics-only (Table 9).
+ *   pretrained GPT-2 (Table 2 "FPT"), random GPT-2 (Table 2 "Random"), statistics-only (Table 9);
+ *   on GPT-2 medium or large, CIFAR-10's frozen numbers are Table 8's for that size.
  *   Then two different "full" experiments, named apart:
  *   - "transformer from scratch": random init, every group trained, at the paper's depth for the
  *     task (App. D.1: 12 layers for the bit tasks, 3 for CIFAR-10; Table 1's ListOps and CIFAR-10
@@ -25,7 +26,7 @@
  */
 import type { BodySpec } from '../backbone';
 import { ALL_GROUPS, FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
-import { TABLE1, TABLE11, TABLE12, TABLE13, TABLE2, TABLE9, UNFREEZING_STEPS, unfreezingColumn, type DepthRow, type PaperRow } from '../paper-numbers';
+import { TABLE1, TABLE11, TABLE12, TABLE13, TABLE2, TABLE8, TABLE9, UNFREEZING_STEPS, unfreezingColumn, type DepthRow, type PaperRow } from '../paper-numbers';
 import type { TaskName } from '../tasks/task';
 
 export type PresetName = 'table2' | 'table19' | 'depth';
@@ -91,6 +92,17 @@ function depthConfigs(table: 'Table 11' | 'Table 12', rows: readonly DepthRow[],
   return out;
 }
 
+/**
+ * Table 2's frozen rows for the model in use: on GPT-2 medium or large the CIFAR-10 number is Table
+ * 8's for that size (the paper reports no other task at those sizes, so the rest stay GPT-2 small's,
+ * and say so).
+ */
+function frozenRow(row: 'fpt' | 'random', opts: PresetOptions): PaperRow {
+  const base = row === 'fpt' ? TABLE2.pretrained : TABLE2.random;
+  const size = Object.values(TABLE8).find((s) => s.layers === opts.modelLayers && s.fpt.model.includes(`× ${opts.modelWidth})`));
+  return size && opts.modelLayers !== 12 ? { ...base, cifar10: size[row] } : base;
+}
+
 /** Depths of the depth preset that a pretrained body of `modelLayers` layers cannot have (dropped). */
 export function droppedDepths(opts: PresetOptions): number[] {
   const all = opts.layers ?? [...TABLE11, ...TABLE12].filter((r) => r.pretrained).map((r) => r.layers);
@@ -102,8 +114,8 @@ export function presetConfigs(preset: PresetName, opts: PresetOptions): SweepCon
     case 'table2': {
       const width = opts.lstmWidth ?? opts.modelWidth;
       return [
-        { id: 'pretrained', label: 'FPT (pretrained, frozen)', body: 'pretrained', groups: [...FPT_DEFAULT_GROUPS], paper: TABLE2.pretrained },
-        { id: 'random', label: 'random frozen', body: 'random', groups: [...FPT_DEFAULT_GROUPS], paper: TABLE2.random },
+        { id: 'pretrained', label: 'FPT (pretrained, frozen)', body: 'pretrained', groups: [...FPT_DEFAULT_GROUPS], paper: frozenRow('fpt', opts) },
+        { id: 'random', label: 'random frozen', body: 'random', groups: [...FPT_DEFAULT_GROUPS], paper: frozenRow('random', opts) },
         { id: 'statistics', label: 'statistics-only frozen', body: 'statistics', groups: [...FPT_DEFAULT_GROUPS], paper: TABLE9.statistics },
         { id: 'scratch', label: 'transformer from scratch (random init, every group, paper depth)', body: 'random', groups: [...ALL_GROUPS], layers: { ...FROM_SCRATCH_LAYERS }, paper: TABLE1.full },
         { id: 'pretrained-all', label: 'pretrained, everything trained', body: 'pretrained', groups: [...ALL_GROUPS], paper: TABLE13.both },
