@@ -29,7 +29,7 @@ const USAGE = `usage:
              [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--composite] [--json]
              [--cache-features [--dataset N|all] [--speed-steps N]]   (with --groups output only)
   fpt sweep  --preset ${PRESET_NAMES.join('|')} --tasks bit-xor,... [--steps N] [--seeds K] [--model DIR|tiny|gpt2]
-             [--backend cpu|webgpu] [--out DIR] [--batch B] [--lr X] [--lstm-lr X] [--random-init paper|hf-scaled]
+             [--backend cpu|webgpu] [--out DIR] [--batch B] [--lr X] [--lstm-lr X] [--random-init paper|hf-scaled] [--held-out N]
              [--dropout P] [--eval-every N] [--eval-batches N]
              [--lstm-width N] [--inits pretrained,random] [--layers 1,2,...] [--bits N] [--cifar-dir DIR] [--json]
   fpt parity --model DIR --golden FILE [--backend cpu|webgpu] [--fused]
@@ -176,6 +176,7 @@ async function sweep(argv: string[]): Promise<number> {
       lr: { type: 'string', default: '1e-3' },
       'lstm-lr': { type: 'string', default: '3e-4' },
       'random-init': { type: 'string', default: 'paper' },
+      'held-out': { type: 'string', default: '2000' },
       dropout: { type: 'string', default: '0.1' },
       'eval-every': { type: 'string', default: '100' },
       'eval-batches': { type: 'string', default: '25' },
@@ -213,6 +214,7 @@ async function sweep(argv: string[]): Promise<number> {
     lr: numberOption(values.lr, 'lr', 1e-3),
     lstmLr: numberOption(values['lstm-lr'], 'lstm-lr', LSTM_LR),
     randomInit: randomInitOption(values['random-init']),
+    heldOutSample: numberOption(values['held-out'], 'held-out', 2000),
     dropout: numberOption(values.dropout, 'dropout', 0.1),
     evalEvery: numberOption(values['eval-every'], 'eval-every', 100),
     evalBatches: numberOption(values['eval-batches'], 'eval-batches', 25),

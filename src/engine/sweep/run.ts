@@ -29,6 +29,8 @@ export interface SweepSettings {
   lstmLr?: number;
   /** How random GPT-2 bodies are drawn (init.ts); absent means the paper's N(0, 0.02) everywhere. */
   randomInit?: RandomInit;
+  /** Generated tasks: examples of the fixed held-out sample each cell ends on (default 2,000). */
+  heldOutSample?: number;
 }
 
 export type { CurvePoint };
@@ -75,7 +77,7 @@ export function planCells(tasks: readonly TaskName[], configs: readonly SweepCon
   return tasks.flatMap((task) => configs.flatMap((config) => seeds.map((seed) => ({ id: cellId(task, config, seed, steps), task, config, seed }))));
 }
 
-const SETTINGS_KEYS: (keyof SweepSettings)[] = ['preset', 'model', 'steps', 'batchSize', 'lr', 'dropout', 'evalBatches', 'lstmLr', 'randomInit'];
+const SETTINGS_KEYS: (keyof SweepSettings)[] = ['preset', 'model', 'steps', 'batchSize', 'lr', 'dropout', 'evalBatches', 'lstmLr', 'randomInit', 'heldOutSample'];
 
 export interface SweepOutcome {
   results: CellResult[];
@@ -153,6 +155,7 @@ export async function trainCell(cell: SweepCell, ctx: CellContext): Promise<Cell
     batchSize: settings.batchSize,
     lr: isLstm ? (settings.lstmLr ?? LSTM_LR) : settings.lr,
     randomInit: settings.randomInit ?? 'paper',
+    heldOutSample: settings.heldOutSample ?? 2000,
     seed: cell.seed,
     groups: cell.config.groups,
     dropout: settings.dropout,

@@ -17,7 +17,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const SETTINGS: SweepSettings = { preset: 'table19', model: 'tiny', backend: 'cpu', steps: 3, batchSize: 2, lr: 1e-3, dropout: 0.1, evalEvery: 2, evalBatches: 1 };
+const SETTINGS: SweepSettings = { preset: 'table19', model: 'tiny', backend: 'cpu', steps: 3, batchSize: 2, lr: 1e-3, dropout: 0.1, evalEvery: 2, evalBatches: 1, heldOutSample: 40 };
 
 describe('presets', () => {
   it('table2 has the frozen bodies, from scratch, pretrained-everything and LSTM with their own tables\' numbers; table19 the four unfreezing steps', () => {
@@ -106,9 +106,9 @@ describe('sweep runner (tiny backbone, Bit XOR, 2 configurations, 2 seeds)', () 
     expect(json.cells[0].groups).toEqual(['output']);
     expect(json.cells[2].groups).toEqual(['output', 'layernorm']);
     expect(json.cells[0].trainable_params).toBe(64 * 2 + 2);
-    // The paper's evaluation after the last step: a fixed sample of 2,000 generated examples.
-    expect(json.cells[0].held_out).toMatchObject({ examples: 2000, step: 3, set: 'fixed sample' });
-    expect(json.summary[0].heldOut.examples).toBe(2000);
+    // The paper's evaluation after the last step: a fixed sample of generated examples (2,000 unless told; 40 here).
+    expect(json.cells[0].held_out).toMatchObject({ examples: 40, step: 3, set: 'fixed sample' });
+    expect(json.summary[0].heldOut.examples).toBe(40);
     expect(json.summary[0].paperSource).toBe('Table 19, Bit XOR, output only (GPT-2 small (12 layers × 768))');
     expect(json.summary.map((r: { config: string; seeds: number; steps: number; paper: number }) => [r.config, r.seeds, r.steps, r.paper])).toEqual([
       ['pretrained-output', 2, 3, 56],
@@ -124,7 +124,7 @@ describe('sweep runner (tiny backbone, Bit XOR, 2 configurations, 2 seeds)', () 
     const md = await readFile(join(dir, 'results.md'), 'utf8');
     expect(md).toContain('| task | configuration | last eval (%) | held-out (%) | paper (%) | seeds | steps | paper source |');
     const mdRow = md.split('\n').find((l) => l.startsWith('| bit-xor | pretrained: output only |'))!;
-    expect(mdRow).toMatch(/\(n=2000\) \| 56 \| 2 \| 3 \| Table 19, Bit XOR, output only \(GPT-2 small/);
+    expect(mdRow).toMatch(/\(n=40\) \| 56 \| 2 \| 3 \| Table 19, Bit XOR, output only \(GPT-2 small/);
     expect(mdRow).toContain(`${json.summary[0].mean.toFixed(1)} ± ${json.summary[0].std.toFixed(1)}`);
     expect(md).toMatch(/\| bit-xor \| pretrained: \+ layernorm \| .* \| 98 \| 2 \| 3 \|/);
     expect(md).toContain("bit-xor: 3 steps here; the paper's FPT took about 500 steps to converge");

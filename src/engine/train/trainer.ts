@@ -31,6 +31,8 @@ export interface TrainSettings {
   fused: boolean | 'auto';
   /** How a random GPT-2 body is drawn (init.ts): the paper's N(0, 0.02) everywhere, or HF's scaled c_proj. */
   randomInit: RandomInit;
+  /** Examples of the fixed sample evaluateHeldOut uses for generated tasks (which have no test set). */
+  heldOutSample: number;
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = {
@@ -43,10 +45,8 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   evalBatches: 25,
   fused: 'auto',
   randomInit: 'paper',
+  heldOutSample: 2000,
 };
-
-/** Examples of the fixed sample that evaluateHeldOut uses for generated tasks (which have no test set). */
-export const GENERATED_HELD_OUT = 2000;
 
 /** An evaluation and what it was measured on. */
 export interface HeldOutEvaluation extends Evaluation {
@@ -54,7 +54,7 @@ export interface HeldOutEvaluation extends Evaluation {
   examples: number;
   /** The run's step when it was measured. */
   step: number;
-  /** 'test split': the task's whole held-out split; 'fixed sample': GENERATED_HELD_OUT generated examples, the same for every run. */
+  /** 'test split': the task's whole held-out split; 'fixed sample': settings.heldOutSample generated examples, the same for every run. */
   set: 'test split' | 'fixed sample';
 }
 
@@ -196,14 +196,14 @@ export class Trainer {
 
   /**
    * The paper's evaluation: the whole held-out split where the task has one (MNIST's 2,000 test
-   * digits, CIFAR-10's 10,000 test images), else a fixed sample of GENERATED_HELD_OUT examples drawn
+   * digits, CIFAR-10's 10,000 test images), else a fixed sample of settings.heldOutSample (2,000) examples drawn
    * from one stream that does not depend on the run's seed (so every run is measured on the same
    * examples). Dropout off; batches of `batchSize` (default: about 16k tokens a batch, at least the
    * run's batch and at most 256 examples).
    */
   async evaluateHeldOut(batchSize = Math.min(256, Math.max(this.settings.batchSize, Math.floor(16384 / this.task.seqLen)))): Promise<HeldOutEvaluation> {
     const held = this.task.heldOut;
-    const count = held ? held.count : GENERATED_HELD_OUT;
+    const count = held ? held.count : this.settings.heldOutSample;
     const sample = new Rng(deriveSeed(0, 'held-out-sample'));
     let lossSum = 0;
     let correct = 0;
