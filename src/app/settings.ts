@@ -34,9 +34,9 @@ export interface BackboneChoice {
 
 export const BACKBONE_CHOICES: BackboneChoice[] = [
   { id: 'tiny', label: 'Tiny GPT-2 (2 layers, 64 wide; test checkpoint)', model: 'tiny-gpt2', init: 'pretrained' },
-  { id: 'tiny-random', label: 'Tiny GPT-2, random frozen', model: 'tiny-gpt2', init: 'random' },
+  { id: 'tiny-random', label: 'Tiny GPT-2, random frozen (every weight N(0, 0.02), the paper’s init)', model: 'tiny-gpt2', init: 'random' },
   { id: 'gpt2', label: 'GPT-2 small, pretrained', model: 'gpt2', init: 'pretrained' },
-  { id: 'gpt2-random', label: 'GPT-2 small, random frozen', model: 'gpt2', init: 'random' },
+  { id: 'gpt2-random', label: 'GPT-2 small, random frozen (every weight N(0, 0.02), the paper’s init)', model: 'gpt2', init: 'random' },
   { id: 'gpt2-statistics', label: 'GPT-2 small, statistics only', model: 'gpt2', init: 'statistics' },
 ];
 

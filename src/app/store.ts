@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 import type { GroupName } from '../engine/groups';
 import type { GroupCount } from '../engine/model';
-import type { AttentionPayload, FeatureCacheReport, BackendReport, ExamplePayload, MetricsPoint, ModelInfo, RunSettings, Snapshot } from '../worker/protocol';
+import type { AttentionPayload, FeatureCacheReport, BackendReport, HeldOutEvaluation, ExamplePayload, MetricsPoint, ModelInfo, RunSettings, Snapshot } from '../worker/protocol';
 import type { LoadProgress } from '../weights/load';
 import { decodeUrlState } from './url-state';
 import type { InstructorFlags } from './instructor/controls';
@@ -55,6 +55,9 @@ export interface PlaygroundState {
   snapshot: Snapshot | null;
   loadProgress: LoadProgress | null;
   featureCache: FeatureCacheReport | null;
+  /** The last whole-held-out evaluation of this run (what it was measured on included), and whether one is running. */
+  heldOut: HeldOutEvaluation | null;
+  heldOutPending: boolean;
   /** The user asked for cached-features training (the report follows once the cache is built). */
   featureCacheRequested: boolean;
   /** Sweep runs overlaid on the accuracy chart. */
@@ -102,6 +105,8 @@ export const usePlayground = create<PlaygroundState>((set) => ({
   snapshot: null,
   loadProgress: null,
   featureCache: null,
+  heldOut: null,
+  heldOutPending: false,
   featureCacheRequested: false,
   overlays: [],
   lastUpdated: [],
@@ -112,5 +117,5 @@ export const usePlayground = create<PlaygroundState>((set) => ({
   setGroups: (groups) => set((s) => ({ settings: { ...s.settings, groups } })),
   setStepsPerUpdate: (stepsPerUpdate) => set({ stepsPerUpdate }),
   resetRun: () =>
-    set({ points: [], attention: null, attentionAtStart: null, example: null, snapshot: null, running: false, phase: 'loading', error: null, loadProgress: null, featureCache: null, featureCacheRequested: false, warnings: [], lastUpdated: [], paramChecksum: null, adapterImport: null, model: null, counts: [], backend: null, msPerStep: 0 }),
+    set({ points: [], attention: null, attentionAtStart: null, example: null, snapshot: null, running: false, phase: 'loading', error: null, loadProgress: null, featureCache: null, featureCacheRequested: false, heldOut: null, heldOutPending: false, warnings: [], lastUpdated: [], paramChecksum: null, adapterImport: null, model: null, counts: [], backend: null, msPerStep: 0 }),
 }));

@@ -35,6 +35,9 @@ function onMessage(msg: FromWorker): void {
     case 'counts':
       set({ counts: msg.counts });
       break;
+    case 'heldOut':
+      set({ heldOut: msg.result, heldOutPending: false });
+      break;
     case 'featureCache':
       set((s) => ({
         featureCache: msg.report,
@@ -166,6 +169,11 @@ export function setFeatureCache(enabled: boolean): void {
 }
 
 export const cancelLoad = () => send({ type: 'cancelLoad' });
+/** The paper's evaluation on the whole held-out set (paused runs only: it is a long pass for big sets). */
+export function evaluateHeldOut(): void {
+  usePlayground.setState({ heldOutPending: true });
+  send({ type: 'evaluateHeldOut' });
+}
 
 /** Test hook: destroys the worker's GPU device to exercise the lost-device path. */
 export const debugLoseDevice = () => send({ type: 'debugLoseDevice' });

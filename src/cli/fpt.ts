@@ -17,7 +17,8 @@ import { runTrainingLoop } from '../engine/train/training-loop';
 import { DEFAULT_SETTINGS, Trainer } from '../engine/train/trainer';
 import { LIMITS } from '../engine/train/limits';
 import { PAPER_LSTM } from '../engine/lstm';
-import { PRESET_NAMES, presetConfigs } from '../engine/sweep/presets';
+import { droppedDepths, LSTM_LR, PRESET_NAMES, presetConfigs } from '../engine/sweep/presets';
+import { RANDOM_INITS } from '../engine/init';
 import { planCells, shardCells, trainCell, type SweepSettings } from '../engine/sweep/run';
 import { resolveModel } from './models';
 import { mergeSweepDirs, sweepToDir } from './sweep-files';
@@ -47,6 +48,7 @@ export const TRAINING_OPTIONS = {
   dropout: number(LIMITS.dropout, { placeholder: 'P', default: DEFAULT_SETTINGS.dropout, help: 'dropout probability' }),
   'eval-every': number(LIMITS.evalEvery, { default: 100, help: 'evaluate every N steps (and after the last)' }),
   'eval-batches': number(LIMITS.evalBatches, { default: DEFAULT_SETTINGS.evalBatches, help: 'held-out batches per evaluation' }),
+  'random-init': choice(RANDOM_INITS, { default: 'paper', help: "how random GPT-2 bodies are drawn: the paper's N(0, 0.02) for every weight, or Hugging Face's with c_proj scaled by 1/sqrt(2 n_layer)" }),
   bits: number(LIMITS.bits, { help: 'Bit XOR: bits per string (default 5)' }),
   'cifar-dir': text({ placeholder: 'DIR', help: 'CIFAR-10 binary files (default data/cifar-10-batches-bin)' }),
   backend: choice(BACKENDS, { default: 'cpu', help: 'TF.js backend (webgpu: through Dawn; SwiftShader without a GPU)' }),
@@ -62,6 +64,7 @@ function trainableGroups(raw: string): GroupName[] {
 const TRAIN_OPTIONS = {
   task: choice(TASK_NAMES, { default: 'bit-xor', help: 'the task' }),
   ...TRAINING_OPTIONS,
+  lr: number(LIMITS.lr, { help: `Adam's learning rate (default ${DEFAULT_SETTINGS.lr}; ${LSTM_LR} with --init lstm, the paper's LSTM rate, App. C)` }),
   init: choice([...BACKBONE_INITS, 'lstm'], { default: 'pretrained', help: 'the body: GPT-2 pretrained / random / statistics-only, or the LSTM baseline' }),
   'lstm-width': number(LIMITS.lstmWidth, { default: PAPER_LSTM.width, help: 'LSTM width (with --init lstm)' }),
   'lstm-layers': number(LIMITS.lstmLayers, { default: PAPER_LSTM.layers, help: 'LSTM layers (with --init lstm)' }),
@@ -69,7 +72,13 @@ const TRAIN_OPTIONS = {
   seed: number(LIMITS.seed, { default: DEFAULT_SETTINGS.seed, help: 'the seed of every random draw' }),
   composite: flag('the GPT-2 body on TF.js ops, not the fused kernels (which webgpu uses by default)'),
   'cache-features': flag('output-only training on cached features (needs --groups output)'),
-  dataset: number(LIMITS.dataset, { default: 1024, help: 'with --cache-features: examples in the cache' }),
+  dataset: custom({
+    placeholder: 'N|all',
+    allowed: `an integer in ${LIMITS.dataset.min}..${LIMITS.dataset.max}, or all`,
+    default: '1024',
+    parse: (raw): number | 'all' => (raw.trim() === 'all' ? 'all' : number(LIMITS.dataset, { help: '' }).parse(raw)!),
+    help: 'with --cache-features: examples in the cache (all: every training example once, as the paper)',
+  }),
   'speed-steps': number(LIMITS.speedSteps, { default: 10, help: 'with --cache-features: uncached steps timed for the comparison' }),
 };
 
@@ -101,7 +110,9 @@ async function train(values: OptionValues<typeof TRAIN_OPTIONS>): Promise<number
     body,
     {
       batchSize: values.batch,
-      lr: values.lr,
+      // The paper's learning rates (App. C): 1e-3 for transformers, 3e-4 for LSTMs, unless --lr is given.
+      lr: values.lr ?? (isLstm ? LSTM_LR : DEFAULT_SETTINGS.lr),
+      randomInit: values['random-init'],
       seed: values.seed,
       groups: values.groups,
       evalBatches: values['eval-batches'],
@@ -116,7 +127,7 @@ async function train(values: OptionValues<typeof TRAIN_OPTIONS>): Promise<number
   const total = counts.reduce((a, c) => a + c.params, 0);
   if (!values.json) {
     const engine = trainer.model instanceof FptModel ? (trainer.model.fused ? ', fused kernels' : ', TF.js ops') : '';
-    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}, backend ${backend}${engine}`);
+    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}${body === 'random' ? ` (${trainer.settings.randomInit} scheme)` : ''}, lr ${trainer.settings.lr}, backend ${backend}${engine}`);
     console.log(`trainable ${trainable} of ${total} parameters (${((100 * trainable) / total).toFixed(3)}%): ${trainer.model.groups.join(', ')}`);
   }
   // Output-only on cached features (paper 3.9): build the cache, measure an uncached epoch to compare.
@@ -143,7 +154,7 @@ async function train(values: OptionValues<typeof TRAIN_OPTIONS>): Promise<number
     speed = { ...speed, cached_epoch_s: cachedEpoch, epochs: cached.stepCount / cached.stepsPerEpoch, speedup_per_epoch: speed.uncached_epoch_s / cachedEpoch };
     log({ cache: speed }, `per epoch: uncached ${speed.uncached_epoch_s.toFixed(3)} s, cached ${cachedEpoch.toFixed(4)} s: ${speed.speedup_per_epoch.toFixed(1)}× faster (cache built once in ${speed.cache_build_s.toFixed(2)} s)`);
   }
-  const final = { ...last, task: task.name, model: isLstm ? describeBody(body) : model.label, init: describeBody(body), backend, groups: trainer.model.groups, trainable_params: trainable, total_params: total, seconds, ...(speed ? { feature_cache: speed } : {}) };
+  const final = { ...last, task: task.name, model: isLstm ? describeBody(body) : model.label, init: describeBody(body), ...(body === 'random' ? { random_init: trainer.settings.randomInit } : {}), lr: trainer.settings.lr, backend, groups: trainer.model.groups, trainable_params: trainable, total_params: total, seconds, ...(speed ? { feature_cache: speed } : {}) };
   log({ final }, `done in ${seconds.toFixed(1)} s`);
   cached?.dispose();
   trainer.dispose();
@@ -160,6 +171,8 @@ const SWEEP_OPTIONS = {
   ...TRAINING_OPTIONS,
   out: text({ placeholder: 'DIR', help: 'output directory (default sweeps/<preset>-<model>)' }),
   'lstm-width': number(LIMITS.lstmWidth, { help: "table2's LSTM width (default: the model's width)" }),
+  'lstm-lr': number(LIMITS.lr, { default: LSTM_LR, help: "table2's LSTM learning rate (the paper's, App. C); --lr is the transformers'" }),
+  'held-out': number(LIMITS.heldOutSample, { default: 2000, help: "generated tasks: examples of the fixed held-out sample every cell ends on (datasets use their whole test split)" }),
   inits: list(choice(['pretrained', 'random'], { help: '' }), { placeholder: 'LIST', default: 'pretrained', help: "table19's GPT-2 bodies" }),
   layers: list(number(LIMITS.layers, { help: '' }), { placeholder: 'LIST', help: "depth's layer counts (default 1, 2, 4, ... n_layer)" }),
   shard: custom({
@@ -195,8 +208,10 @@ async function sweep(values: OptionValues<typeof SWEEP_OPTIONS>, dirs: string[])
   const backend = values.merge ? 'none (merge)' : await useBackend(values.backend);
   const steps = values.steps;
   const model = await resolveModel(values.model, true);
-  const tooDeep = values.layers?.find((l) => l > model.config.nLayer);
-  if (tooDeep !== undefined) throw new UsageError(`--layers: ${tooDeep} is more than the ${model.config.nLayer} layers of ${values.model}`);
+  if (preset === 'depth') {
+    const dropped = droppedDepths({ modelWidth: model.config.nEmbd, modelLayers: model.config.nLayer, layers: values.layers });
+    if (dropped.length > 0) console.error(`depth: pretrained depths ${dropped.join(', ')} exceed the model's ${model.config.nLayer} layers and are left out (random bodies run at every depth)`);
+  }
   const configs = presetConfigs(preset, {
     modelWidth: model.config.nEmbd,
     modelLayers: model.config.nLayer,
@@ -211,6 +226,9 @@ async function sweep(values: OptionValues<typeof SWEEP_OPTIONS>, dirs: string[])
     steps,
     batchSize: values.batch,
     lr: values.lr,
+    lstmLr: values['lstm-lr'],
+    randomInit: values['random-init'],
+    heldOutSample: values['held-out'],
     dropout: values.dropout,
     evalEvery: values['eval-every'],
     evalBatches: values['eval-batches'],

@@ -130,7 +130,7 @@ export async function mergeSweepDirs(opts: MergeOptions): Promise<MergeOutcome> 
   const accept = (result: CellResult, where: string) => {
     const cell = planned.get(result.id);
     if (!cell) return void ignored.push(where);
-    const mismatch = cellMismatch(result, cell, opts.settings.steps);
+    const mismatch = cellMismatch(result, cell, opts.settings);
     const differs = settingsDifferences(result.settings, opts.settings);
     if (mismatch) bad.push(`${where}: ${mismatch}, not what cell ${cell.id} of this sweep is`);
     else if (differs.length > 0) bad.push(`${where}: made with other settings (${differs.join(', ')})`);

@@ -1,6 +1,6 @@
 /** The frozen body's weights for each of the paper's initialisations. */
 import { gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
-import { randomBackbone, statisticsBackbone } from './init';
+import { randomBackbone, statisticsBackbone, type RandomInit } from './init';
 import { deriveSeed, Rng } from './rng';
 import type { TensorMap } from './tensors';
 
@@ -24,18 +24,20 @@ export function describeBody(body: BodySpec): string {
 
 /**
  * `pretrained` uses the checkpoint as is; `random` needs only the config (the offline default);
- * `statistics` draws each tensor with its pretrained twin's mean and std. Random draws are seeded.
+ * `statistics` draws each tensor with its pretrained twin's mean and std. Random draws are seeded;
+ * `randomInit` picks the random scheme (init.ts: the paper's N(0, 0.02) everywhere, or HF's scaled c_proj).
  */
 export function buildBackbone(
   init: BackboneInit,
   config: Gpt2Config,
   seed: number,
   pretrained?: TensorMap,
+  randomInit: RandomInit = 'paper',
 ): TensorMap {
   const rng = new Rng(deriveSeed(seed, `backbone-${init}`));
   switch (init) {
     case 'random':
-      return randomBackbone(gpt2TensorShapes(config), config.nLayer, rng);
+      return randomBackbone(gpt2TensorShapes(config), config.nLayer, rng, randomInit);
     case 'pretrained':
     case 'statistics':
       if (!pretrained) throw new Error(`the ${init} backbone needs a checkpoint's weights, and none was loaded`);

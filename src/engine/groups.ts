@@ -18,7 +18,7 @@ const SHORT_NAMES: Record<string, GroupName> = {
 
 /**
  * The group of a parameter. GPT-2 names as docs/fpt-spec.md gives them; the LSTM baseline's (src/engine/lstm.ts)
- * map onto the same toggles: its per-layer LayerNorms (`lstm.N.ln.*`) are `layernorm`, and its
+ * map onto the same toggles: its in-cell LayerNorms (`lstm.N.ln_ih|ln_hh|ln_cell.*`) are `layernorm`, and its
  * recurrent cell matrices and biases (`lstm.N.weight_ih|weight_hh|bias_ih|bias_hh`) are the body's
  * weights and sit in `feedforward` (the LSTM has no attention and no positional embeddings, so those
  * two groups are empty for it). "Frozen LSTM" = the FPT default groups; "LSTM trained" = all.
@@ -27,7 +27,7 @@ export function groupOf(paramName: string): GroupName {
   if (paramName.startsWith('in.')) return 'input';
   if (paramName.startsWith('out.')) return 'output';
   if (paramName === 'wpe.weight') return 'positions';
-  if (paramName.startsWith('ln_f.') || /\.ln_[12]\./.test(paramName) || /^lstm\.\d+\.ln\./.test(paramName)) return 'layernorm';
+  if (paramName.startsWith('ln_f.') || /\.ln_[12]\./.test(paramName) || /^lstm\.\d+\.ln_(ih|hh|cell)\./.test(paramName)) return 'layernorm';
   if (/^lstm\.\d+\.(weight|bias)_(ih|hh)$/.test(paramName)) return 'feedforward';
   if (paramName.includes('.attn.')) return 'attention';
   if (paramName.includes('.mlp.')) return 'feedforward';

@@ -34,12 +34,19 @@ describe('initialisation', () => {
     expect(std).toBeLessThan(1.05);
   });
 
-  it('random backbone follows Hugging Face GPT-2 init, seeded', () => {
+  it('random backbone: the paper\'s N(0, 0.02) for every weight by default, HF\'s scaled c_proj on request, seeded', () => {
     const config = { ...GPT2_PRESETS.gpt2, nLayer: 2, nPositions: 64 };
     const a = buildBackbone('random', config, 7);
     expect([...a.keys()]).toEqual(gpt2TensorShapes(config).map((s) => s.name));
     expect(meanAndStd(a.get('h.0.attn.c_attn.weight')!.data).std).toBeCloseTo(0.02, 3);
-    expect(meanAndStd(a.get('h.1.mlp.c_proj.weight')!.data).std).toBeCloseTo(0.02 / Math.sqrt(4), 3);
+    expect(meanAndStd(a.get('h.1.mlp.c_proj.weight')!.data).std).toBeCloseTo(0.02, 3);
+    expect(meanAndStd(a.get('h.0.attn.c_proj.weight')!.data).std).toBeCloseTo(0.02, 3);
+    const hf = buildBackbone('random', config, 7, undefined, 'hf-scaled');
+    expect(meanAndStd(hf.get('h.1.mlp.c_proj.weight')!.data).std).toBeCloseTo(0.02 / Math.sqrt(4), 3);
+    expect(meanAndStd(hf.get('h.0.attn.c_proj.weight')!.data).std).toBeCloseTo(0.02 / Math.sqrt(4), 3);
+    // Same stream: the scaled scheme is the paper's draw times 1/sqrt(2 n_layer) on c_proj, identical elsewhere.
+    expect(hf.get('h.0.attn.c_proj.weight')!.data[5]).toBeCloseTo(a.get('h.0.attn.c_proj.weight')!.data[5] / 2, 7);
+    expect(hf.get('h.0.mlp.c_fc.weight')!.data).toEqual(a.get('h.0.mlp.c_fc.weight')!.data);
     expect(Array.from(a.get('h.0.ln_1.weight')!.data).every((v) => v === 1)).toBe(true);
     expect(Array.from(a.get('h.0.mlp.c_fc.bias')!.data).every((v) => v === 0)).toBe(true);
     expect(buildBackbone('random', config, 7).get('wpe.weight')!.data).toEqual(a.get('wpe.weight')!.data);

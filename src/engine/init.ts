@@ -20,13 +20,20 @@ function filled(shape: number[], draw: () => number): HostTensor {
 }
 
 /**
- * Hugging Face's GPT-2 default initialisation (the paper's "random" body): weights N(0, 0.02),
- * biases 0, layer norms 1/0, and the residual projections (attn.c_proj, mlp.c_proj) scaled by
- * 1/sqrt(2 * n_layer).
+ * How a random GPT-2 body is drawn. Both: weights N(0, 0.02), biases 0, layer norms 1/0.
+ * - `paper` (default): every weight N(0, 0.02). The paper's code pins transformers 4.1.1, whose
+ *   GPT2PreTrainedModel._init_weights draws every Linear/Conv1D/Embedding weight N(0, 0.02) and
+ *   predates the scaled residual projections, so this is most likely the paper's "Random" body.
+ * - `hf-scaled`: later Hugging Face versions (and GPT-2's paper) also scale the residual
+ *   projections attn.c_proj and mlp.c_proj to N(0, 0.02 / sqrt(2 · n_layer)).
  */
-export function randomBackbone(shapes: TensorShape[], nLayer: number, rng: Rng): TensorMap {
+export type RandomInit = 'paper' | 'hf-scaled';
+export const RANDOM_INITS: readonly RandomInit[] = ['paper', 'hf-scaled'];
+
+/** A random GPT-2 body drawn by `scheme` (see RandomInit), seeded. */
+export function randomBackbone(shapes: TensorShape[], nLayer: number, rng: Rng, scheme: RandomInit = 'paper'): TensorMap {
   const out: TensorMap = new Map();
-  const projStd = 0.02 / Math.sqrt(2 * nLayer);
+  const projStd = scheme === 'hf-scaled' ? 0.02 / Math.sqrt(2 * nLayer) : 0.02;
   for (const { name, shape } of shapes) {
     if (/\.ln_[12]\.weight$|^ln_f\.weight$/.test(name)) out.set(name, filled(shape, () => 1));
     else if (name.endsWith('.bias')) out.set(name, filled(shape, () => 0));

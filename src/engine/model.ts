@@ -139,12 +139,18 @@ export class FptModel extends AdaptedModel {
     return this.fused ? this.fusedBody(x, opts) : this.compositeBody(x, opts);
   }
 
-  /** Input adapter, its dropout, plus the first T position embeddings, then GPT-2's embedding dropout: [B * T, d]. */
+  /**
+   * Input adapter, plus the first T position embeddings, then GPT-2's embedding dropout: [B * T, d].
+   * A Linear input adapter has a dropout of its own before the positions (the reference's in_net
+   * ends in nn.Dropout); an Embedding (ListOps) has none, as in the reference, so its tokens are
+   * dropped once, not twice.
+   */
   private inputWithPositions(x: tf.Tensor, drop: <R extends tf.Rank>(t: tf.Tensor<R>, site: number) => tf.Tensor<R>): tf.Tensor2D {
     const [B, T] = x.shape;
     const d = this.config.nEmbd;
     const positions = tf.slice(this.p('wpe.weight'), [0, 0], [T, d]);
-    const h = tf.reshape(tf.add(tf.reshape(drop(this.embed(x), 0), [B, T, d]), positions), [B * T, d]) as tf.Tensor2D;
+    const embedded = this.head.input.kind === 'vector' ? drop(this.embed(x), 0) : this.embed(x);
+    const h = tf.reshape(tf.add(tf.reshape(embedded, [B, T, d]), positions), [B * T, d]) as tf.Tensor2D;
     return drop(h, 1);
   }
 

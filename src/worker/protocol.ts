@@ -7,12 +7,17 @@ import type { GroupName } from '../engine/groups';
 import type { GroupCount } from '../engine/model';
 import type { TaskName } from '../engine/tasks/task';
 import type { BackboneInit } from '../engine/backbone';
-import type { TrainerSnapshot } from '../engine/train/trainer';
+import type { HeldOutEvaluation, TrainerSnapshot } from '../engine/train/trainer';
+
+export type { HeldOutEvaluation };
 import type { LoadProgress } from '../weights/load';
 
 export type BackendChoice = 'auto' | BackendName;
 
 /** Everything that defines a run. Changing any of these (but groups, lr and speed) means a new run. */
+/** Held-out batches the page's worker averages test accuracy over (each of the run's batch size). */
+export const PAGE_EVAL_BATCHES = 8;
+
 export interface RunSettings {
   task: TaskName;
   /** Bit XOR string length. */
@@ -43,6 +48,8 @@ export type ToWorker =
   | { type: 'cancelLoad' }
   | { type: 'exportAdapters'; appVersion: string }
   | { type: 'importAdapters'; bytes: ArrayBuffer; fileName: string }
+  /** The paper's evaluation, on request: the whole held-out set (a fixed sample for generated tasks). */
+  | { type: 'evaluateHeldOut' }
   | { type: 'debugLoseDevice' };
 
 export interface ModelInfo {
@@ -54,6 +61,8 @@ export interface ModelInfo {
   seqLen: number;
   /** The body runs on the project's fused WebGPU kernels (else on composite TF.js ops). */
   fused: boolean;
+  /** Every GPT-2 parameter, token embeddings and all position rows included: the paper's denominator for the trainable share (§2.2). */
+  paperTotal?: number;
 }
 
 export interface BackendReport {
@@ -107,6 +116,7 @@ export type FromWorker =
   | { type: 'warning'; message: string }
   | { type: 'ready'; backend: BackendReport; model: ModelInfo; counts: GroupCount[]; metric: string; step: number }
   | { type: 'counts'; counts: GroupCount[] }
+  | { type: 'heldOut'; result: HeldOutEvaluation }
   | { type: 'featureCache'; report: FeatureCacheReport | null }
   | { type: 'metrics'; points: MetricsPoint[]; msPerStep: number; gpuBytes: number; updated?: string[] }
   | { type: 'attention'; attention: AttentionPayload }

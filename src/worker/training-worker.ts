@@ -13,7 +13,8 @@ import { isAbortError } from '../weights/load';
 import { loadModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
-import type { FeatureCacheReport, FromWorker, MetricsPoint, RunSettings, Snapshot, ToWorker } from './protocol';
+import { gpt2ParameterTotal, isGpt2Size } from '../engine/paper-numbers';
+import { PAGE_EVAL_BATCHES, type FeatureCacheReport, type FromWorker, type MetricsPoint, type RunSettings, type Snapshot, type ToWorker } from './protocol';
 import { AdapterImportError, backboneSha256, exportAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
 import { browserTaskData } from './task-data';
 import { parseRecord } from '../engine/records';
@@ -24,7 +25,7 @@ declare const self: DedicatedWorkerGlobalScope;
 /** Held-out evaluation (test accuracy) at the end of an update once this many steps have passed since the last. */
 const EVAL_EVERY = 10;
 /** The page's test accuracy is the mean over this many held-out batches. */
-const EVAL_BATCHES = 8;
+const EVAL_BATCHES = PAGE_EVAL_BATCHES;
 /**
  * A snapshot of the trained values (for restarts after a lost device, and autosave) every this many
  * steps while playing, and whenever training stops (a manual step, a pause, an import).
@@ -159,7 +160,7 @@ async function init(requested: RunSettings, snapshot?: import('./protocol').Snap
   post({
     type: 'ready',
     backend,
-    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen, fused: trainer.model instanceof FptModel && trainer.model.fused },
+    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen, fused: trainer.model instanceof FptModel && trainer.model.fused, paperTotal: isGpt2Size(source.config) ? gpt2ParameterTotal(source.config) : undefined },
     counts: trainer.counts(),
     metric: task.metric,
     step: trainer.stepCount,
@@ -339,6 +340,12 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       break;
     case 'cancelLoad':
       loadController?.abort();
+      break;
+    case 'evaluateHeldOut':
+      if (!trainer || running) return;
+      serial(async () => {
+        if (trainer) post({ type: 'heldOut', result: await trainer.evaluateHeldOut() });
+      });
       break;
     case 'debugLoseDevice':
       (tf.backend() as unknown as { device?: GPUDevice }).device?.destroy();

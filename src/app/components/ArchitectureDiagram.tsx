@@ -49,6 +49,12 @@ export function ArchitectureDiagram() {
       <p className="counts" data-testid="param-counts">
         <strong>{fmt(trainable)}</strong> of {fmt(total)} parameters train (
         <span data-testid="trainable-percent">{total ? ((100 * trainable) / total).toFixed(3) : '0'}%</span>)
+        {model?.paperTotal ? (
+          <span className="paper-share" data-testid="paper-share">
+            {' '}
+            ; {((100 * trainable) / model.paperTotal).toFixed(3)}% of all {fmt(model.paperTotal)} GPT-2 parameters, the paper’s denominator (§2.2, 0.086% for GPT-2 small on CIFAR-10), which also counts the token embeddings and position rows that FPT never uses
+          </span>
+        ) : null}
       </p>
       <LockNote control="groups" mode={groupsMode} />
       <div className="diagram">

@@ -2,7 +2,8 @@ import { useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type LegendPayload } from 'recharts';
 import { usePlayground } from '../store';
 import { paperReference } from '../presets';
-import type { MetricsPoint } from '../../worker/protocol';
+import { evaluateHeldOut } from '../training-client';
+import { PAGE_EVAL_BATCHES, type MetricsPoint } from '../../worker/protocol';
 import { useRunLines } from './RunComparison';
 import { LIVE_COLOUR, LOSS_COLOUR, overlayColour, REFERENCE_COLOUR } from '../palette';
 
@@ -28,6 +29,10 @@ export function Charts() {
   const settings = usePlayground((s) => s.settings);
   const presetId = usePlayground((s) => s.presetId);
   const overlays = usePlayground((s) => s.overlays);
+  const heldOut = usePlayground((s) => s.heldOut);
+  const heldOutPending = usePlayground((s) => s.heldOutPending);
+  const running = usePlayground((s) => s.running);
+  const phase = usePlayground((s) => s.phase);
   // Kept runs ticked in the Runs panel, the pinned baseline first (black, thick, dashed).
   const runLines = useRunLines();
   const accuracyLegendOrder = useMemo(() => liveFirst([`test ${metric} (live run)`]), [metric]);
@@ -93,7 +98,12 @@ export function Charts() {
         >
           <figcaption>
             Test {metric}
-            {latest ? <span data-testid="latest-accuracy"> (latest {latest.accuracy.toFixed(1)}%)</span> : null}
+            {latest ? (
+              <span data-testid="latest-accuracy">
+                {' '}
+                (latest {latest.accuracy.toFixed(1)}% on {PAGE_EVAL_BATCHES * settings.batchSize} held-out examples, step {latest.step})
+              </span>
+            ) : null}
           </figcaption>
           <ResponsiveContainer width="100%" height={220}>
             <LineChart data={accData} margin={{ top: 12, right: 16, bottom: 8, left: 0 }}>
@@ -116,9 +126,27 @@ export function Charts() {
           </ResponsiveContainer>
           {reference && (
             <p className="reference-source" data-testid="reference-source">
-              Dashed line: the paper’s {reference.value}% ({reference.source}){settings.model === 'gpt2' ? '' : '; the paper used GPT-2 small'}.
+              Dashed line: the paper’s {reference.value}% ({reference.source}){settings.model === 'gpt2' ? '' : '; the paper used GPT-2 small'}, on its whole test set.
+              {reference.paperSteps !== null && (latest?.step ?? 0) < reference.paperSteps / 10 ? (
+                <span data-testid="reference-steps">
+                  {' '}
+                  This run is at step {latest?.step ?? 0}; the paper’s runs took about {reference.paperSteps.toLocaleString('en-US')} steps to converge (Table 6), so the two are far apart.
+                </span>
+              ) : null}
+              {reference.dataNote ? <span data-testid="reference-data"> Not the same data: {reference.dataNote}.</span> : null}
             </p>
           )}
+          <p className="held-out" data-testid="held-out">
+            <button type="button" onClick={evaluateHeldOut} disabled={running || heldOutPending || phase !== 'ready'} title="Pause first: the whole held-out set is one long pass">
+              {heldOutPending ? 'Evaluating…' : 'Evaluate on the whole held-out set'}
+            </button>
+            {heldOut ? (
+              <span data-testid="held-out-result">
+                {' '}
+                {(100 * heldOut.accuracy).toFixed(1)}% on {heldOut.set === 'test split' ? `all ${heldOut.examples.toLocaleString('en-US')} held-out examples` : `a fixed sample of ${heldOut.examples.toLocaleString('en-US')} generated examples`}, at step {heldOut.step} (loss {heldOut.loss.toFixed(4)}).
+              </span>
+            ) : null}
+          </p>
         </figure>
       </div>
     </section>

@@ -9,6 +9,7 @@ import {
   presetConflicts,
   presetMatches,
   presetSettings,
+  numberDetail,
   presetTitle,
   scaleFits,
   sourceText,
@@ -17,7 +18,7 @@ import {
   type PresetScale,
 } from '../presets';
 import { BACKBONE_CHOICES, backboneIdOf } from '../settings';
-import { UNFREEZING_STEPS } from '../../engine/paper-numbers';
+import { MNIST_DATA_NOTE, UNFREEZING_STEPS } from '../../engine/paper-numbers';
 import { usePlayground } from '../store';
 import { changeRunSettings } from '../training-client';
 import { useCifarInstalled } from './Controls';
@@ -70,7 +71,7 @@ function Loaded() {
   return (
     <p className="preset-loaded" data-testid="preset-loaded" role="status">
       <strong>Loaded {preset.kind === 'demo' ? preset.label : sourceText(preset.source)}</strong> (in the paper: {preset.init} GPT-2 small, frozen): task {PRESET_TASKS.find((t) => t.task === settings.task)?.name}, backbone {backbone}, trains{' '}
-      {settings.groups.map((g) => GROUP_NAMES[g]).join(', ')}, learning rate {settings.lr}, batch {settings.batchSize} (seed {settings.seed} and compute kept). The paper reports {preset.paper}%.
+      {settings.groups.map((g) => GROUP_NAMES[g]).join(', ')}, learning rate {settings.lr}, batch {settings.batchSize} (seed {settings.seed} and compute kept). The paper reports {preset.paper}% ({numberDetail(preset.number)}, on its full test set{preset.task === 'mnist' ? `; ${MNIST_DATA_NOTE}` : ''}).
     </p>
   );
 }

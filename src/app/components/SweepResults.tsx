@@ -46,6 +46,8 @@ function SweepTable({ entry, onHide }: { entry: SweepIndexEntry; onHide(): void 
     <figure>
       <figcaption>
         <strong>{entry.name}</strong>: {s.preset} on {s.model} ({s.backend}), {s.steps} steps, batch {s.batchSize}, lr {s.lr}
+        {s.lstmLr !== undefined ? ` (LSTM ${s.lstmLr})` : ''}, random bodies {s.randomInit === 'hf-scaled' ? 'HF-scaled init' : 'N(0, 0.02) init'}. “ours” is after the last step on {s.evalBatches} held-out
+        batches of {s.batchSize}; “held-out” on the whole held-out set; the paper’s numbers are converged runs on its full test set (source in each cell’s tooltip).
       </figcaption>
       <table>
         <thead>
@@ -53,6 +55,7 @@ function SweepTable({ entry, onHide }: { entry: SweepIndexEntry; onHide(): void 
             <th>task</th>
             <th>configuration</th>
             <th>ours (%)</th>
+            <th>held-out (%)</th>
             <th>paper (%)</th>
             <th>seeds</th>
             <th>curves</th>
@@ -67,7 +70,11 @@ function SweepTable({ entry, onHide }: { entry: SweepIndexEntry; onHide(): void 
                 {fmt(row.mean)}
                 {row.seeds > 1 ? ` ± ${fmt(row.std)}` : ''}
               </td>
-              <td className="num">{row.paper === null ? '—' : fmt(row.paper)}</td>
+              <td className="num">{row.heldOut ? `${fmt(row.heldOut.mean)} (n=${row.heldOut.examples})` : '—'}</td>
+              <td className="num" title={row.paperSource ?? undefined}>
+                {row.paper === null ? '—' : fmt(row.paper)}
+                {row.paperSource ? <span className="paper-source"> {row.paperSource}</span> : null}
+              </td>
               <td className="num">{row.seeds}</td>
               <td>
                 {file.cells

@@ -19,21 +19,21 @@ export const BIT_XOR_ATTENTION: Lesson = {
     {
       id: 'output-only',
       task: 'On Bit XOR, untick every part but the Output head, then press Play and train at least 10 steps.',
-      why: 'Now only a linear read-out of frozen features learns. With pretrained GPT-2 the paper gets just 56% on Bit XOR this way (Table 19), where guessing gives 50%.',
+      why: 'Now only a linear read-out of frozen features learns. With pretrained GPT-2 the paper gets 56% on Bit XOR this way (Table 19, “output only” column, GPT-2 small, converged), where guessing gives 50%: a linear head on frozen features does better than chance, but little.',
       when: (s) => s.ready && onBitXor(s) && groupsAre(s, ['output']),
       trainSteps: 10,
     },
     {
       id: 'add-layernorm',
       task: 'Tick Layer norms as well and train on (10 more steps).',
-      why: 'Layer-norm gains and biases rescale and shift the features entering every block, adapting the frozen body to the new data. In the paper this alone takes Bit XOR from 56% to 98% (Table 19).',
+      why: 'Layer-norm gains and biases rescale and shift the features entering every block, adapting the frozen body to the new data. In the paper this alone takes Bit XOR from 56% to 98% (Table 19, “+ layernorm” column, GPT-2 small).',
       when: (s) => s.ready && onBitXor(s) && groupsAre(s, ['output', 'layernorm']),
       trainSteps: 10,
     },
     {
       id: 'fpt-setting',
       task: 'Tick Input layer and Positional embeddings too (the paper’s FPT setting) and train 10 more steps. Steps per update 10 or 25 goes faster.',
-      why: 'Output bit i needs input bits aᵢ and bᵢ, and only the positions tell tokens apart: the paper reports 98% with the input layer added and 100% with the positions (Table 19).',
+      why: 'Output bit i needs input bits aᵢ and bᵢ, and only the positions tell tokens apart: the paper reports 98% with the input layer added and 100% with the positions (Table 19, “+ input” and “+ positions” columns, GPT-2 small).',
       when: (s) => s.ready && onBitXor(s) && groupsAre(s, FPT_DEFAULT_GROUPS),
       trainSteps: 10,
     },
@@ -63,7 +63,7 @@ export const PRETRAINED_VS_RANDOM: Lesson = {
     {
       id: 'load-fpt',
       task: 'In Paper experiments, run on GPT-2 small and load Table 2 · Bit XOR · pretrained.',
-      why: 'Table 2’s FPT row: GPT-2 small pretrained on text, frozen, with only the input layer, output head, positions and layer norms trained. The paper reports 100% on Bit XOR.',
+      why: 'Table 2’s FPT row: GPT-2 small pretrained on text, frozen, with only the input layer, output head, positions and layer norms trained. The paper reports 100% on Bit XOR (Table 2, Bit XOR column, GPT-2 small, converged).',
       when: (s) => s.ready && onBitXor(s) && gpt2(s, 'pretrained') && groupsAre(s, FPT_DEFAULT_GROUPS),
     },
     {
@@ -76,14 +76,14 @@ export const PRETRAINED_VS_RANDOM: Lesson = {
     {
       id: 'train-random',
       task: 'Load Table 2 · Bit XOR · random (same seed) and train 500 steps. Compare the two curves at the same step.',
-      why: 'Same architecture and trained parts, but weights never trained on text. The paper finds it also reaches 100% (Table 2), but only after about 2 × 10⁴ steps, 40 times more (Table 6).',
+      why: 'Same architecture and trained parts, but weights never trained on text. The paper finds it also reaches 100% (Table 2, Random row, GPT-2 small), but only after about 2 × 10⁴ steps, 40 times more (Table 6).',
       when: (s) => s.ready && onBitXor(s) && gpt2(s, 'random') && groupsAre(s, FPT_DEFAULT_GROUPS),
       trainSteps: 500,
     },
     {
       id: 'mnist-random',
       task: 'Load Table 2 · MNIST · random and train 200 steps; then compare its dashed line with MNIST · pretrained.',
-      why: 'On MNIST the gap is in accuracy too: 91.7% random vs 98.0% pretrained (Table 2), about what a linear classifier on the raw pixels reaches (92%, Section 3.2).',
+      why: 'On MNIST the gap is in accuracy too: 91.7% random vs 98.0% pretrained (Table 2, MNIST column, GPT-2 small, converged, on the full 60,000/10,000 MNIST; the page uses the 10,000-digit npm subset), about what a linear classifier on the raw pixels reaches (92%, Section 3.2).',
       when: (s) => s.ready && s.settings.task === 'mnist' && gpt2(s, 'random') && groupsAre(s, FPT_DEFAULT_GROUPS),
       trainSteps: 200,
     },

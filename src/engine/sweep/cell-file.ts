@@ -23,6 +23,7 @@
 import { z } from 'zod';
 import { FptError } from '../errors';
 import { ALL_GROUPS, type GroupName } from '../groups';
+import { RANDOM_INITS, type RandomInit } from '../init';
 import { TASK_NAMES } from '../tasks';
 import type { TaskName } from '../tasks/task';
 import { LIMITS, rangeSchema } from '../train/limits';
@@ -52,6 +53,12 @@ export const sweepSettingsSchema = z.object({
   dropout: rangeSchema(LIMITS.dropout),
   evalEvery: rangeSchema(LIMITS.evalEvery),
   evalBatches: rangeSchema(LIMITS.evalBatches),
+  /** Learning rate of LSTM cells (the paper's 3e-4, App. C, unless told otherwise); `lr` is the transformers'. */
+  lstmLr: rangeSchema(LIMITS.lr).optional(),
+  /** How random GPT-2 bodies are drawn (init.ts); absent means the paper's N(0, 0.02) everywhere. */
+  randomInit: z.enum(RANDOM_INITS as [RandomInit, ...RandomInit[]]).optional(),
+  /** Generated tasks: examples of the fixed held-out sample each cell ends on (default 2,000). */
+  heldOutSample: z.number().int().min(1).max(1_000_000).optional(),
 });
 export type SweepSettings = z.output<typeof sweepSettingsSchema>;
 
@@ -68,6 +75,14 @@ export const curvePointSchema = z.object({
   test_loss: loss,
 });
 
+const heldOutSchema = z.object({
+  loss: loss,
+  accuracy: z.number().min(0).max(1),
+  examples: z.number().int().min(1),
+  step: z.number().int().min(0),
+  set: z.enum(['test split', 'fixed sample']),
+});
+
 const samePoint = (a: z.output<typeof curvePointSchema>, b: z.output<typeof curvePointSchema>) =>
   a.step === b.step && Object.is(a.train_loss, b.train_loss) && a.test_acc === b.test_acc && Object.is(a.test_loss, b.test_loss);
 
@@ -82,6 +97,8 @@ export const cellResultSchema = z
     seed: rangeSchema(LIMITS.seed),
     settings: sweepSettingsSchema,
     final: curvePointSchema,
+    /** The paper's evaluation after the last step: the whole held-out split, or a fixed sample for generated tasks. */
+    held_out: heldOutSchema.optional(),
     curve: z.array(curvePointSchema).min(1).max(100_000),
     trainable_params: z.number().int().min(0),
     total_params: z.number().int().min(1),
@@ -173,6 +190,8 @@ export const summaryRowSchema = z.object({
   steps: rangeSchema(LIMITS.steps),
   paper: z.number().nullable(),
   accuracies: z.array(z.number().min(0).max(100)).min(1),
+  heldOut: z.object({ mean: z.number().min(0).max(100), examples: z.number().int().min(1), set: z.string() }).nullable().optional(),
+  paperSource: z.string().nullable().optional(),
 });
 
 export const sweepResultsSchema = z.object({

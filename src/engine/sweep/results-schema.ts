@@ -33,6 +33,9 @@ export const sweepSettingsSchema = z.object({
   dropout: z.number(),
   evalEvery: count,
   evalBatches: count,
+  lstmLr: z.number().optional(),
+  randomInit: z.string().optional(),
+  heldOutSample: count.optional(),
 });
 
 export const curvePointSchema = z.object({
@@ -52,6 +55,7 @@ export const cellResultSchema = z.object({
   seed: count,
   settings: sweepSettingsSchema,
   final: curvePointSchema,
+  held_out: z.object({ loss: measured, accuracy: measured, examples: count, step: count, set: z.string() }).optional(),
   curve: z.array(curvePointSchema),
   trainable_params: count,
   total_params: count,
@@ -70,6 +74,8 @@ export const summaryRowSchema = z.object({
   steps: count,
   paper: z.number().nullable(),
   accuracies: z.array(measured),
+  heldOut: z.object({ mean: measured, examples: count, set: z.string() }).nullable().optional(),
+  paperSource: z.string().nullable().optional(),
 });
 
 export const sweepResultsSchema = z.object({

@@ -10,10 +10,11 @@ import { describeBody } from '../backbone';
 import type { TaskName } from '../tasks/task';
 import type { Task } from '../tasks/task';
 import type { TensorMap } from '../tensors';
+import type { RandomInit } from '../init';
 import { Trainer, type TrainSettings } from '../train/trainer';
 import { FptError } from '../errors';
 import { cellIdOf, type CellResult, type SweepSettings } from './cell-file';
-import type { SweepConfig } from './presets';
+import { layersFor, LSTM_LR, type SweepConfig } from './presets';
 
 export type { CellResult, SweepSettings };
 export type { CurvePoint };
@@ -57,23 +58,26 @@ export function settingsDifferences(cell: SweepSettings, sweep: SweepSettings): 
   return keys.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} vs ${String(b[k])}`);
 }
 
-/** The body as a cell records it: describeBody, plus the depth preset's layer count. */
-export function configBody(config: SweepConfig): string {
-  return describeBody(config.body) + (config.layers === undefined ? '' : `, ${config.layers} layers`);
+/** The body as a cell records it: describeBody, plus the layer count where the configuration sets one, and a random body's init scheme. */
+export function configBody(config: SweepConfig, task: TaskName, randomInit: RandomInit | undefined): string {
+  const layers = layersFor(config, task);
+  return describeBody(config.body) + (layers === undefined ? '' : `, ${layers} layers`) + (config.body === 'random' ? `, ${randomInit ?? 'paper'} random init` : '');
 }
 
 /**
  * Why a stored cell cannot stand for the planned cell (null when it can): another task, configuration,
  * seed, body or trainable groups than the plan's. Settings are compared separately (settingsDifferences).
  */
-export function cellMismatch(result: CellResult, cell: SweepCell, steps: number): string | null {
+export function cellMismatch(result: CellResult, cell: SweepCell, settings: SweepSettings): string | null {
+  const { steps } = settings;
+  const body = configBody(cell.config, cell.task, settings.randomInit);
   const wrong: string[] = [];
   if (result.id !== cell.id) wrong.push(`id ${result.id}`);
   if (result.task !== cell.task) wrong.push(`task ${result.task}`);
   if (result.config !== cell.config.id) wrong.push(`configuration ${result.config}`);
   if (result.seed !== cell.seed) wrong.push(`seed ${result.seed}`);
   if (result.settings.steps !== steps) wrong.push(`${result.settings.steps} steps`);
-  if (result.body !== configBody(cell.config)) wrong.push(`body "${result.body}" where the configuration now says "${configBody(cell.config)}"`);
+  if (result.body !== body) wrong.push(`body "${result.body}" where the configuration now says "${body}"`);
   const groups = [...cell.config.groups].sort().join(',');
   if ([...result.groups].sort().join(',') !== groups) wrong.push(`groups ${result.groups.join(',')} where the configuration now trains ${cell.config.groups.join(',')}`);
   return wrong.length === 0 ? null : `holds ${wrong.join(', ')}`;
@@ -123,7 +127,7 @@ export async function runSweep(
       todo.push(cell);
       continue;
     }
-    const mismatch = cellMismatch(done, cell, settings.steps);
+    const mismatch = cellMismatch(done, cell, settings);
     if (mismatch) {
       bad.push(`${store.where(cell.id)}: ${mismatch}, not what cell ${cell.id} of this sweep is; delete it to recompute this cell`);
       continue;
@@ -152,7 +156,10 @@ export async function runSweep(
   return outcome;
 }
 
-/** The first `layers` blocks of a GPT-2 (config and, when given, weights; ln_f and wpe kept). */
+/**
+ * The first `layers` blocks of a GPT-2 (config and, when given, weights; ln_f and wpe kept). A
+ * depth above the checkpoint's only makes sense for a random body, which is drawn from the config.
+ */
 export function truncateGpt2(config: Gpt2Config, layers: number, tensors?: TensorMap): { config: Gpt2Config; tensors?: TensorMap } {
   const kept = tensors && new Map([...tensors].filter(([name]) => !/^h\.(\d+)\./.test(name) || Number(/^h\.(\d+)\./.exec(name)![1]) < layers));
   return { config: { ...config, nLayer: layers }, tensors: kept };
@@ -168,10 +175,17 @@ export interface CellContext {
 /** One cell: a Trainer from the cell's configuration, `steps` steps, evaluations every evalEvery and at the end. */
 export async function trainCell(cell: SweepCell, ctx: CellContext): Promise<CellResult> {
   const { settings } = ctx;
-  const depth = cell.config.layers === undefined ? { config: ctx.config, tensors: ctx.pretrained } : truncateGpt2(ctx.config, cell.config.layers, ctx.pretrained);
+  const layers = layersFor(cell.config, cell.task);
+  if (layers !== undefined && layers > ctx.config.nLayer && cell.config.body !== 'random') {
+    throw new Error(`${cell.id}: a ${String(cell.config.body)} body cannot have ${layers} layers (the model has ${ctx.config.nLayer})`);
+  }
+  const depth = layers === undefined ? { config: ctx.config, tensors: ctx.pretrained } : truncateGpt2(ctx.config, layers, ctx.pretrained);
+  const isLstm = typeof cell.config.body !== 'string';
   const trainSettings: Partial<TrainSettings> = {
     batchSize: settings.batchSize,
-    lr: settings.lr,
+    lr: isLstm ? (settings.lstmLr ?? LSTM_LR) : settings.lr,
+    randomInit: settings.randomInit ?? 'paper',
+    heldOutSample: settings.heldOutSample ?? 2000,
     seed: cell.seed,
     groups: cell.config.groups,
     dropout: settings.dropout,
@@ -181,17 +195,19 @@ export async function trainCell(cell: SweepCell, ctx: CellContext): Promise<Cell
   const trainer = new Trainer(ctx.task, depth.config, cell.config.body, trainSettings, depth.tensors);
   try {
     const curve = await runTrainingLoop(trainer, { steps: settings.steps, evalEvery: settings.evalEvery });
+    const heldOut = await trainer.evaluateHeldOut();
     const counts = trainer.counts();
     return {
       id: cell.id,
       task: cell.task,
       config: cell.config.id,
       label: cell.config.label,
-      body: configBody(cell.config),
+      body: configBody(cell.config, cell.task, settings.randomInit),
       groups: trainer.model.groups,
       seed: cell.seed,
       settings,
       final: curve[curve.length - 1],
+      held_out: heldOut,
       curve,
       trainable_params: counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0),
       total_params: counts.reduce((a, c) => a + c.params, 0),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileCellStore, sweepToDir } from '../../cli/sweep-files';
 import { createTask } from '../tasks';
 import { loadTinyCheckpoint, useBackend } from '../test-support';
-import { defaultDepths, presetConfigs } from './presets';
+import { droppedDepths, layersFor, presetConfigs } from './presets';
 import { planCells, shardCells, trainCell, truncateGpt2, type CellResult, type SweepCell, type SweepSettings } from './run';
 import { FptError } from '../errors';
 
@@ -19,22 +19,51 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const SETTINGS: SweepSettings = { preset: 'table19', model: 'tiny', backend: 'cpu', steps: 3, batchSize: 2, lr: 1e-3, dropout: 0.1, evalEvery: 2, evalBatches: 1 };
+const SETTINGS: SweepSettings = { preset: 'table19', model: 'tiny', backend: 'cpu', steps: 3, batchSize: 2, lr: 1e-3, dropout: 0.1, evalEvery: 2, evalBatches: 1, heldOutSample: 40 };
 
 describe('presets', () => {
-  it('table2 has the five backbones with the paper numbers, table19 the four unfreezing steps, depth the layer counts', () => {
+  it('table2 has the frozen bodies, from scratch, pretrained-everything and LSTM with their own tables\' numbers; table19 the four unfreezing steps', () => {
     const t2 = presetConfigs('table2', { modelWidth: 768, modelLayers: 12 });
-    expect(t2.map((c) => c.id)).toEqual(['pretrained', 'random', 'statistics', 'full', 'lstm']);
-    expect(t2.map((c) => c.paper['bit-memory'])).toEqual([100, 75.8, 100, 100, 60.9]);
-    expect(t2[4].body).toEqual({ kind: 'lstm', width: 768, layers: 3 });
-    expect(t2[3].groups).toHaveLength(6);
+    expect(t2.map((c) => c.id)).toEqual(['pretrained', 'random', 'statistics', 'scratch', 'pretrained-all', 'lstm']);
+    expect(t2.map((c) => c.paper.cifar10!.value)).toEqual([68.2, 61.7, 56.5, 70.3, 32.9, 73.6]);
+    expect(t2.map((c) => c.paper.cifar10!.table)).toEqual(['Table 2', 'Table 2', 'Table 9', 'Table 1', 'Table 13', 'Table 1']);
+    expect(t2.map((c) => c.paper['cifar10-lra']!.value)).toEqual([38.6, 36.1, 33.1, 42, 21.0, 11.7]);
+    expect(t2[4].paper.mnist).toMatchObject({ value: 93.1, row: '+ Both', converged: false });
+    expect(t2[5].body).toEqual({ kind: 'lstm', width: 768, layers: 3 });
+    // From scratch: random, every group, the paper's depth per task (App. D.1).
+    expect([t2[3].body, t2[3].groups.length]).toEqual(['random', 6]);
+    expect(['bit-memory', 'bit-xor', 'listops', 'mnist', 'cifar10', 'cifar10-lra'].map((t) => layersFor(t2[3], t as never))).toEqual([12, 12, 3, 3, 3, 3]);
+    // Pretrained, everything trained: the model's own depth.
+    expect([t2[4].body, t2[4].groups.length, layersFor(t2[4], 'cifar10')]).toEqual(['pretrained', 6, undefined]);
     const t19 = presetConfigs('table19', { modelWidth: 64, modelLayers: 2, inits: ['pretrained', 'random'] });
     expect(t19.map((c) => c.groups.length)).toEqual([1, 2, 3, 4, 1, 2, 3, 4]);
-    expect(t19.map((c) => c.paper['bit-xor'])).toEqual([56, 98, 98, 100, 50, 100, 100, 100]);
-    expect(t19[4].paper['bit-memory']).toBe(75); // Table 21 (docs/fpt-spec.md)
-    expect(defaultDepths(12)).toEqual([1, 2, 4, 8, 12]);
-    expect(presetConfigs('depth', { modelWidth: 64, modelLayers: 2 }).map((c) => c.layers)).toEqual([1, 2]);
-    expect(() => presetConfigs('depth', { modelWidth: 64, modelLayers: 2, layers: [3] })).toThrow(/1\.\.2/);
+    expect(t19.map((c) => c.paper['bit-xor']!.value)).toEqual([56, 98, 98, 100, 50, 100, 100, 100]);
+    expect(t19[4].paper['bit-memory']).toMatchObject({ value: 75, table: 'Table 21' });
+  });
+
+  it('depth is §3.10: Tables 11 and 12 on ListOps, output (+ layer norms) only, at the paper\'s depths', () => {
+    const d = presetConfigs('depth', { modelWidth: 768, modelLayers: 12 });
+    expect(d.map((c) => [c.id, c.groups.join('+'), c.paper.listops?.value ?? null])).toEqual([
+      ['t11-pretrained-layers1', 'output+layernorm', 17],
+      ['t11-pretrained-layers2', 'output+layernorm', 36],
+      ['t11-pretrained-layers6', 'output+layernorm', 38],
+      ['t11-random-layers1', 'output+layernorm', 17],
+      ['t11-random-layers2', 'output+layernorm', 16],
+      ['t11-random-layers6', 'output+layernorm', 35],
+      ['t12-pretrained-layers1', 'output', 12],
+      ['t12-pretrained-layers3', 'output', 18],
+      ['t12-pretrained-layers6', 'output', 33],
+      ['t12-pretrained-layers12', 'output', 33],
+      ['t12-random-layers12', 'output', 17],
+      ['t12-random-layers24', 'output', 17],
+    ]);
+    // Input and positions are never trained; the tiny model (2 layers) drops the deeper pretrained depths.
+    expect(d.every((c) => !c.groups.includes('input') && !c.groups.includes('positions'))).toBe(true);
+    const tiny = presetConfigs('depth', { modelWidth: 64, modelLayers: 2 });
+    expect(tiny.filter((c) => c.body === 'pretrained').map((c) => c.layers)).toEqual([1, 2, 1]);
+    expect(droppedDepths({ modelWidth: 64, modelLayers: 2 })).toEqual([6, 3, 12]);
+    expect(presetConfigs('depth', { modelWidth: 64, modelLayers: 2, layers: [1, 3] }).map((c) => c.id)).toEqual(['t11-pretrained-layers1', 't11-random-layers1', 't11-random-layers3', 't12-pretrained-layers1', 't12-random-layers1', 't12-random-layers3']);
+    expect(() => presetConfigs('depth', { modelWidth: 64, modelLayers: 2, layers: [0] })).toThrow(/≥ 1/);
   });
 
   it('depth keeps the first L blocks and ln_f', async () => {
@@ -79,6 +108,10 @@ describe('sweep runner (tiny backbone, Bit XOR, 2 configurations, 2 seeds)', () 
     expect(json.cells[0].groups).toEqual(['output']);
     expect(json.cells[2].groups).toEqual(['output', 'layernorm']);
     expect(json.cells[0].trainable_params).toBe(64 * 2 + 2);
+    // The paper's evaluation after the last step: a fixed sample of generated examples (2,000 unless told; 40 here).
+    expect(json.cells[0].held_out).toMatchObject({ examples: 40, step: 3, set: 'fixed sample' });
+    expect(json.summary[0].heldOut.examples).toBe(40);
+    expect(json.summary[0].paperSource).toBe('Table 19, Bit XOR, output only (GPT-2 small (12 layers × 768))');
     expect(json.summary.map((r: { config: string; seeds: number; steps: number; paper: number }) => [r.config, r.seeds, r.steps, r.paper])).toEqual([
       ['pretrained-output', 2, 3, 56],
       ['pretrained-layernorm', 2, 3, 98],
@@ -91,11 +124,12 @@ describe('sweep runner (tiny backbone, Bit XOR, 2 configurations, 2 seeds)', () 
     }
 
     const md = await readFile(join(dir, 'results.md'), 'utf8');
-    expect(md).toContain('| task | configuration | ours (%) | paper (%) | seeds | steps |');
+    expect(md).toContain('| task | configuration | last eval (%) | held-out (%) | paper (%) | seeds | steps | paper source |');
     const mdRow = md.split('\n').find((l) => l.startsWith('| bit-xor | pretrained: output only |'))!;
-    expect(mdRow).toMatch(/\| 56 \| 2 \| 3 \|$/);
+    expect(mdRow).toMatch(/\(n=40\) \| 56 \| 2 \| 3 \| Table 19, Bit XOR, output only \(GPT-2 small/);
     expect(mdRow).toContain(`${json.summary[0].mean.toFixed(1)} ± ${json.summary[0].std.toFixed(1)}`);
     expect(md).toMatch(/\| bit-xor \| pretrained: \+ layernorm \| .* \| 98 \| 2 \| 3 \|/);
+    expect(md).toContain("bit-xor: 3 steps here; the paper's FPT took about 500 steps to converge");
 
     // Rerun: nothing trains, every cell is read back, the log says so.
     ran.length = 0;

@@ -177,4 +177,27 @@ describe('cifar10-lra task', () => {
     const task = createCifar10LraTask(splits);
     expect(Array.from(task.batch(3, 'train', new Rng(8)).x)).toEqual(Array.from(task.batch(3, 'train', new Rng(8)).x));
   });
+
+  it('augments train batches only on request (off by default, as LRA): crop, flip and rotation of the gray image', () => {
+    const plain = createCifar10LraTask(splits);
+    const augmented = createCifar10LraTask(splits, { augment: true });
+    // Off by default: a train batch is the plain grayscale of its records.
+    const a = plain.batch(10, 'train', new Rng(5));
+    const b = augmented.batch(10, 'train', new Rng(5));
+    // The same stream draws the same epoch order first; the augmented images then differ.
+    expect(Array.from(b.y)).toEqual(Array.from(a.y));
+    expect(Array.from(b.x)).not.toEqual(Array.from(a.x));
+    // Every augmented image is the hand path: the gray image in [0, 1], augmentCifarImage with the drawn
+    // parameters (zero fill), back to [-1, 1]. Replay record 0's draw: the epoch shuffle, then its augmentation.
+    const replay = new Rng(5);
+    for (let k = 9; k > 0; k--) replay.int(0, k);
+    const aug = drawCifarAugmentation(replay);
+    const gray3 = new Float32Array(3 * 1024);
+    for (let p = 0; p < 1024; p++) gray3[p] = gray3[1024 + p] = gray3[2048 + p] = (a.x[p] + 1) / 2;
+    const expected = augmentCifarImage(gray3, aug).subarray(0, 1024).map((v) => v * 2 - 1);
+    Array.from(b.x.subarray(0, 1024)).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+    // The held-out split is never augmented.
+    expect(Array.from(augmented.batch(3, 'test', new Rng(9)).x)).toEqual(Array.from(plain.batch(3, 'test', new Rng(9)).x));
+    expect(augmented.heldOut!.count).toBe(3);
+  });
 });

@@ -1,6 +1,6 @@
 import type { Rng } from '../rng';
 import { CIFAR_CLASS_NAMES, CIFAR_PLANE, CIFAR_SIDE, type CifarSplits } from './cifar-binary';
-import { sampleRecordBatch } from './sample-batch';
+import { createEpochSampler, recordSlice } from './sample-batch';
 import type { Batch, Split, Task } from './task';
 
 export const CIFAR_MEAN = [0.4914, 0.4822, 0.4465] as const;
@@ -78,12 +78,19 @@ export function patchifyCifar(image: Float32Array, out: Float32Array, offset = 0
   }
 }
 
-/** CIFAR-10 as 64 × 48 patch tokens; images drawn uniformly (with replacement) from the split. */
+/** CIFAR-10 as 64 × 48 patch tokens; each stream of batches walks the split in shuffled epochs. */
 export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {}): Task {
   const augment = options.augment ?? true;
   const scaled = new Float32Array(IMAGE_VALUES);
   const augmented = new Float32Array(IMAGE_VALUES);
   const tokenValues = GRID * GRID * TOKEN_DIM;
+  const samplers = { train: createEpochSampler(data.train.count, tokenValues), test: createEpochSampler(data.test.count, tokenValues) };
+  const plain = (i: number, x: Float32Array, offset: number) => {
+    const pixels = data.test.pixels(i);
+    for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
+    patchifyCifar(scaled, x, offset);
+    return data.test.label(i);
+  };
   return {
     name: 'cifar10',
     seqLen: GRID * GRID,
@@ -94,7 +101,7 @@ export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {
     metric: 'accuracy',
     batch(batchSize: number, split: Split, rng: Rng): Batch {
       const records = data[split];
-      return sampleRecordBatch(batchSize, records.count, tokenValues, rng, (i, x, offset) => {
+      return samplers[split](batchSize, rng, (i, x, offset) => {
         const pixels = records.pixels(i);
         for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
         const image = augment && split === 'train' ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
@@ -102,6 +109,8 @@ export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {
         return records.label(i);
       });
     },
+    trainExamples: data.train.count,
+    heldOut: { count: data.test.count, batch: (start, size) => recordSlice(start, size, data.test.count, tokenValues, plain) },
     describe(batch: Batch, index: number): string {
       const label = batch.y[index];
       return `label ${label} (${CIFAR_CLASS_NAMES[label] ?? '?'})`;

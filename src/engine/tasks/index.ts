@@ -2,13 +2,13 @@ import { createBitMemoryTask, type BitMemoryOptions } from './bit-memory';
 import { createBitXorTask, type BitXorOptions } from './bit-xor';
 import { parseCifar10Files, type Cifar10Files } from './cifar-binary';
 import { createCifar10Task, type Cifar10Options } from './cifar10';
-import { createCifar10LraTask } from './cifar10-lra';
+import { createCifar10LraTask, type Cifar10LraOptions } from './cifar10-lra';
 import { createListOpsTask, type ListOpsOptions } from './listops';
 import { buildMnistDataset, createMnistTask, type MnistRawDigits } from './mnist';
 import type { Task, TaskName } from './task';
 
 export type { Batch, InputKind, Split, Task, TaskName, TaskSpec } from './task';
-export type { BitMemoryOptions, BitXorOptions, Cifar10Files, Cifar10Options, ListOpsOptions, MnistRawDigits };
+export type { BitMemoryOptions, BitXorOptions, Cifar10Files, Cifar10LraOptions, Cifar10Options, ListOpsOptions, MnistRawDigits };
 
 export const TASK_NAMES: readonly TaskName[] = ['bit-xor', 'bit-memory', 'listops', 'mnist', 'cifar10', 'cifar10-lra'];
 
@@ -26,6 +26,7 @@ export interface TaskOptions {
   bitMemory?: BitMemoryOptions;
   listops?: ListOpsOptions;
   cifar10?: Cifar10Options;
+  cifar10Lra?: Cifar10LraOptions;
   data?: TaskDataSources;
 }
 
@@ -52,7 +53,7 @@ export async function createTask(name: TaskName, options: TaskOptions = {}): Pro
     case 'cifar10':
       return createCifar10Task(parseCifar10Files(await requireSource(options.data, 'cifar10', name)()), options.cifar10);
     case 'cifar10-lra':
-      return createCifar10LraTask(parseCifar10Files(await requireSource(options.data, 'cifar10', name)()));
+      return createCifar10LraTask(parseCifar10Files(await requireSource(options.data, 'cifar10', name)()), options.cifar10Lra);
     default: {
       const unknown: never = name;
       throw new Error(`unknown task '${String(unknown)}'; expected one of ${TASK_NAMES.join(', ')}`);

@@ -65,9 +65,15 @@ describe('mnist task', () => {
     expect([task.seqLen, task.input, task.outputTokens, task.classes]).toEqual([49, { kind: 'vector', dim: 16 }, 1, 10]);
     const batch = task.batch(3, 'test', new Rng(13));
     expect(batch.x.length).toBe(3 * 49 * 16);
+    // The first three records of the stream's shuffled epoch (Fisher-Yates from the end, rng.int(0, i)).
     const replay = new Rng(13);
+    const order = Array.from({ length: dataset.test.count }, (_, k) => k);
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = replay.int(0, k);
+      [order[k], order[j]] = [order[j], order[k]];
+    }
     for (let b = 0; b < 3; b++) {
-      const i = replay.int(0, dataset.test.count - 1);
+      const i = order[b];
       const expected = new Float32Array(784);
       patchifyMnist(dataset.test.images.subarray(i * 784, (i + 1) * 784), expected);
       expect(Array.from(batch.x.subarray(b * 784, (b + 1) * 784))).toEqual(Array.from(expected));

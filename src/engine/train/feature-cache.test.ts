@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LSTM_EVAL_STATE_SEED } from '../lstm';
 import { createTask } from '../tasks';
 import { loadTinyCheckpoint, useBackend } from '../test-support';
 import { tf } from '../tf';
@@ -23,7 +24,9 @@ describe('output-only training on cached features', () => {
       expect(cache.labels.shape).toEqual([6, 5]);
 
       const { x, y } = batchTensors(task, data);
-      const uncached = trainableGradients(trainer.model, x, y, 123);
+      // The LSTM starts each forward pass from a random state seeded by the pass's seed (fixed in evaluation): the
+      // uncached pass gets the evaluation's seed so that both start from the same state.
+      const uncached = trainableGradients(trainer.model, x, y, typeof body === 'string' ? 123 : LSTM_EVAL_STATE_SEED);
       const cached = headGradients(trainer.model, tf.reshape(cache.features, [-1, trainer.model.width]) as tf.Tensor2D, tf.reshape(cache.labels, [-1]) as tf.Tensor1D);
       expect([...uncached.grads.keys()].sort()).toEqual(['out.bias', 'out.weight']);
       expect((await cached.loss.data())[0]).toBeCloseTo((await uncached.loss.data())[0], 5);
@@ -69,5 +72,31 @@ describe('output-only training on cached features', () => {
     expect(trainer.adam.stateSize()).toBe(2 * (64 * 2 + 2));
     cached.dispose();
     trainer.dispose();
+  });
+});
+
+describe('the cached dataset (paper §3.9: every training example once)', () => {
+  it('holds distinct examples of a dataset task, and "all" is the whole training split exactly once', async () => {
+    const { nodeTaskData } = await import('../tasks/node-data');
+    const mnist = await createTask('mnist', { data: nodeTaskData() });
+    expect(mnist.trainExamples).toBe(8000);
+    const key = (b: { x: Float32Array | Int32Array }, i: number, per: number) => Array.from(b.x.subarray(i * per, (i + 1) * per)).join(',');
+    const per = 49 * 16;
+    const all = drawDataset(mnist, 'all', 1);
+    expect(all.batchSize).toBe(8000);
+    // Two seeds give two orders of the same 8,000 digits: the pass holds each training digit once (drawn with
+    // replacement, the two would hold different sets and repeat some).
+    const counts = new Array(10).fill(0);
+    for (const y of all.y) counts[y]++;
+    const split = new Array(10).fill(0);
+    const again = drawDataset(mnist, 'all', 2);
+    for (const y of again.y) split[y]++;
+    expect(counts).toEqual(split);
+    const distinct = new Set(Array.from({ length: 8000 }, (_, i) => key(all, i, per)));
+    const distinctAgain = new Set(Array.from({ length: 8000 }, (_, i) => key(again, i, per)));
+    expect(distinct).toEqual(distinctAgain);
+    expect(drawDataset(mnist, 9000, 1).batchSize).toBe(8000);
+    const bits = await createTask('bit-xor');
+    expect(() => drawDataset(bits, 'all', 1)).toThrow(/no fixed training split/);
   });
 });

@@ -4,9 +4,13 @@
  * function of the example, so it runs once per example and the head trains on the cached last-token
  * features.
  *
- * Epochs: the generated tasks have unlimited data, so an "epoch" here is one pass over a fixed dataset
- * of N training examples drawn once (seeded by the run's seed, stream 'epoch-dataset'), in a seeded
- * shuffled order, in minibatches of the run's batch size (the last one may be smaller).
+ * Epochs: an epoch is one pass over a fixed dataset of N training examples drawn once (seeded by the
+ * run's seed, stream 'epoch-dataset'), in a seeded shuffled order, in minibatches of the run's batch
+ * size (the last one may be smaller). The paper (§3.9) "evaluates on every example in the training
+ * set once": for the dataset tasks (MNIST, CIFAR-10) the N examples are distinct (drawn without
+ * replacement, the task's shuffled epoch order), and N = 'all' (`fpt train --dataset all`) is every
+ * training example exactly once, as the paper. The generated tasks have unlimited data, so their N is
+ * a sample.
  *
  * Differences from the uncached path, both deliberate: the cache is computed with dropout off (the
  * body runs once, so there is no fresh mask per step; the head itself has no dropout), and the
@@ -25,9 +29,14 @@ import { batchTensors, type Trainer } from './trainer';
 
 const HEAD_PARAMS = ['out.weight', 'out.bias'];
 
-/** N training examples drawn once: the fixed dataset that defines an epoch. */
-export function drawDataset(task: Task, examples: number, seed: number): Batch {
-  return task.batch(examples, 'train', new Rng(deriveSeed(seed, 'epoch-dataset')));
+/**
+ * N training examples drawn once: the fixed dataset that defines an epoch. Dataset tasks give N
+ * distinct examples (at most their training split); 'all' is the whole training split.
+ */
+export function drawDataset(task: Task, examples: number | 'all', seed: number): Batch {
+  const n = examples === 'all' ? task.trainExamples : task.trainExamples === undefined ? examples : Math.min(examples, task.trainExamples);
+  if (n === undefined) throw new Error(`${task.name} generates its data and has no fixed training split: give a number of examples, not 'all'`);
+  return task.batch(n, 'train', new Rng(deriveSeed(seed, 'epoch-dataset')));
 }
 
 /** The examples `indices` of a dataset as a batch. */
@@ -105,15 +114,19 @@ export class CachedHeadTrainer {
   /** Wall seconds spent in cached head steps (cache building excluded). */
   trainSeconds = 0;
 
+  /** Examples in the cached dataset (every training example for dataset: 'all'). */
+  readonly datasetSize: number;
+
   constructor(
     readonly trainer: Trainer,
-    readonly datasetSize: number,
+    dataset: number | 'all',
   ) {
     const groups = trainer.model.groups;
     if (groups.length !== 1 || groups[0] !== 'output') {
       throw new Error(`feature caching needs the output group alone to train (trainable now: ${groups.join(', ') || 'none'})`);
     }
-    this.data = drawDataset(trainer.task, datasetSize, trainer.settings.seed);
+    this.data = drawDataset(trainer.task, dataset, trainer.settings.seed);
+    this.datasetSize = this.data.batchSize;
     this.shuffleRng = new Rng(deriveSeed(trainer.settings.seed, 'epoch-order'));
   }
 

@@ -42,6 +42,8 @@ export const LIMITS = {
   bits: int(1, 512),
   /** GPT-2 blocks kept by the depth preset (further bounded by the model's n_layer). */
   layers: int(1, 1024),
+  /** Generated tasks: examples in the fixed held-out sample a sweep cell ends on. */
+  heldOutSample: int(1, 1_000_000),
 } satisfies Record<string, Range>;
 
 /** The range in words, as every message and the help print it: "an integer in 1..1024", "a number > 0 and <= 1". */

@@ -7,7 +7,7 @@ import { importAdapters, type AdapterFileExpectation } from '../adapter-file';
 import type { Gpt2Config } from '../../weights/gpt2-checkpoint';
 import { buildBackbone, type BodySpec } from '../backbone';
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
-import { initAdapters } from '../init';
+import { initAdapters, type RandomInit } from '../init';
 import { LstmModel, PAPER_LSTM } from '../lstm';
 import { FptModel, type GroupCount, type HeadSpec, type SequenceModel } from '../model';
 import { deriveSeed, Rng } from '../rng';
@@ -30,6 +30,10 @@ export interface TrainSettings {
   evalBatches: number;
   /** The GPT-2 body on the fused kernels (src/engine/kernels); 'auto' uses them on WebGPU. */
   fused: boolean | 'auto';
+  /** How a random GPT-2 body is drawn (init.ts): the paper's N(0, 0.02) everywhere, or HF's scaled c_proj. */
+  randomInit: RandomInit;
+  /** Examples of the fixed sample evaluateHeldOut uses for generated tasks (which have no test set). */
+  heldOutSample: number;
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = {
@@ -41,7 +45,19 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   maxGradNorm: 1,
   evalBatches: 25,
   fused: 'auto',
+  randomInit: 'paper',
+  heldOutSample: 2000,
 };
+
+/** An evaluation and what it was measured on. */
+export interface HeldOutEvaluation extends Evaluation {
+  /** Examples evaluated (each may carry several labels: Bit Memory 50, Bit XOR 5). */
+  examples: number;
+  /** The run's step when it was measured. */
+  step: number;
+  /** 'test split': the task's whole held-out split; 'fixed sample': settings.heldOutSample generated examples, the same for every run. */
+  set: 'test split' | 'fixed sample';
+}
 
 export interface Evaluation {
   loss: number;
@@ -100,7 +116,7 @@ export class Trainer {
     const { seed } = this.settings;
     const head = headSpecOf(task);
     if (typeof body === 'string') {
-      const backbone = buildBackbone(body, config, seed, pretrained);
+      const backbone = buildBackbone(body, config, seed, pretrained, this.settings.randomInit);
       const adapters = initAdapters(task.input, config.nEmbd, task.labelsPerToken * task.classes, new Rng(deriveSeed(seed, 'adapters')));
       this.model = new FptModel(config, head, backbone, adapters, this.settings.dropout, this.settings.groups, { fused: this.settings.fused });
     } else {
@@ -177,6 +193,36 @@ export class Trainer {
       tf.dispose([x, y, loss, hits]);
     }
     return { loss: lossSum / this.testBatches.length, accuracy: correct / total };
+  }
+
+  /**
+   * The paper's evaluation: the whole held-out split where the task has one (MNIST's 2,000 test
+   * digits, CIFAR-10's 10,000 test images), else a fixed sample of settings.heldOutSample (2,000) examples drawn
+   * from one stream that does not depend on the run's seed (so every run is measured on the same
+   * examples). Dropout off; batches of `batchSize` (default: about 16k tokens a batch, at least the
+   * run's batch and at most 256 examples).
+   */
+  async evaluateHeldOut(batchSize = Math.min(256, Math.max(this.settings.batchSize, Math.floor(16384 / this.task.seqLen)))): Promise<HeldOutEvaluation> {
+    const held = this.task.heldOut;
+    const count = held ? held.count : this.settings.heldOutSample;
+    const sample = new Rng(deriveSeed(0, 'held-out-sample'));
+    let lossSum = 0;
+    let correct = 0;
+    let labels = 0;
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      const batch = held ? held.batch(start, size) : this.task.batch(size, 'test', sample);
+      const { x, y } = batchTensors(this.task, batch);
+      const [loss, hits] = tf.tidy(() => {
+        const { logits } = this.model.forward(x, { training: false });
+        return [tf.mul(crossEntropy(logits, y), y.shape[0]), tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))];
+      });
+      lossSum += (await loss.data())[0];
+      correct += (await hits.data())[0];
+      labels += batch.y.length;
+      tf.dispose([x, y, loss, hits]);
+    }
+    return { loss: lossSum / labels, accuracy: correct / labels, examples: count, step: this.steps, set: held ? 'test split' : 'fixed sample' };
   }
 
   /** Attention probabilities of one layer for the first example of a held-out batch. */
