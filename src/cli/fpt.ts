@@ -24,16 +24,16 @@ const USAGE = `usage:
   fpt train  --task ${TASK_NAMES.join('|')} [--model DIR|tiny|gpt2] [--init ${BACKBONE_INITS.join('|')}|lstm]
              [--lstm-width N] [--lstm-layers N]
              [--groups input,output,positions,layernorm] [--steps N] [--batch B] [--lr X] [--seed S]
-             [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|webgpu] [--composite] [--json]
+             [--eval-every N] [--eval-batches N] [--dropout P] [--bits N] [--cifar-dir DIR] [--backend cpu|wasm|webgpu] [--composite] [--json]
              [--cache-features [--dataset N] [--speed-steps N]]   (with --groups output only)
   fpt sweep  --preset ${PRESET_NAMES.join('|')} --tasks bit-xor,... [--steps N] [--seeds K] [--model DIR|tiny|gpt2]
-             [--backend cpu|webgpu] [--out DIR] [--batch B] [--lr X] [--dropout P] [--eval-every N] [--eval-batches N]
+             [--backend cpu|wasm|webgpu] [--out DIR] [--batch B] [--lr X] [--dropout P] [--eval-every N] [--eval-batches N]
              [--lstm-width N] [--inits pretrained,random] [--layers 1,2,...] [--bits N] [--cifar-dir DIR] [--json]
-  fpt parity --model DIR --golden FILE [--backend cpu|webgpu] [--fused]
+  fpt parity --model DIR --golden FILE [--backend cpu|wasm|webgpu] [--fused]
   (--fused: the GPT-2 body on the fused kernels; train uses them on webgpu unless --composite)`;
 
 async function useBackend(name: string): Promise<string> {
-  if (name !== 'cpu' && name !== 'webgpu') throw new Error(`--backend must be cpu or webgpu, not "${name}"`);
+  if (name !== 'cpu' && name !== 'wasm' && name !== 'webgpu') throw new Error(`--backend must be cpu, wasm or webgpu, not "${name}"`);
   if (name === 'webgpu') (await import('../engine/node-webgpu')).installNodeWebGpu();
   tf.enableProdMode(); // also silences TF.js's "install tfjs-node" banner
   const info = await startBackend([name as BackendName], true);
