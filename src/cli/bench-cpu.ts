@@ -1,0 +1,99 @@
+/**
+ * `npm run bench -- cpu [--json] [--steps N] [--warmup N] [--case TEXT] [--no-torch]`: the FPT train
+ * step (frozen GPT-2-shaped blocks with random weights; trainable input layer, positions, layer norms,
+ * output head; clipping and Adam; no dropout) at B=16, T=10, 16-dim input, 10 classes, on TF.js's
+ * plain JavaScript `cpu` backend, on its `wasm` backend, and in PyTorch on the same CPU
+ * (bench/torch_fpt_step.py, run with `python3`; skipped with a note where torch is missing).
+ * Median milliseconds per step and the ratios.
+ */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBackend, type BackendName } from '../engine/backend';
+import { tf } from '../engine/tf';
+import { GPT2_PRESETS, type Gpt2Config } from '../weights/gpt2-checkpoint';
+import { machine, StepRig, type StepCase } from './bench-step';
+
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  steps: { type: 'string', default: '20' },
+  warmup: { type: 'string', default: '3' },
+  case: { type: 'string' },
+  'no-torch': { type: 'boolean', default: false },
+} as const;
+
+const shape = (nLayer: number, nEmbd: number, nHead: number): Gpt2Config => ({ ...GPT2_PRESETS.gpt2, nLayer, nEmbd, nHead });
+
+/** The committed tiny model's shape, and the mini language model's (models/mini-brown-gpt2). */
+export const CPU_CASES: StepCase[] = [
+  { name: 'tiny (2x64, 4 heads) B=16 T=10', config: shape(2, 64, 4), batch: 16, seqLen: 10 },
+  { name: 'mini (4x128, 4 heads) B=16 T=10', config: shape(4, 128, 4), batch: 16, seqLen: 10 },
+];
+
+const TORCH_SCRIPT = resolve(import.meta.dirname, '../../bench/torch_fpt_step.py');
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x: number) => Math.round(x * 100) / 100;
+
+async function tfjsStepMs(c: StepCase, backend: BackendName, steps: number, warmup: number): Promise<{ ms: number; adapter: string }> {
+  const info = await startBackend([backend], true);
+  const rig = new StepRig(c, 'composite', 0);
+  try {
+    for (let i = 0; i < warmup; i++) await rig.step();
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const start = performance.now();
+      await rig.step();
+      times.push(performance.now() - start);
+    }
+    return { ms: median(times), adapter: info.adapter ?? info.name };
+  } finally {
+    rig.dispose();
+  }
+}
+
+type TorchResult = { ms: number; threads: number; version: string } | { skipped: string };
+
+/** PyTorch on the same CPU; OpenBLAS tuning variables set for this machine are left out for it alone. */
+function torchStepMs(c: StepCase, steps: number, warmup: number): TorchResult {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const args = [TORCH_SCRIPT, `L=${c.config.nLayer}`, `D=${c.config.nEmbd}`, `H=${c.config.nHead}`, `B=${c.batch}`, `T=${c.seqLen}`, `steps=${steps}`, `warmup=${warmup}`];
+  const run = spawnSync('python3', args, { env, encoding: 'utf8', timeout: 300_000 });
+  if (run.error) return { skipped: `python3 could not run (${run.error.message})` };
+  if (run.status !== 0) {
+    const why = /No module named 'torch'/.test(run.stderr) ? 'PyTorch is not installed (Debian: apt-get install python3-torch libopenblas0-pthread)' : run.stderr.trim().split('\n').pop();
+    return { skipped: why ?? `python3 exited with ${run.status}` };
+  }
+  const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; threads: number; train_step_ms_median: number };
+  return { ms: line.train_step_ms_median, threads: line.threads, version: line.torch };
+}
+
+export async function benchCpu(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: OPTIONS });
+  const steps = Number(values.steps);
+  const warmup = Number(values.warmup);
+  if (!Number.isInteger(steps) || steps < 1 || !Number.isInteger(warmup) || warmup < 0) throw new Error('--steps must be a positive integer and --warmup a non-negative one');
+  tf.enableProdMode();
+  const emit = (line: object) => console.log(values.json ? JSON.stringify(line) : JSON.stringify(line, null, 2));
+  emit({ benchmark: 'cpu-train-step', machine: machine(), load_average_1m: round(loadavg()[0]), dropout: 0, groups: 'input,output,positions,layernorm', steps, warmup });
+  const cases = CPU_CASES.filter((c) => !values.case || c.name.includes(values.case));
+  for (const c of cases) {
+    const cpu = await tfjsStepMs(c, 'cpu', steps, warmup);
+    const wasm = await tfjsStepMs(c, 'wasm', steps, warmup);
+    const torch: TorchResult = values['no-torch'] ? { skipped: '--no-torch' } : torchStepMs(c, steps, warmup);
+    const row: Record<string, unknown> = {
+      case: c.name,
+      cpu_ms_median: round(cpu.ms),
+      wasm_ms_median: round(wasm.ms),
+      wasm_backend: wasm.adapter,
+      wasm_speedup_over_cpu: round(cpu.ms / wasm.ms),
+    };
+    if ('skipped' in torch) row.torch = `skipped: ${torch.skipped}`;
+    else Object.assign(row, { torch_ms_median: round(torch.ms), torch_threads: torch.threads, torch_version: torch.version, wasm_over_torch: round(wasm.ms / torch.ms), cpu_over_torch: round(cpu.ms / torch.ms) });
+    emit(row);
+  }
+  return 0;
+}
