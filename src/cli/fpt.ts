@@ -255,6 +255,7 @@ async function main(): Promise<number> {
   if (command === 'train') return train(rest);
   if (command === 'parity') return parity(rest);
   if (command === 'sweep') return sweep(rest);
+  if (command === 'pretrain') return (await import('./pretrain')).pretrain(rest);
   console.error(USAGE);
   return command === undefined || command === '--help' ? 0 : 2;
 }
