@@ -53,7 +53,13 @@ async function tfjsStepMs(c: StepCase, backend: BackendName, steps: number, warm
   }
 }
 
-type TorchResult = { ms: number; threads: number; version: string } | { skipped: string };
+type TorchResult = { ms: number; threads: number; version: string; python: string } | { skipped: string };
+
+/**
+ * Pythons tried in order for PyTorch: $FPT_TORCH_PYTHON, the `python3` on PATH, then Debian's own
+ * (where python3-torch installs; a pyenv or venv python3 on PATH does not see it).
+ */
+const PYTHONS = [...new Set([process.env.FPT_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p))];
 
 /** PyTorch on the same CPU; OpenBLAS tuning variables set for this machine are left out for it alone. */
 function torchStepMs(c: StepCase, steps: number, warmup: number): TorchResult {
@@ -61,14 +67,21 @@ function torchStepMs(c: StepCase, steps: number, warmup: number): TorchResult {
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const args = [TORCH_SCRIPT, `L=${c.config.nLayer}`, `D=${c.config.nEmbd}`, `H=${c.config.nHead}`, `B=${c.batch}`, `T=${c.seqLen}`, `steps=${steps}`, `warmup=${warmup}`];
-  const run = spawnSync('python3', args, { env, encoding: 'utf8', timeout: 300_000 });
-  if (run.error) return { skipped: `python3 could not run (${run.error.message})` };
-  if (run.status !== 0) {
-    const why = /No module named 'torch'/.test(run.stderr) ? 'PyTorch is not installed (Debian: apt-get install python3-torch libopenblas0-pthread)' : run.stderr.trim().split('\n').pop();
-    return { skipped: why ?? `python3 exited with ${run.status}` };
+  const reasons: string[] = [];
+  for (const python of PYTHONS) {
+    const run = spawnSync(python, args, { env, encoding: 'utf8', timeout: 300_000 });
+    if (run.error) {
+      reasons.push(`${python}: ${run.error.message}`);
+      continue;
+    }
+    if (run.status !== 0) {
+      reasons.push(`${python}: ${/No module named 'torch'/.test(run.stderr) ? 'no torch module' : (run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`)}`);
+      continue;
+    }
+    const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; threads: number; train_step_ms_median: number };
+    return { ms: line.train_step_ms_median, threads: line.threads, version: line.torch, python };
   }
-  const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; threads: number; train_step_ms_median: number };
-  return { ms: line.train_step_ms_median, threads: line.threads, version: line.torch };
+  return { skipped: `PyTorch not found (${reasons.join('; ')}); Debian: apt-get install python3-torch libopenblas0-pthread` };
 }
 
 export async function benchCpu(argv: string[]): Promise<number> {
