@@ -1,10 +1,11 @@
 /**
- * `npm run bench -- cpu [--json] [--steps N] [--warmup N] [--case TEXT] [--no-torch]`: the FPT train
+ * `npm run bench -- cpu [--json] [--steps N] [--rounds R] [--warmup N] [--case TEXT] [--no-torch]`: the FPT train
  * step (frozen GPT-2-shaped blocks with random weights; trainable input layer, positions, layer norms,
  * output head; clipping and Adam; no dropout) at B=16, T=10, 16-dim input, 10 classes, on TF.js's
  * plain JavaScript `cpu` backend, on its `wasm` backend, and in PyTorch on the same CPU
  * (bench/torch_fpt_step.py, run with `python3`; skipped with a note where torch is missing).
- * Median milliseconds per step and the ratios.
+ * Median milliseconds per step (R rounds of N timed steps per column, the columns alternating) and
+ * the ratios.
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -17,7 +18,8 @@ import { machine, StepRig, type StepCase } from './bench-step';
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },
-  steps: { type: 'string', default: '20' },
+  steps: { type: 'string', default: '10' },
+  rounds: { type: 'string', default: '3' },
   warmup: { type: 'string', default: '3' },
   case: { type: 'string' },
   'no-torch': { type: 'boolean', default: false },
@@ -36,7 +38,8 @@ const TORCH_SCRIPT = resolve(import.meta.dirname, '../../bench/torch_fpt_step.py
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number) => Math.round(x * 100) / 100;
 
-async function tfjsStepMs(c: StepCase, backend: BackendName, steps: number, warmup: number): Promise<{ ms: number; adapter: string }> {
+/** Step times (ms) of `steps` steps after `warmup`, on a fresh model on `backend`. */
+async function tfjsStepTimes(c: StepCase, backend: BackendName, steps: number, warmup: number): Promise<{ times: number[]; adapter: string }> {
   const info = await startBackend([backend], true);
   const rig = new StepRig(c, 'composite', 0);
   try {
@@ -47,13 +50,13 @@ async function tfjsStepMs(c: StepCase, backend: BackendName, steps: number, warm
       await rig.step();
       times.push(performance.now() - start);
     }
-    return { ms: median(times), adapter: info.adapter ?? info.name };
+    return { times, adapter: info.adapter ?? info.name };
   } finally {
     rig.dispose();
   }
 }
 
-type TorchResult = { ms: number; threads: number; version: string; python: string } | { skipped: string };
+type TorchResult = { times: number[]; threads: number; version: string; python: string } | { skipped: string };
 
 /**
  * Pythons tried in order for PyTorch: $FPT_TORCH_PYTHON, the `python3` on PATH, then Debian's own
@@ -62,7 +65,7 @@ type TorchResult = { ms: number; threads: number; version: string; python: strin
 const PYTHONS = [...new Set([process.env.FPT_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p))];
 
 /** PyTorch on the same CPU; OpenBLAS tuning variables set for this machine are left out for it alone. */
-function torchStepMs(c: StepCase, steps: number, warmup: number): TorchResult {
+function torchStepTimes(c: StepCase, steps: number, warmup: number): TorchResult {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
@@ -78,8 +81,8 @@ function torchStepMs(c: StepCase, steps: number, warmup: number): TorchResult {
       reasons.push(`${python}: ${/No module named 'torch'/.test(run.stderr) ? 'no torch module' : (run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`)}`);
       continue;
     }
-    const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; threads: number; train_step_ms_median: number };
-    return { ms: line.train_step_ms_median, threads: line.threads, version: line.torch, python };
+    const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; threads: number; train_step_ms: number[] };
+    return { times: line.train_step_ms, threads: line.threads, version: line.torch, python };
   }
   return { skipped: `PyTorch not found (${reasons.join('; ')}); Debian: apt-get install python3-torch libopenblas0-pthread` };
 }
@@ -93,19 +96,39 @@ export async function benchCpu(argv: string[]): Promise<number> {
   const emit = (line: object) => console.log(values.json ? JSON.stringify(line) : JSON.stringify(line, null, 2));
   emit({ benchmark: 'cpu-train-step', machine: machine(), load_average_1m: round(loadavg()[0]), dropout: 0, groups: 'input,output,positions,layernorm', steps, warmup });
   const cases = CPU_CASES.filter((c) => !values.case || c.name.includes(values.case));
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
   for (const c of cases) {
-    const cpu = await tfjsStepMs(c, 'cpu', steps, warmup);
-    const wasm = await tfjsStepMs(c, 'wasm', steps, warmup);
-    const torch: TorchResult = values['no-torch'] ? { skipped: '--no-torch' } : torchStepMs(c, steps, warmup);
+    // The columns are measured in alternating rounds, so a change of load on a shared machine falls on all three.
+    const cpu: number[] = [];
+    const wasm: number[] = [];
+    const torchTimes: number[] = [];
+    let wasmAdapter = '';
+    let torch: TorchResult = { skipped: '--no-torch' };
+    for (let r = 0; r < rounds; r++) {
+      cpu.push(...(await tfjsStepTimes(c, 'cpu', steps, warmup)).times);
+      const w = await tfjsStepTimes(c, 'wasm', steps, warmup);
+      wasm.push(...w.times);
+      wasmAdapter = w.adapter;
+      if (!values['no-torch'] && !('skipped' in torch && r > 0)) {
+        torch = torchStepTimes(c, steps, warmup);
+        if (!('skipped' in torch)) torchTimes.push(...torch.times);
+      }
+    }
+    const [cpuMs, wasmMs] = [median(cpu), median(wasm)];
     const row: Record<string, unknown> = {
       case: c.name,
-      cpu_ms_median: round(cpu.ms),
-      wasm_ms_median: round(wasm.ms),
-      wasm_backend: wasm.adapter,
-      wasm_speedup_over_cpu: round(cpu.ms / wasm.ms),
+      cpu_ms_median: round(cpuMs),
+      wasm_ms_median: round(wasmMs),
+      wasm_backend: wasmAdapter,
+      wasm_speedup_over_cpu: round(cpuMs / wasmMs),
     };
     if ('skipped' in torch) row.torch = `skipped: ${torch.skipped}`;
-    else Object.assign(row, { torch_ms_median: round(torch.ms), torch_threads: torch.threads, torch_version: torch.version, wasm_over_torch: round(wasm.ms / torch.ms), cpu_over_torch: round(cpu.ms / torch.ms) });
+    else {
+      const torchMs = median(torchTimes);
+      Object.assign(row, { torch_ms_median: round(torchMs), torch_threads: torch.threads, torch_version: torch.version, torch_python: torch.python, wasm_over_torch: round(wasmMs / torchMs), cpu_over_torch: round(cpuMs / torchMs) });
+    }
+    row.samples_per_column = cpu.length;
     emit(row);
   }
   return 0;
