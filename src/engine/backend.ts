@@ -45,7 +45,8 @@ async function tryWasm(paths?: WasmPaths): Promise<string> {
   registerMissingWasmKernels();
   if (!(await tf.setBackend('wasm'))) throw new Error('TF.js could not start its wasm backend');
   const threads = wasm.getThreadsCount();
-  return `WebAssembly, ${threads} thread${threads === 1 ? '' : 's'}`;
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return `${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`;
 }
 
 /**
