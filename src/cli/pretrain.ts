@@ -104,9 +104,18 @@ async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<vo
   await rename(`${path}.partial`, path);
 }
 
+export function pretrainUsage(): string {
+  const rows = Object.entries(PRETRAIN_OPTIONS).map(([name, o]) => `  --${name}${o.type === 'string' ? ' X' : ''}`.padEnd(22) + `${o.help}${'default' in o && o.type === 'string' ? ` (default ${o.default})` : ''}`);
+  return `usage: fpt pretrain --out DIR [options]\n${rows.join('\n')}`;
+}
+
 export async function pretrain(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log(pretrainUsage());
+    return 0;
+  }
   const { values } = parseArgs({ args: argv, options: parseOptions, strict: true });
-  if (!values.out) throw new Error('pretrain needs --out DIR (e.g. --out models/mini-brown-gpt2)');
+  if (!values.out) throw new Error(`pretrain needs --out DIR (e.g. --out models/mini-brown-gpt2)\n${pretrainUsage()}`);
   const out = resolve(values.out);
   const statePath = join(out, 'train', 'state.json');
   const given = argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]);
