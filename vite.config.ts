@@ -57,7 +57,7 @@ function siteFiles(): Plugin {
 /** The built page may talk only to its own origin and the Hugging Face hosts it downloads weights from. */
 const CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self' blob:",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",

@@ -17,3 +17,16 @@ test('without WebGPU the page falls back to WebGL and says why', async ({ baseUR
   await page.screenshot({ path: 'screenshots/fallback-webgl.png', fullPage: true });
   await browser.close();
 });
+
+test('the WebAssembly backend (?backend=wasm) loads its binaries from the built site and trains', async ({ page }) => {
+  const wasmFetched: string[] = [];
+  page.on('response', (r) => r.url().endsWith('.wasm') && r.ok() && wasmFetched.push(new URL(r.url()).pathname));
+  await page.goto('./?backend=wasm');
+  await waitForRun(page);
+  await expect(page.getByTestId('status-backend')).toContainText('WebAssembly');
+  await page.getByRole('button', { name: 'Step' }).click();
+  await expect(page.getByTestId('status-step')).toHaveText('step 1');
+  expect(wasmFetched.length).toBeGreaterThan(0);
+  expect(wasmFetched[0]).toMatch(/\/assets\/tfjs-backend-wasm.*\.wasm$/);
+  await page.screenshot({ path: 'screenshots/backend-wasm.png', fullPage: true });
+});

@@ -44,7 +44,7 @@ export function backboneIdOf(settings: Pick<RunSettings, 'model' | 'init'>): str
   return BACKBONE_CHOICES.find((b) => b.model === settings.model && b.init === settings.init)?.id ?? `${settings.model}:${settings.init}`;
 }
 
-export const BACKEND_CHOICES: readonly RunSettings['backend'][] = ['auto', 'webgpu', 'webgl', 'cpu'];
+export const BACKEND_CHOICES: readonly RunSettings['backend'][] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
 export const BATCH_SIZES: readonly number[] = [2, 4, 8, 16, 32, 64];
 

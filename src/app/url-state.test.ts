@@ -47,7 +47,7 @@ describe('URL state', () => {
       'learning rate "banana" is not a number: using 0.001',
       'seed -3 is below 0: using 0',
       'unknown parameter group "bogus" ignored (known: input, output, positions, layernorm, attention, feedforward)',
-      'compute backend "tpu" is not one of auto, webgpu, webgl, cpu: using auto',
+      'compute backend "tpu" is not one of auto, webgpu, webgl, wasm, cpu: using auto',
       'steps per update 7 is not one of 1, 5, 10, 25, 50: using 5',
       'attention layer 1.6 is not a whole number: using 2',
     ]);

@@ -56,7 +56,7 @@ export interface StepFigures {
 }
 
 /** A model, its optimizer and one fixed batch, ready to step. */
-class StepRig {
+export class StepRig {
   readonly model: FptModel;
   private readonly fusedAdam = new FusedAdam({ ...PAPER_ADAM });
   private readonly adam = new Adam({ ...PAPER_ADAM });
@@ -67,13 +67,14 @@ class StepRig {
   constructor(
     readonly c: StepCase,
     readonly engine: Engine,
+    dropout = 0.1,
   ) {
     const config = { ...c.config, nPositions: Math.max(c.config.nPositions, c.seqLen) };
     const rng = new Rng(1);
     const backbone = randomBackbone(gpt2TensorShapes(config), config.nLayer, rng);
     const head = { input: { kind: 'vector' as const, dim: INPUT_DIM }, seqLen: c.seqLen, outputTokens: 1, labelsPerToken: 1, classes: CLASSES };
     const adapters = initAdapters(head.input, config.nEmbd, CLASSES, rng);
-    this.model = new FptModel(config, head, backbone, adapters, 0.1, FPT_DEFAULT_GROUPS, engine === 'fused' ? { fused: true, frozenWeights: 'fp16' } : { fused: false });
+    this.model = new FptModel(config, head, backbone, adapters, dropout, FPT_DEFAULT_GROUPS, engine === 'fused' ? { fused: true, frozenWeights: 'fp16' } : { fused: false });
     this.x = tf.tensor3d(Float32Array.from({ length: c.batch * c.seqLen * INPUT_DIM }, () => rng.next()), [c.batch, c.seqLen, INPUT_DIM]);
     this.y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % CLASSES), 'int32');
   }

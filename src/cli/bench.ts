@@ -67,6 +67,7 @@ async function benchSteps(argv: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'cpu') return (await import('./bench-cpu')).benchCpu(argv.slice(1));
   if (argv[0] === 'load') {
     const { values } = parseArgs({ args: argv.slice(1), options: { json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } });
     await benchLoad(values.json!, values.keep!);

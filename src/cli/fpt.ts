@@ -26,7 +26,7 @@ import { choice, commandHelp, custom, defineCommand, flag, list, number, parseCo
 import { FptModel } from '../engine/model';
 import { FptError } from '../engine/errors';
 
-const BACKENDS = ['cpu', 'webgpu'] as const;
+const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 type CliBackend = (typeof BACKENDS)[number];
 
 async function useBackend(name: CliBackend): Promise<string> {
@@ -314,7 +314,8 @@ export const COMMANDS: Command<any>[] = [trainCommand, sweepCommand, parityComma
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  return ['usage: fpt <command> [options]   (fpt <command> --help lists its options, their ranges and defaults)', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`)].join('\n');
+  const pretrain = `  ${'pretrain'.padEnd(width)}pretrain a byte-level GPT-2 language model on the Brown Corpus or a text file (src/cli/pretrain.ts)`;
+  return ['usage: fpt <command> [options]   (fpt <command> --help lists its options, their ranges and defaults)', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`), pretrain].join('\n');
 }
 
 /** Runs one command line (argv without node and the script); returns the exit status. Bad input: status 2 and a message naming the flag. */
@@ -324,6 +325,8 @@ export async function fpt(argv: readonly string[]): Promise<number> {
     console.log(overview());
     return 0;
   }
+  // pretrain keeps its own option table (zod, resumable settings) in src/cli/pretrain.ts.
+  if (name === 'pretrain') return (await import('./pretrain')).pretrain(rest);
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     console.error(`fpt: unknown command "${name}"\n${overview()}`);

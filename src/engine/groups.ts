@@ -25,6 +25,8 @@ const SHORT_NAMES: Record<string, GroupName> = {
  */
 export function groupOf(paramName: string): GroupName {
   if (paramName.startsWith('in.')) return 'input';
+  // The language model's token table (src/engine/lm), tied to its output layer: its input adapter.
+  if (paramName === 'wte.weight') return 'input';
   if (paramName.startsWith('out.')) return 'output';
   if (paramName === 'wpe.weight') return 'positions';
   if (paramName.startsWith('ln_f.') || /\.ln_[12]\./.test(paramName) || /^lstm\.\d+\.ln_(ih|hh|cell)\./.test(paramName)) return 'layernorm';

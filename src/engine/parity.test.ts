@@ -7,6 +7,7 @@ const golden = loadGolden();
 
 describe.each<[BackendName, boolean]>([
   ['cpu', false],
+  ['wasm', false],
   ['webgpu', false],
   ['webgpu', true],
 ])('golden parity on %s (fused kernels: %s)', (backend, fused) => {

@@ -30,7 +30,7 @@ export const runSettingsSchema = z.object({
   lr: z.number().min(SETTINGS_LIMITS.lr.min).max(SETTINGS_LIMITS.lr.max),
   seed: int(SETTINGS_LIMITS.seed),
   groups: z.array(z.enum(ALL_GROUPS as [GroupName, ...GroupName[]])),
-  backend: z.enum(['auto', 'webgpu', 'webgl', 'cpu']) satisfies z.ZodType<BackendChoice>,
+  backend: z.enum(['auto', 'webgpu', 'webgl', 'wasm', 'cpu']) satisfies z.ZodType<BackendChoice>,
 }) satisfies z.ZodType<RunSettings>;
 
 /** Every parameter a run trained, with its shape; the values' count must match the shape. */

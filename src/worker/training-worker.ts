@@ -4,6 +4,7 @@
  * metrics, attention maps, previews and snapshots to the page (protocol.ts).
  */
 import { startBackend, type BackendName } from '../engine/backend';
+import { WASM_PATHS } from './wasm-paths';
 import { createTask } from '../engine/tasks';
 import { tf } from '../engine/tf';
 import { Trainer } from '../engine/train/trainer';
@@ -52,7 +53,7 @@ const CACHE_DATASET = 256;
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
 
 function backendPreference(choice: RunSettings['backend']): BackendName[] {
-  return choice === 'auto' ? ['webgpu', 'webgl', 'cpu'] : [choice];
+  return choice === 'auto' ? ['webgpu', 'webgl', 'wasm', 'cpu'] : [choice];
 }
 
 function watchDevice(): void {
@@ -105,7 +106,7 @@ async function init(requested: RunSettings, snapshot?: import('./protocol').Snap
   trainer?.dispose();
   trainer = null;
   post({ type: 'loading', message: 'Starting the GPU backend…' });
-  const backend = await startBackend(backendPreference(settings.backend), settings.backend !== 'auto');
+  const backend = await startBackend(backendPreference(settings.backend), settings.backend !== 'auto', { wasmPaths: WASM_PATHS });
   if (backend.name === 'webgpu') watchDevice();
   post({ type: 'loading', message: settings.init === 'random' ? 'Preparing the model…' : `Loading ${settings.model} weights…` });
   loadController = new AbortController();

@@ -192,10 +192,11 @@ export function RunSettingsForm() {
         <label>
           Compute
           <select value={settings.backend} disabled={loading || mode.backend === 'locked'} {...lockedProps('backend', mode.backend, 'Compute')} onChange={(e) => changeRunSettings({ backend: e.target.value as BackendChoice })}>
-            <option value="auto">Best available (WebGPU, then WebGL, then CPU)</option>
+            <option value="auto">Best available (WebGPU, then WebGL, then WebAssembly, then CPU)</option>
             <option value="webgpu">WebGPU only</option>
             <option value="webgl">WebGL only</option>
-            <option value="cpu">CPU only</option>
+            <option value="wasm">CPU, WebAssembly</option>
+            <option value="cpu">CPU only (plain JavaScript)</option>
           </select>
           <LockNote control="backend" mode={mode.backend} />
         </label>

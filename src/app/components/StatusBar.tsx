@@ -10,7 +10,7 @@ export function StatusBar() {
   const phase = usePlayground((s) => s.phase);
   const checksum = usePlayground((s) => s.paramChecksum);
   const loadingMessage = usePlayground((s) => s.loadingMessage);
-  const backendText = backend ? `${backend.name === 'webgpu' ? 'WebGPU' : backend.name === 'webgl' ? 'WebGL' : 'CPU'}${backend.adapter ? ` · ${backend.adapter}` : ''}` : '…';
+  const backendText = backend ? `${backend.name === 'webgpu' ? 'WebGPU' : backend.name === 'webgl' ? 'WebGL' : backend.name === 'wasm' ? 'WebAssembly' : 'CPU'}${backend.adapter ? ` · ${backend.adapter}` : ''}` : '…';
   return (
     <footer className="status-bar" aria-label="Status">
       <span data-testid="status-backend">{backendText}</span>

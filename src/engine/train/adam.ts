@@ -7,6 +7,13 @@ export interface AdamOptions {
   eps: number;
 }
 
+export interface AdamState {
+  name: string;
+  steps: number;
+  m: Float32Array;
+  v: Float32Array;
+}
+
 /** The paper's settings; eps is PyTorch's 1e-8, not TF.js's 1e-7. */
 export const PAPER_ADAM: AdamOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
@@ -39,6 +46,23 @@ export class Adam {
         p.assign(tf.sub(p, tf.mul(tf.div(s.m, denom), lr / c1)));
       }
     });
+  }
+
+  /** The moments and step counts, for saving a run to resume later. */
+  async exportState(): Promise<AdamState[]> {
+    const out: AdamState[] = [];
+    for (const [name, s] of this.moments) out.push({ name, steps: s.steps, m: (await s.m.data()) as Float32Array, v: (await s.v.data()) as Float32Array });
+    return out;
+  }
+
+  /** Restores state saved by exportState (shapes from `params`); replaces any state held. */
+  importState(params: Map<string, tf.Variable>, state: readonly AdamState[]): void {
+    this.dispose();
+    for (const { name, steps, m, v } of state) {
+      const p = params.get(name);
+      if (!p || p.size !== m.length || p.size !== v.length) throw new Error(`optimizer state for ${name} does not fit the model`);
+      this.moments.set(name, { m: tf.variable(tf.tensor(m, p.shape), false), v: tf.variable(tf.tensor(v, p.shape), false), steps });
+    }
   }
 
   /** Number of float32 values held as optimizer state. */
