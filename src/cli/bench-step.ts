@@ -2,7 +2,7 @@
  * The train-step benchmark behind `npm run bench`: an FPT step (frozen GPT-2-shaped blocks with random
  * weights; trainable input layer, positions, layer norms, output head; clipping and Adam) on the
  * current TF.js backend, for the composite TF.js ops and for the fused kernels, at the shapes of
- * ../shared/device/torch_reference.py (16-dim input, 10 classes read from the last token) so both
+ * the GPU kit's torch_reference.py (README, "On a GPU") (16-dim input, 10 classes read from the last token) so both
  * figures can come from one run on one GPU.
  */
 import { cpus } from 'node:os';
