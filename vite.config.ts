@@ -96,7 +96,7 @@ const pwa = VitePWA({
     icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
   },
   workbox: {
-    globPatterns: ['**/*.{html,js,css,svg,json,webmanifest}', 'models/tiny-gpt2/*'],
+    globPatterns: ['**/*.{html,js,css,svg,json,webmanifest,wasm}', 'models/tiny-gpt2/*'],
     globIgnores: ['sweeps/**', 'models/gpt2*/**', 'data/**'],
     // The ten MNIST digit files are about 2.3 MB each.
     maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,

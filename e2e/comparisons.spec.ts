@@ -28,7 +28,8 @@ test.describe('the paper comparisons in the page', () => {
     await expect(table).toContainText('table19 on tiny (cpu), 10 steps, batch 4');
     await expect(table.locator('tbody tr')).toHaveCount(4);
     await expect(table.locator('tbody tr').first()).toContainText('pretrained: output only');
-    await expect(table.locator('tbody tr').first().locator('td').nth(3)).toHaveText('56.0');
+    // Columns: task, configuration, last eval, held-out, paper (with its source).
+    await expect(table.locator('tbody tr').first().locator('td').nth(4)).toContainText('56.0');
     await page.getByRole('button', { name: 'Show curve: pretrained: + positions, bit-xor, seed 0' }).click();
     await expect(page.getByTestId('accuracy-chart')).toHaveAttribute('data-overlays', '1');
     await expect(page.getByTestId('accuracy-chart')).toContainText('pretrained: + positions · bit-xor · seed 0');

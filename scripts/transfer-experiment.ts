@@ -49,7 +49,7 @@ const inits = values.inits!.split(',') as BackboneInit[];
 const rows: Record<string, unknown>[] = [];
 for (const init of inits) {
   for (let seed = 0; seed < Number(values.seeds); seed++) {
-    const trainer = new Trainer(task, model.config, init, { batchSize: Number(values.batch), lr: Number(values.lr), seed, groups: FPT_DEFAULT_GROUPS, evalBatches: Number(values['eval-batches']) }, model.checkpoint!.tensors);
+    const trainer = new Trainer(task, model.config, init, { batchSize: Number(values.batch), lr: Number(values.lr), randomInit: 'hf-scaled', seed, groups: FPT_DEFAULT_GROUPS, evalBatches: Number(values['eval-batches']) }, model.checkpoint!.tensors);
     const started = performance.now();
     const curve = await runTrainingLoop(trainer, { steps: Number(values.steps), evalEvery: Number(values['eval-every']) });
     trainer.dispose();

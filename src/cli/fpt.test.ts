@@ -51,7 +51,8 @@ describe('fpt option tables (issue 11, item 7)', () => {
     [['train', '--seed=-1'], '--seed must be an integer in 0..4294967295, not "-1"'],
     [['train', '--seed', '4294967296'], '--seed must be an integer in 0..4294967295, not "4294967296"'],
     [['train', '--lstm-width', '0'], '--lstm-width must be an integer in 1..4096, not "0"'],
-    [['train', '--dataset', '0'], '--dataset must be an integer in 1..65536, not "0"'],
+    [['train', '--dataset', '0'], '--dataset must be an integer in 1..65536, or all, not "0"'],
+    [['train', '--dataset', 'most'], '--dataset must be an integer in 1..65536, or all, not "most"'],
     [['train', '--dropout', '2'], '--dropout must be a number >= 0 and < 1, not "2"'],
     [['train', '--steps', ''], '--steps must be an integer in 1..10000000, not ""'],
     [['train', '--task', 'constructor'], '--task must be one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra, not "constructor"'],
@@ -71,8 +72,10 @@ describe('fpt option tables (issue 11, item 7)', () => {
     [['sweep', '--preset', 'table19', 'stray'], 'unexpected argument "stray"'],
     [['sweep', '--tasks', 'bit-xor'], 'fpt sweep needs --preset (one of table2, table19, depth)'],
     [['sweep', '--preset', 'table7'], '--preset must be one of table2, table19, depth, not "table7"'],
-    [['sweep', '--preset', 'depth', '--layers', '1,3', '--model', 'tiny'], '--layers: 3 is more than the 2 layers of tiny'],
-    [['parity', '--backend', 'wasm'], '--backend must be one of cpu, webgpu, not "wasm"'],
+    [['train', '--random-init', 'bogus'], '--random-init must be one of paper, hf-scaled, not "bogus"'],
+    [['sweep', '--preset', 'table2', '--lstm-lr', '0'], '--lstm-lr must be a number > 0 and <= 1, not "0"'],
+    [['sweep', '--preset', 'table2', '--held-out', '0'], '--held-out must be an integer in 1..1000000, not "0"'],
+    [['parity', '--backend', 'webgl'], '--backend must be one of cpu, wasm, webgpu, not "webgl"'],
   ];
   it.each(refused)('fpt %j exits with status 2 and names the flag and its range', async (argv, message) => {
     const { code, stderr } = await run(argv);
@@ -94,7 +97,9 @@ describe('fpt option tables (issue 11, item 7)', () => {
     expect(values).toMatchObject({
       task: 'bit-xor',
       batch: DEFAULT_SETTINGS.batchSize,
-      lr: DEFAULT_SETTINGS.lr,
+      // No --lr default for train: 1e-3, or the paper's 3e-4 with --init lstm (fpt.ts).
+      lr: undefined,
+      'random-init': 'paper',
       dropout: DEFAULT_SETTINGS.dropout,
       'eval-batches': DEFAULT_SETTINGS.evalBatches,
       seed: DEFAULT_SETTINGS.seed,
@@ -121,7 +126,8 @@ describe('fpt option tables (issue 11, item 7)', () => {
       }
     }
     expect(commandHelp(command('train'))).toMatch(/--steps N +training steps \[an integer in 1\.\.10000000; default 500\]/);
-    expect(commandHelp(command('train'))).toMatch(/--lr X +Adam's learning rate \[a number > 0 and <= 1; default 0\.001\]/);
+    expect(commandHelp(command('sweep'))).toMatch(/--lr X +Adam's learning rate \[a number > 0 and <= 1; default 0\.001\]/);
+    expect(commandHelp(command('train'))).toMatch(/--lr X +Adam's learning rate \(default 0\.001; 0\.0003 with --init lstm/);
   });
 
   it('--model constructor is not mistaken for a GPT-2 preset (it was: a raw TypeError)', async () => {

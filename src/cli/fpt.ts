@@ -318,6 +318,16 @@ function overview(): string {
   return ['usage: fpt <command> [options]   (fpt <command> --help lists its options, their ranges and defaults)', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`), pretrain].join('\n');
 }
 
+async function runPretrain(argv: readonly string[]): Promise<number> {
+  try {
+    return await (await import('./pretrain')).pretrain([...argv]);
+  } catch (err) {
+    if (!(err instanceof Error)) throw err;
+    console.error(`fpt pretrain: ${err.message}`);
+    return err instanceof FptError ? 2 : 1;
+  }
+}
+
 /** Runs one command line (argv without node and the script); returns the exit status. Bad input: status 2 and a message naming the flag. */
 export async function fpt(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -326,7 +336,7 @@ export async function fpt(argv: readonly string[]): Promise<number> {
     return 0;
   }
   // pretrain keeps its own option table (zod, resumable settings) in src/cli/pretrain.ts.
-  if (name === 'pretrain') return (await import('./pretrain')).pretrain(rest);
+  if (name === 'pretrain') return runPretrain(rest);
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     console.error(`fpt: unknown command "${name}"\n${overview()}`);

@@ -25,7 +25,7 @@ function SweepTable({ entry, onHide }: { entry: SweepIndexEntry; onHide(): void 
     const url = new URL(entry.url, sweepIndexUrl()).href;
     fetch(url)
       .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${url}: HTTP ${r.status}`))))
-      .then((text) => setFile(parseSweepResults(text, url)))
+      .then((text) => setFile(parseSweepResults(text, new URL(url).pathname)))
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, [entry.url]);
   if (error) {

@@ -45,7 +45,7 @@ export function lmTensorShapes(config: Gpt2Config, vocabSize = BYTE_VOCAB_SIZE):
 
 /** Hugging Face's GPT-2 init (init.ts; the token table like every other weight, N(0, 0.02)), seeded. */
 export function initLmTensors(config: Gpt2Config, seed: number, vocabSize = BYTE_VOCAB_SIZE): TensorMap {
-  return randomBackbone(lmTensorShapes(config, vocabSize), config.nLayer, new Rng(deriveSeed(seed, 'lm-init')));
+  return randomBackbone(lmTensorShapes(config, vocabSize), config.nLayer, new Rng(deriveSeed(seed, 'lm-init')), 'hf-scaled');
 }
 
 export class CausalLm extends FptModel {

@@ -16,7 +16,7 @@
  * - Non-finite losses (a diverged run) are written as null, as JSON.stringify does, and read back as NaN.
  *
  * - Cells written before version 1 (the bare cell object, no sha256) are still read, with every check
- *   but the sha256, so sweeps started earlier resume.
+ *   but the sha256 (a cell whose settings or body differ from the sweep's, e.g. made before the paper-fidelity settings existed, is then refused as made with other settings).
  *
  * Every failure is an FptError whose message starts with the file (`where`); never a raw SyntaxError.
  */
@@ -155,7 +155,7 @@ export async function decodeCellFile(text: string, where: string, expectedId?: s
   } catch (err) {
     throw new FptError(`${where}: not a complete JSON file, so it is truncated or damaged (${(err as Error).message}); delete it to recompute this cell`);
   }
-  // Written before version 1 (bare cell, no sha256): checked like any cell, so earlier sweeps resume.
+  // Written before version 1 (bare cell, no sha256): decoded and checked like any cell (run.ts then compares its settings).
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !('format' in raw) && 'id' in raw && 'curve' in raw) {
     return checkedCell(raw, where, expectedId);
   }

@@ -196,7 +196,7 @@ describe('the sweep store trusts no cell file (issue 11, item 8)', () => {
     const err = await sweepToDir({ outDir: dir, cells: plan2, configs: changed, tasks: ['bit-xor'], settings: SETTINGS, runCell }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(FptError);
     expect((err as Error).message).toContain('2 stored cells cannot be used, nothing was run:');
-    expect((err as Error).message).toContain(`${path(0)}: holds body "pretrained" where the configuration now says "random"`);
+    expect((err as Error).message).toContain(`${path(0)}: holds body "pretrained" where the configuration now says "random, paper random init"`);
     expect((err as Error).message).toContain(`${path(1)}: holds body "pretrained"`);
 
     // Restored: it reads back exactly, nothing reruns.
