@@ -53,7 +53,7 @@ test('a guided lesson ticks off each step as the student does it', async ({ page
   const ids = ['output-only', 'add-layernorm', 'fpt-setting', 'layer0-compare', 'deeper-layer'];
   await expect(step('output-only')).toHaveAttribute('aria-current', 'step');
   for (const [i, id] of ids.entries()) await expect(step(id)).toHaveAttribute('data-status', i === 0 ? 'current' : 'todo');
-  await expect(step('output-only')).toContainText('56% on Bit XOR this way (Table 19)');
+  await expect(step('output-only')).toContainText('56% on Bit XOR this way (Table 19, “output only” column, GPT-2 small, converged)');
 
   // Step 1: only the output head, then 10 steps.
   for (const group of ['Input layer', 'Positional embeddings', 'Layer norms']) await page.getByRole('checkbox', { name: group, exact: true }).uncheck();
