@@ -14,6 +14,20 @@ export class ManifestError extends CheckpointError {
   }
 }
 
+/**
+ * The manifest's URL answered 200 with an HTML page: static hosts configured for single-page apps send
+ * their index.html for any missing path, so this means "no converted model here", like a 404.
+ */
+export class ManifestIsHtmlError extends ManifestError {
+  readonly url: string;
+
+  constructor(url: string) {
+    super(url, 'the server answered with an HTML page, not a manifest (a host sends its fallback page for a missing file): the model is not converted or not deployed at this path');
+    this.name = 'ManifestIsHtmlError';
+    this.url = url;
+  }
+}
+
 /** A request kept failing (HTTP status or network error) after every retry; `url` names it. */
 export class WeightsFetchError extends CheckpointError {
   readonly url: string;

@@ -5,7 +5,7 @@ import { loadGpt2CheckpointDir } from './checkpoint-node';
 import type { Gpt2Checkpoint } from './gpt2-checkpoint';
 import { WeightsFetchError } from './load-errors';
 import { hubFileUrl, loadGpt2FromHub, planHubChunks, type HubLoadOptions } from './load-hub';
-import { loadGpt2Weights } from './load';
+import { ManifestIsHtmlError, loadGpt2Weights } from './load';
 import { startLocalServer, type LocalServer, type Misbehaviour } from './local-server';
 import { parseSafetensorsHeader } from './safetensors';
 import { COMMITTED_TINY_DIR, directoryFiles, tensorDifferences } from './shard-test-support';
@@ -173,5 +173,19 @@ describe('Hugging Face direct (HTTP Range on the hub file)', () => {
     expect(site.count('/models/gpt2/manifest.json')).toBe(1); // a 404 manifest is not retried when the hub is the fallback
     expect(direct.warnings[0]).toBe(`no converted model at ${site.url}/models/gpt2/manifest.json; read ${hubFileUrl(options)} directly`);
     expect(tensorDifferences(direct.tensors, golden.tensors)).toEqual([]);
+  });
+
+  it('an HTML page where the manifest should be (a single-page-app host\'s fallback) counts as no manifest', async () => {
+    const options = await startHub();
+    const page = new TextEncoder().encode('\uFEFF\n  <!doctype html><html><body>FPT Playground</body></html>');
+    const site = await startLocalServer({ files: new Map([['/models/gpt2/manifest.json', page]]) });
+    servers.push(site);
+    const direct = await loadGpt2Weights({ manifestUrl: `${site.url}/models/gpt2/manifest.json`, hub: options }, { cache: new MemoryWeightCache(), backoffMs: 1 });
+    expect(direct.stats.source).toBe('hub');
+    expect(tensorDifferences(direct.tensors, golden.tensors)).toEqual([]);
+    // Without a hub to fall back on, the message says what the page was.
+    const error = await loadGpt2Weights({ manifestUrl: `${site.url}/models/gpt2/manifest.json` }, { cache: new MemoryWeightCache(), backoffMs: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ManifestIsHtmlError);
+    expect((error as Error).message).toContain('the server answered with an HTML page, not a manifest');
   });
 });

@@ -4,7 +4,7 @@
  * No Node APIs, no React: call it from a page or a worker.
  */
 import type { Gpt2Checkpoint } from './gpt2-checkpoint';
-import { ManifestError } from './load-errors';
+import { ManifestError, ManifestIsHtmlError } from './load-errors';
 import { LoadSession, type BlobJob, type LoadOptions, type LoadStats } from './load-session';
 import { assembleCheckpoint, decodeShardTensors, parseShardManifest, type ShardManifest } from './shard-manifest';
 import type { BackboneTensors } from './gpt2-checkpoint';
@@ -35,6 +35,7 @@ export async function loadGpt2FromManifest(manifestUrl: string, options: Manifes
   const session = new LoadSession('manifest', url, options);
   const manifestKey = cacheKey(url, { kind: 'manifest' });
   const fetched = await session.fetchSmall(url, manifestKey, { retryOn404: options.retryManifestOn404 ?? true });
+  if (looksLikeHtml(fetched.bytes)) throw new ManifestIsHtmlError(url);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(fetched.bytes));
@@ -57,4 +58,10 @@ export async function loadGpt2FromManifest(manifestUrl: string, options: Manifes
   // Entries of an older conversion at the same URLs only take space now.
   await session.pruneCache(new Set([url, ...valid.manifest.shards.map((s) => new URL(s.file, url).href)]), new Set([manifestKey, ...jobs.map((j) => j.cacheKey)]));
   return { ...checkpoint, manifest: valid.manifest, sourceSha256: valid.manifest.source.sha256, stats: session.finish(), warnings: session.warnings };
+}
+
+/** True when the bytes start (after whitespace and a byte-order mark) with `<`: an HTML page, never JSON. */
+export function looksLikeHtml(bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 64)).replace(/^\uFEFF/, '').trimStart();
+  return head.startsWith('<');
 }

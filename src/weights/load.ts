@@ -10,9 +10,9 @@
  * );
  * ```
  * A converted manifest is used when the server has one; when it answers 404 (nobody ran the
- * converter) and `hub` is given, the Hugging Face file is read directly with Range requests.
+ * converter), or answers with an HTML page (a single-page-app host's fallback), and `hub` is given, the Hugging Face file is read directly with Range requests.
  */
-import { WeightsFetchError } from './load-errors';
+import { ManifestIsHtmlError, WeightsFetchError } from './load-errors';
 import { loadGpt2FromHub, type HubLoadOptions, type HubLocation } from './load-hub';
 import { loadGpt2FromManifest, resolveUrl, type LoadedGpt2, type ManifestLoadOptions } from './load-manifest';
 
@@ -32,7 +32,7 @@ export async function loadGpt2Weights(source: WeightsSource, options: LoadWeight
     try {
       return await loadGpt2FromManifest(manifestUrl, { ...options, retryManifestOn404: source.hub === undefined });
     } catch (error) {
-      const noManifest = error instanceof WeightsFetchError && error.status === 404 && error.url === manifestUrl;
+      const noManifest = (error instanceof WeightsFetchError && error.status === 404 && error.url === manifestUrl) || (error instanceof ManifestIsHtmlError && error.url === manifestUrl);
       if (!noManifest || source.hub === undefined) throw error;
       const loaded = await loadGpt2FromHub({ ...options, ...source.hub });
       loaded.warnings.unshift(`no converted model at ${manifestUrl}; read ${loaded.stats.url} directly`);
@@ -45,7 +45,7 @@ export async function loadGpt2Weights(source: WeightsSource, options: LoadWeight
 export { loadGpt2FromManifest, type LoadedGpt2, type ManifestLoadOptions } from './load-manifest';
 export { loadGpt2FromHub, hubFileUrl, HUB_ENDPOINT, type HubLoadOptions, type HubLocation } from './load-hub';
 export type { CacheStatus, LoadOptions, LoadPhase, LoadProgress, LoadStats } from './load-session';
-export { ManifestError, ShardIntegrityError, WeightsFetchError, isAbortError } from './load-errors';
+export { ManifestError, ManifestIsHtmlError, ShardIntegrityError, WeightsFetchError, isAbortError } from './load-errors';
 export { CheckpointError } from './checkpoint-error';
 export {
   MemoryWeightCache,
