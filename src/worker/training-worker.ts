@@ -235,7 +235,8 @@ async function runSteps(count: number, whilePlaying = false): Promise<void> {
   const points: MetricsPoint[] = [];
   const started = performance.now();
   for (let i = 0; i < count && (running || !whilePlaying); i++) {
-    points.push({ step: trainer.stepCount + 1, trainLoss: await (cached ? cached.head.step() : trainer.step()) });
+    const { loss, gradNorm } = await (cached ? cached.head.step() : trainer.step());
+    points.push({ step: trainer.stepCount, trainLoss: loss, gradNorm });
     // Yield so a Pause message can land between steps (reads may resolve without a macrotask on cpu).
     if (whilePlaying) await new Promise((resolve) => setTimeout(resolve, 0));
   }
