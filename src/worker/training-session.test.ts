@@ -180,6 +180,21 @@ describe('TrainingSession', () => {
     }
   });
 
+  it('setLearningRate waits its turn too: a step sent before it still takes the old rate', async () => {
+    const page = new Page();
+    await page.start();
+    await page.send({ type: 'step' });
+    await page.send({ type: 'step' }, { type: 'setLearningRate', lr: 1e-5 }, { type: 'step' });
+    const [s1, s2, s3] = page.of('snapshot').map((m) => m.snapshot);
+    expect([s1.step, s2.step, s3.step]).toEqual([1, 2, 3]);
+    // Adam moves each value by about lr per step (at most a few lr): 1e-3 for step 2, 1e-5 for step 3.
+    const largestMove = (a: Snapshot, b: Snapshot) =>
+      Object.keys(b.params).reduce((most, n) => b.params[n].data.reduce((m, v, i) => Math.max(m, Math.abs(v - a.params[n].data[i])), most), 0);
+    expect(largestMove(s1, s2)).toBeGreaterThan(5e-4);
+    expect(largestMove(s2, s3)).toBeLessThan(1e-4);
+    expect(largestMove(s2, s3)).toBeGreaterThan(0);
+  });
+
   it('group changes: counts follow, and the next step trains exactly the groups now chosen', async () => {
     const page = new Page();
     await page.start();
