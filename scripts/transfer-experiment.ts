@@ -17,7 +17,8 @@ import type { BackboneInit } from '../src/engine/backbone';
 import { FPT_DEFAULT_GROUPS } from '../src/engine/groups';
 import { createTask, TASK_NAMES, type TaskName } from '../src/engine/tasks';
 import { nodeTaskData } from '../src/engine/tasks/node-data';
-import { runTrainingLoop, type CurvePoint } from '../src/engine/train/training-loop';
+import type { EvaluatedPoint } from '../src/engine/train/metrics';
+import { runTrainingLoop } from '../src/engine/train/training-loop';
 import { Trainer } from '../src/engine/train/trainer';
 import { tf } from '../src/engine/tf';
 
@@ -37,7 +38,7 @@ const { values } = parseArgs({
   },
 });
 
-const firstReaching = (curve: CurvePoint[], level: number) => curve.find((p) => p.test_acc >= level)?.step ?? null;
+const firstReaching = (curve: EvaluatedPoint[], level: number) => curve.find((p) => p.testAccuracy >= level)?.step ?? null;
 
 const taskName = values.task as TaskName;
 if (!TASK_NAMES.includes(taskName)) throw new Error(`--task must be one of ${TASK_NAMES.join(', ')}`);
@@ -58,13 +59,13 @@ for (const init of inits) {
       model: model.label,
       init,
       seed,
-      final_acc: curve.at(-1)!.test_acc,
-      best_acc: Math.max(...curve.map((p) => p.test_acc)),
+      final_acc: curve.at(-1)!.testAccuracy,
+      best_acc: Math.max(...curve.map((p) => p.testAccuracy)),
       steps_to_90: firstReaching(curve, 0.9),
       steps_to_100: firstReaching(curve, 1),
       seconds: Math.round((performance.now() - started) / 100) / 10,
       backend: backend.name,
-      curve: curve.map((p) => [p.step, Math.round(p.test_acc * 1000) / 1000]),
+      curve: curve.map((p) => [p.step, Math.round(p.testAccuracy * 1000) / 1000]),
     };
     rows.push(row);
     console.log(JSON.stringify(row));

@@ -81,7 +81,7 @@ async function soakOne(backend: 'cpu' | 'webgpu', options: SoakOptions, gc: () =
     const samples = [sample(0, gc)];
     let loss = NaN;
     for (let step = 1; step <= options.steps; step++) {
-      loss = await trainer.step();
+      loss = (await trainer.step()).loss;
       if (step % options.sampleEvery === 0 || step === options.steps) {
         await trainer.evaluate();
         samples.push(sample(step, gc));

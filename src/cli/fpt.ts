@@ -20,6 +20,7 @@ import { PAPER_LSTM } from '../engine/lstm';
 import { droppedDepths, LSTM_LR, PRESET_NAMES, presetConfigs } from '../engine/sweep/presets';
 import { RANDOM_INITS } from '../engine/init';
 import { planCells, shardCells, trainCell, type SweepSettings } from '../engine/sweep/run';
+import { curveRow } from '../engine/sweep/cell-file';
 import { resolveModel } from './models';
 import { mergeSweepDirs, sweepToDir } from './sweep-files';
 import { choice, commandHelp, custom, defineCommand, flag, list, number, parseCommand, text, UsageError, type Command, type OptionValues } from './options';
@@ -145,9 +146,9 @@ async function train(values: OptionValues<typeof TRAIN_OPTIONS>): Promise<number
     steps,
     evalEvery,
     step: cached ? () => cached.step() : undefined,
-    onEvaluation: (p) => log(p, `step ${p.step}  train loss ${p.train_loss.toFixed(4)}  test ${task.metric} ${(100 * p.test_acc).toFixed(2)}%`),
+    onEvaluation: (p) => log(curveRow(p), `step ${p.step}  train loss ${p.trainLoss.toFixed(4)}  test ${task.metric} ${(100 * p.testAccuracy).toFixed(2)}%`),
   });
-  const last = curve[curve.length - 1] ?? { step: 0, train_loss: NaN, test_acc: NaN, test_loss: NaN };
+  const last = curve.length ? curveRow(curve[curve.length - 1]) : { step: 0, train_loss: NaN, test_acc: NaN, test_loss: NaN };
   const seconds = (performance.now() - started) / 1000;
   if (cached && speed) {
     const cachedEpoch = cached.secondsPerEpoch!;

@@ -10,6 +10,9 @@ import type { BackboneInit } from '../engine/backbone';
 import type { HeldOutEvaluation, TrainerSnapshot } from '../engine/train/trainer';
 
 export type { HeldOutEvaluation };
+/** One point of the run's curves (training step, evaluation, or both): the engine's own type. */
+export type { MetricsPoint } from '../engine/train/metrics';
+import type { MetricsPoint } from '../engine/train/metrics';
 import type { LoadProgress } from '../weights/load';
 
 export type BackendChoice = 'auto' | BackendName;
@@ -69,15 +72,6 @@ export interface BackendReport {
   name: BackendName;
   adapter?: string;
   fallbackReasons: string[];
-}
-
-export interface MetricsPoint {
-  step: number;
-  /** Absent on the evaluation that opens a run (no training step has been taken). */
-  trainLoss?: number;
-  /** Present on evaluation steps. */
-  testAccuracy?: number;
-  testLoss?: number;
 }
 
 export interface AttentionPayload {

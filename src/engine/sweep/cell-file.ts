@@ -27,6 +27,7 @@ import { RANDOM_INITS, type RandomInit } from '../init';
 import { TASK_NAMES } from '../tasks';
 import type { TaskName } from '../tasks/task';
 import { LIMITS, rangeSchema } from '../train/limits';
+import type { EvaluatedPoint } from '../train/metrics';
 import { PRESET_NAMES, type PresetName } from './presets';
 
 export const CELL_FILE_FORMAT = 'fpt-sweep-cell';
@@ -75,6 +76,10 @@ export const curvePointSchema = z.object({
   test_loss: loss,
 });
 
+/** A curve point as cell files write it (since before version 1): the engine's evaluated point, snake_case. */
+export type CurveRow = z.output<typeof curvePointSchema>;
+export const curveRow = (p: EvaluatedPoint): CurveRow => ({ step: p.step, train_loss: p.trainLoss, test_acc: p.testAccuracy, test_loss: p.testLoss });
+
 const heldOutSchema = z.object({
   loss: loss,
   accuracy: z.number().min(0).max(1),
@@ -83,7 +88,7 @@ const heldOutSchema = z.object({
   set: z.enum(['test split', 'fixed sample']),
 });
 
-const samePoint = (a: z.output<typeof curvePointSchema>, b: z.output<typeof curvePointSchema>) =>
+const samePoint = (a: CurveRow, b: CurveRow) =>
   a.step === b.step && Object.is(a.train_loss, b.train_loss) && a.test_acc === b.test_acc && Object.is(a.test_loss, b.test_loss);
 
 export const cellResultSchema = z

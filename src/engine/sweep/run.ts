@@ -5,7 +5,7 @@
  * cell runner are injected.
  */
 import type { Gpt2Config } from '../../weights/gpt2-checkpoint';
-import { runTrainingLoop, type CurvePoint } from '../train/training-loop';
+import { runTrainingLoop } from '../train/training-loop';
 import { describeBody } from '../backbone';
 import type { TaskName } from '../tasks/task';
 import type { Task } from '../tasks/task';
@@ -13,11 +13,10 @@ import type { TensorMap } from '../tensors';
 import type { RandomInit } from '../init';
 import { Trainer, type TrainSettings } from '../train/trainer';
 import { FptError } from '../errors';
-import { cellIdOf, type CellResult, type SweepSettings } from './cell-file';
+import { cellIdOf, curveRow, type CellResult, type SweepSettings } from './cell-file';
 import { layersFor, LSTM_LR, type SweepConfig } from './presets';
 
 export type { CellResult, SweepSettings };
-export type { CurvePoint };
 
 export interface SweepCell {
   id: string;
@@ -194,7 +193,7 @@ export async function trainCell(cell: SweepCell, ctx: CellContext): Promise<Cell
   const started = performance.now();
   const trainer = new Trainer(ctx.task, depth.config, cell.config.body, trainSettings, depth.tensors);
   try {
-    const curve = await runTrainingLoop(trainer, { steps: settings.steps, evalEvery: settings.evalEvery });
+    const curve = (await runTrainingLoop(trainer, { steps: settings.steps, evalEvery: settings.evalEvery })).map(curveRow);
     const heldOut = await trainer.evaluateHeldOut();
     const counts = trainer.counts();
     return {

@@ -23,6 +23,7 @@ import type { SequenceModel } from '../model';
 import { crossEntropy } from '../ops/layers';
 import { tf } from '../tf';
 import { FusedAdam } from '../kernels/fused-adam';
+import { readStepMetrics, type StepMetrics } from './metrics';
 import { PAPER_ADAM } from './adam';
 import { trainableGradients } from './step';
 import { batchTensors, type Trainer } from './trainer';
@@ -148,8 +149,8 @@ export class CachedHeadTrainer {
     return this.cache;
   }
 
-  /** One head step on the next minibatch of the current epoch's order; resolves to its loss. */
-  async step(): Promise<number> {
+  /** One head step on the next minibatch of the current epoch's order; resolves to its loss and gradient norm. */
+  async step(): Promise<StepMetrics> {
     const cache = await this.build();
     const started = performance.now();
     if (this.cursor >= this.order.length) {
@@ -159,21 +160,19 @@ export class CachedHeadTrainer {
     const idx = this.order.slice(this.cursor, this.cursor + this.trainer.settings.batchSize);
     this.cursor += idx.length;
     const { model, adam, settings } = this.trainer;
-    const loss = tf.tidy(() => {
+    const [loss, gradNorm] = tf.tidy(() => {
       const indices = tf.tensor1d(idx, 'int32');
       const f = tf.reshape(tf.gather(cache.features, indices), [-1, model.width]) as tf.Tensor2D;
       const y = tf.reshape(tf.gather(cache.labels, indices), [-1]) as tf.Tensor1D;
       const { loss, grads } = headGradients(model, f, y);
-      adam.step(model.params, grads, settings.maxGradNorm);
-      return loss;
+      return [loss, adam.step(model.params, grads, settings.maxGradNorm)];
     });
-    const value = (await loss.data())[0];
-    loss.dispose();
+    const metrics = await readStepMetrics(loss, gradNorm);
     this.steps++;
     this.trainer.recordStep();
     if (this.cursor >= this.order.length) this.epochs++;
     this.trainSeconds += (performance.now() - started) / 1000;
-    return value;
+    return metrics;
   }
 
   dispose(): void {

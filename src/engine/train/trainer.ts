@@ -17,6 +17,7 @@ import { crossEntropy } from '../ops/layers';
 import { tf } from '../tf';
 import { FusedAdam } from '../kernels/fused-adam';
 import { PAPER_ADAM } from './adam';
+import { readStepMetrics, type StepMetrics } from './metrics';
 import { trainStep } from './step';
 
 export interface TrainSettings {
@@ -161,8 +162,8 @@ export class Trainer {
     return this.testBatches;
   }
 
-  /** One optimisation step on a fresh training batch; resolves to its loss. */
-  async step(): Promise<number> {
+  /** One optimisation step on a fresh training batch; resolves to its loss and gradient norm. */
+  async step(): Promise<StepMetrics> {
     const batch = this.task.batch(this.settings.batchSize, 'train', this.trainRng);
     const { x, y } = batchTensors(this.task, batch);
     const { loss, gradNorm } = trainStep(this.model, this.adam, x, y, {
@@ -170,9 +171,9 @@ export class Trainer {
       maxGradNorm: this.settings.maxGradNorm,
     });
     this.steps++;
-    const value = (await loss.data())[0];
-    tf.dispose([x, y, loss, gradNorm]);
-    return value;
+    const metrics = await readStepMetrics(loss, gradNorm);
+    tf.dispose([x, y]);
+    return metrics;
   }
 
   /** Mean loss and per-label accuracy over the fixed held-out batches, dropout off. */
