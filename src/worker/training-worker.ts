@@ -8,7 +8,6 @@ import { WASM_PATHS } from './wasm-paths';
 import { createTask } from '../engine/tasks';
 import { tf } from '../engine/tf';
 import { Trainer } from '../engine/train/trainer';
-import { FptModel } from '../engine/model';
 import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import { isAbortError } from '../weights/load';
 import { loadModelSource } from './model-source';
@@ -161,7 +160,7 @@ async function init(requested: RunSettings, snapshot?: import('./protocol').Snap
   post({
     type: 'ready',
     backend,
-    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen, fused: trainer.model instanceof FptModel && trainer.model.fused, paperTotal: isGpt2Size(source.config) ? gpt2ParameterTotal(source.config) : undefined },
+    model: { label: source.label, init: settings.init, layers: nLayer, width: nEmbd, heads: nHead, seqLen: task.seqLen, fused: trainer.model.fused, paperTotal: isGpt2Size(source.config) ? gpt2ParameterTotal(source.config) : undefined },
     counts: trainer.counts(),
     metric: task.metric,
     step: trainer.stepCount,
