@@ -1,5 +1,8 @@
 /**
  * The Frozen Pretrained Transformer: input adapter → GPT-2 blocks → output head on the last tokens.
+ * The body reads as nanoGPT's GPT.forward: embedding plus positions and dropout, one loop over the
+ * blocks, ln_f. Each block runs on the fused kernels or on composite TF.js ops (`BodyOps`, block.ts),
+ * chosen once per model: the same maths and the same loop.
  */
 import { gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
 import { AdaptedModel, adapterShapes, countByGroup, type ForwardOptions, type GroupCount, type HeadSpec } from './adapted-model';

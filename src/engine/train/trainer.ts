@@ -15,7 +15,7 @@ import type { Batch, Task } from '../tasks/task';
 import type { TensorMap } from '../tensors';
 import { crossEntropy } from '../ops/layers';
 import { tf } from '../tf';
-import { FusedAdam } from '../kernels/fused-adam';
+import { FusedAdam } from './fused-adam';
 import { PAPER_ADAM } from './adam';
 import { trainStep } from './step';
 
