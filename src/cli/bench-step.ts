@@ -11,8 +11,8 @@ import { GPT2_PRESETS, gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2
 import { FPT_DEFAULT_GROUPS } from '../engine/groups';
 import { randomBackbone } from '../engine/init';
 import { initAdapters } from '../engine/init';
-import { countDispatches, dryRunDispatches } from '../engine/kernels/dispatch-counter';
-import { FusedAdam } from '../engine/kernels/fused-adam';
+import { countDispatches, dryRunDispatches } from '../engine/testing/dispatch-counter';
+import { FusedAdam } from '../engine/train/fused-adam';
 import { FptModel } from '../engine/model';
 import { Rng } from '../engine/rng';
 import { tf } from '../engine/tf';

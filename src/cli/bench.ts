@@ -11,7 +11,7 @@ import { tf } from '../engine/tf';
 import { benchLoad } from './bench-load';
 import { benchSoak } from './bench-soak';
 import { benchStep, countStepDispatches, machine, STEP_CASES, type Engine, type StepFigures } from './bench-step';
-import { benchMatmul } from '../engine/kernels/matmul-bench';
+import { benchMatmul } from '../engine/bench/matmul-bench';
 
 const USAGE = `usage: bench [--json] [--count-only] [--engine fused|composite|both] [--case TEXT] [--steps N] [--warmup N] [--matmul N,N]
        bench load [--json] [--keep]

@@ -24,7 +24,6 @@ import { curveRow } from '../engine/sweep/cell-file';
 import { resolveModel } from './models';
 import { mergeSweepDirs, sweepToDir } from './sweep-files';
 import { choice, commandHelp, custom, defineCommand, flag, list, number, parseCommand, text, UsageError, type Command, type OptionValues } from './options';
-import { FptModel } from '../engine/model';
 import { FptError } from '../engine/errors';
 
 const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
@@ -127,7 +126,7 @@ async function train(values: OptionValues<typeof TRAIN_OPTIONS>): Promise<number
   const trainable = counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0);
   const total = counts.reduce((a, c) => a + c.params, 0);
   if (!values.json) {
-    const engine = trainer.model instanceof FptModel ? (trainer.model.fused ? ', fused kernels' : ', TF.js ops') : '';
+    const engine = trainer.model.fused ? ', fused kernels' : ', TF.js ops';
     console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}${body === 'random' ? ` (${trainer.settings.randomInit} scheme)` : ''}, lr ${trainer.settings.lr}, backend ${backend}${engine}`);
     console.log(`trainable ${trainable} of ${total} parameters (${((100 * trainable) / total).toFixed(3)}%): ${trainer.model.groups.join(', ')}`);
   }

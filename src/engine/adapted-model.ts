@@ -52,6 +52,10 @@ export interface SequenceModel {
   readonly head: HeadSpec;
   /** Width of the features the output head reads. */
   readonly width: number;
+  /** Heads of the attention maps `forward` returns when asked (attentionLayer); 0: the body has no attention. */
+  readonly attentionHeads: number;
+  /** The body runs on the engine's fused kernels (src/engine/kernels), else on composite TF.js ops. */
+  readonly fused: boolean;
   /** Parameters held as float32 variables (every trainable one; frozen weights may be stored otherwise). */
   readonly params: Map<string, tf.Variable>;
   readonly paramNameOf: Map<string, string>;
@@ -108,6 +112,8 @@ let nextModelId = 0;
 export abstract class AdaptedModel implements SequenceModel {
   abstract readonly kind: 'gpt2' | 'lstm';
   abstract readonly width: number;
+  abstract readonly attentionHeads: number;
+  abstract readonly fused: boolean;
   readonly params = new Map<string, tf.Variable>();
   /** TF.js variable names are global: each model prefixes its own. This maps them back. */
   readonly paramNameOf = new Map<string, string>();

@@ -1,3 +1,4 @@
+import { registerKernels } from './kernels';
 import { tf } from './tf';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -31,6 +32,7 @@ async function tryWebGpu(): Promise<string> {
   if (!adapter) throw new Error('WebGPU is present but no GPU adapter was offered');
   const info = (adapter as { info?: { vendor: string; architecture: string; device: string; description: string } }).info;
   await import('@tensorflow/tfjs-backend-webgpu');
+  registerKernels();
   if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not start its WebGPU backend');
   const parts = info ? [info.vendor, info.architecture, info.device, info.description].filter(Boolean) : [];
   return parts.length ? [...new Set(parts)].join(' / ') : 'unknown adapter';

@@ -137,6 +137,8 @@ export function lstmLayer(x: tf.Tensor3D, p: LstmLayerParams, opts: LstmLayerOpt
 /** The LSTM baseline under the FPT's adapters; the Trainer drives it like the FPT. */
 export class LstmModel extends AdaptedModel {
   readonly kind = 'lstm' as const;
+  readonly attentionHeads = 0;
+  readonly fused = false;
 
   constructor(
     readonly config: LstmConfig,

@@ -1,17 +1,16 @@
 /**
  * The Frozen Pretrained Transformer: input adapter → GPT-2 blocks → output head on the last tokens.
+ * The body reads as nanoGPT's GPT.forward: embedding plus positions and dropout, one loop over the
+ * blocks, ln_f. Each block runs on the fused kernels or on composite TF.js ops (`BodyOps`, block.ts),
+ * chosen once per model: the same maths and the same loop.
  */
 import { gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
 import { AdaptedModel, adapterShapes, countByGroup, type ForwardOptions, type GroupCount, type HeadSpec } from './adapted-model';
-import { gpt2Block, type BlockParams, type Weight } from './fused/gpt2-block';
+import { blockTrainable, dropoutSiteNumber, type BlockParams, type BodyOps, type BodySite, type Weight } from './block';
+import { FUSED_BODY } from './fused/gpt2-block';
 import { FPT_DEFAULT_GROUPS, groupOf, type GroupName } from './groups';
-import { attentionProbabilities } from './kernels/attention';
-import { dropout as gpuDropout } from './kernels/dropout';
-import { pcgHash } from './kernels/dropout-mask';
-import { layerNorm as fusedLayerNorm, layerNormForward } from './kernels/layer-norm';
-import { matmul } from './kernels/matmul';
 import { exactFp16Bits, PackedFp16Matrix } from './kernels/packed-fp16';
-import { causalMask, geluTanh, layerNorm, linear } from './ops/layers';
+import { compositeBody } from './ops/gpt2-block';
 import type { TensorMap } from './tensors';
 import { tf } from './tf';
 
@@ -56,8 +55,8 @@ const RECOMPUTE_ABOVE_BYTES = 512 * 2 ** 20;
 
 export class FptModel extends AdaptedModel {
   readonly kind = 'gpt2' as const;
-  readonly fused: boolean;
-  private readonly mask: tf.Tensor2D;
+  /** The block implementation and the ops around it: fused kernels or composite TF.js ops. */
+  private readonly ops: BodyOps;
   private readonly packed: Map<string, PackedFp16Matrix>;
   private readonly recompute: boolean | 'auto';
 
@@ -86,9 +85,16 @@ export class FptModel extends AdaptedModel {
     }
     super(head, new Map([...backbone, ...adapters].filter(([name]) => !packed.has(name))), dropout, groups);
     this.packed = packed;
-    this.fused = fused;
+    this.ops = fused ? FUSED_BODY : compositeBody(head.seqLen);
     this.recompute = options.recompute ?? 'auto';
-    this.mask = causalMask(head.seqLen);
+  }
+
+  get fused(): boolean {
+    return this.ops.fused;
+  }
+
+  get attentionHeads(): number {
+    return this.config.nHead;
   }
 
   /** GPU bytes of the frozen weights stored packed. */
@@ -134,9 +140,37 @@ export class FptModel extends AdaptedModel {
     return parameterCounts(this.config, this.head, this.groups);
   }
 
-  /** Input adapter and GPT-2 blocks up to ln_f: [B, T, d], plus the requested attention map. */
+  /**
+   * Input adapter, positions, the blocks (one loop: the implementation is this.ops), then ln_f:
+   * [B, T, d], plus the requested layer's attention map.
+   */
   protected body(x: tf.Tensor, opts: ForwardOptions): { lastHidden: tf.Tensor3D; attention?: tf.Tensor3D } {
-    return this.fused ? this.fusedBody(x, opts) : this.compositeBody(x, opts);
+    const { nEmbd: d, nHead: heads, nLayer, layerNormEps: eps } = this.config;
+    const [batch, seqLen] = x.shape;
+    const ops = this.ops;
+    const rate = opts.training ? this.dropout : 0;
+    const firstSite = dropoutSiteNumber(this.head.input.kind === 'vector' ? 'input-adapter' : 'embedding');
+    const seed = (site: number) => ops.siteSeed(opts.dropoutSeed ?? 0, site, firstSite);
+    const drop = (t: tf.Tensor2D, site: BodySite) => (rate > 0 ? ops.dropout(t, rate, seed(dropoutSiteNumber(site))) : t);
+
+    let h = this.inputWithPositions(x, drop);
+    const shape = { batch, seqLen, heads, eps };
+    const trainable = blockTrainable(this.groups);
+    const keptBytes = nLayer * batch * seqLen * 9 * d * 4;
+    const recompute = this.recompute === 'auto' ? keptBytes > RECOMPUTE_ABOVE_BYTES : this.recompute;
+    let attention: tf.Tensor3D | undefined;
+    for (let i = 0; i < nLayer; i++) {
+      const params = this.blockParams(i);
+      if (opts.attentionLayer === i) attention = ops.attentionMap(h, params, shape);
+      const seeds = {
+        'attention-probs': seed(dropoutSiteNumber('attention-probs', i)),
+        'attention-out': seed(dropoutSiteNumber('attention-out', i)),
+        'mlp-out': seed(dropoutSiteNumber('mlp-out', i)),
+      };
+      h = ops.block(h, params, shape, rate > 0 ? { rate, seeds } : null, trainable, recompute);
+    }
+    const final = ops.layerNorm(h, this.p('ln_f.weight') as tf.Tensor1D, this.p('ln_f.bias') as tf.Tensor1D, eps);
+    return { lastHidden: tf.reshape(final, [batch, seqLen, d]) as tf.Tensor3D, attention };
   }
 
   /**
@@ -145,90 +179,26 @@ export class FptModel extends AdaptedModel {
    * ends in nn.Dropout); an Embedding (ListOps) has none, as in the reference, so its tokens are
    * dropped once, not twice.
    */
-  private inputWithPositions(x: tf.Tensor, drop: <R extends tf.Rank>(t: tf.Tensor<R>, site: number) => tf.Tensor<R>): tf.Tensor2D {
+  private inputWithPositions(x: tf.Tensor, drop: (t: tf.Tensor2D, site: BodySite) => tf.Tensor2D): tf.Tensor2D {
     const [B, T] = x.shape;
     const d = this.config.nEmbd;
     const positions = tf.slice(this.p('wpe.weight'), [0, 0], [T, d]);
-    const embedded = this.head.input.kind === 'vector' ? drop(this.embed(x), 0) : this.embed(x);
+    const embedded = this.head.input.kind === 'vector' ? drop(this.embed(x), 'input-adapter') : this.embed(x);
     const h = tf.reshape(tf.add(tf.reshape(embedded, [B, T, d]), positions), [B * T, d]) as tf.Tensor2D;
-    return drop(h, 1);
+    return drop(h, 'embedding');
   }
 
   private blockParams(i: number): BlockParams {
     const pre = `h.${i}`;
-    const affine = (name: string) => ({ weight: this.weight(`${pre}.${name}.weight`) as Weight, bias: this.p(`${pre}.${name}.bias`) as tf.Tensor1D });
+    const affine = (name: string) => ({ weight: this.weight(`${pre}.${name}.weight`), bias: this.p(`${pre}.${name}.bias`) as tf.Tensor1D });
     const norm = (name: string) => ({ gamma: this.p(`${pre}.${name}.weight`) as tf.Tensor1D, beta: this.p(`${pre}.${name}.bias`) as tf.Tensor1D });
     return { ln1: norm('ln_1'), attn: affine('attn.c_attn'), attnProj: affine('attn.c_proj'), ln2: norm('ln_2'), fc: affine('mlp.c_fc'), fcProj: affine('mlp.c_proj') };
-  }
-
-  private fusedBody(x: tf.Tensor, opts: ForwardOptions): { lastHidden: tf.Tensor3D; attention?: tf.Tensor3D } {
-    const { nEmbd: d, nHead: H, nLayer, layerNormEps: eps } = this.config;
-    const [B, T] = x.shape;
-    const training = opts.training && this.dropout > 0;
-    const stepSeed = pcgHash(opts.dropoutSeed ?? 0);
-    const seed = (site: number) => pcgHash((stepSeed + site) >>> 0);
-    const drop = <R extends tf.Rank>(t: tf.Tensor<R>, site: number): tf.Tensor<R> => (training ? gpuDropout(t, { rate: this.dropout, seed: seed(site) }) : t);
-
-    let h = this.inputWithPositions(x, drop);
-    const trainable = { layernorm: this.isTrainable('h.0.ln_1.weight'), attention: this.isTrainable('h.0.attn.c_attn.weight'), feedforward: this.isTrainable('h.0.mlp.c_fc.weight') };
-    const keptBytes = nLayer * B * T * 9 * d * 4;
-    const recompute = this.recompute === 'auto' ? keptBytes > RECOMPUTE_ABOVE_BYTES : this.recompute;
-    const shape = { batch: B, seqLen: T, heads: H, eps };
-    let attention: tf.Tensor3D | undefined;
-    for (let i = 0; i < nLayer; i++) {
-      const params = this.blockParams(i);
-      if (opts.attentionLayer === i) {
-        attention = tf.tidy(() => {
-          const qkv = matmul(layerNormForward(h, params.ln1.gamma, params.ln1.beta, eps), params.attn.weight, { bias: params.attn.bias });
-          return attentionProbabilities(qkv, B, T, H, 0);
-        });
-      }
-      const dropout = training ? { rate: this.dropout, attention: seed(3 * i + 2), attnResidual: seed(3 * i + 3), mlpResidual: seed(3 * i + 4) } : null;
-      h = gpt2Block(h, params, shape, dropout, trainable, recompute);
-    }
-    const final = fusedLayerNorm(h, this.p('ln_f.weight') as tf.Tensor1D, this.p('ln_f.bias') as tf.Tensor1D, eps);
-    return { lastHidden: tf.reshape(final, [B, T, d]) as tf.Tensor3D, attention };
-  }
-
-  private compositeBody(x: tf.Tensor, opts: ForwardOptions): { lastHidden: tf.Tensor3D; attention?: tf.Tensor3D } {
-    const { nEmbd: d, nHead: H, nLayer, layerNormEps: eps } = this.config;
-    const [B, T] = x.shape;
-    const dh = d / H;
-    let dropIndex = 0;
-    // Masks are numbered in call order (the site argument is the fused path's).
-    const drop = <R extends tf.Rank>(t: tf.Tensor<R>, _site?: number): tf.Tensor<R> => {
-      dropIndex++;
-      if (!opts.training || this.dropout === 0) return t;
-      return tf.dropout(t, this.dropout, undefined, (opts.dropoutSeed ?? 0) * 131 + dropIndex) as tf.Tensor<R>;
-    };
-
-    let h = this.inputWithPositions(x, drop);
-
-    const splitHeads = (t: tf.Tensor): tf.Tensor4D => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]);
-    let attention: tf.Tensor3D | undefined;
-    for (let i = 0; i < nLayer; i++) {
-      const pre = `h.${i}`;
-      const a = layerNorm(h, this.p(`${pre}.ln_1.weight`), this.p(`${pre}.ln_1.bias`), eps);
-      const qkv = linear(a, this.p(`${pre}.attn.c_attn.weight`), this.p(`${pre}.attn.c_attn.bias`));
-      const [q, k, v] = tf.split(qkv, 3, 1).map(splitHeads);
-      const scores = tf.add(tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true), this.mask);
-      const probs = tf.softmax(scores);
-      if (opts.attentionLayer === i) attention = tf.reshape(tf.slice(probs, [0, 0, 0, 0], [1, H, T, T]), [H, T, T]);
-      const context = tf.matMul(drop(probs), v);
-      const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [B * T, d]) as tf.Tensor2D;
-      h = tf.add<tf.Tensor2D>(h, drop<tf.Rank.R2>(linear(merged, this.p(`${pre}.attn.c_proj.weight`), this.p(`${pre}.attn.c_proj.bias`))));
-      const m = layerNorm(h, this.p(`${pre}.ln_2.weight`), this.p(`${pre}.ln_2.bias`), eps);
-      const up = geluTanh(linear(m, this.p(`${pre}.mlp.c_fc.weight`), this.p(`${pre}.mlp.c_fc.bias`)));
-      h = tf.add<tf.Tensor2D>(h, drop<tf.Rank.R2>(linear(up, this.p(`${pre}.mlp.c_proj.weight`), this.p(`${pre}.mlp.c_proj.bias`))));
-    }
-    const final = layerNorm(h, this.p('ln_f.weight'), this.p('ln_f.bias'), eps);
-    return { lastHidden: tf.reshape(final, [B, T, d]) as tf.Tensor3D, attention };
   }
 
   dispose(): void {
     super.dispose();
     this.packed.forEach((m) => m.dispose());
     this.packed.clear();
-    this.mask.dispose();
+    this.ops.dispose();
   }
 }

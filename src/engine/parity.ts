@@ -5,7 +5,7 @@
  */
 import type { Gpt2Config } from '../weights/gpt2-checkpoint';
 import { parseGroups } from './groups';
-import { FusedAdam } from './kernels/fused-adam';
+import { FusedAdam } from './train/fused-adam';
 import { FptModel, type FptOptions } from './model';
 import type { TensorMap } from './tensors';
 import { tf } from './tf';

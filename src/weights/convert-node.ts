@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { concatBytes } from './bytes';
 import { FptError } from './errors';
 import { CheckpointError } from './checkpoint-error';
 import { convertGpt2ToShards, type ConvertOptions } from './convert';
@@ -341,13 +342,7 @@ async function download(url: string, to: string | undefined, options: ConvertToD
     await file?.close();
   }
   if (file !== undefined) return new Uint8Array(0);
-  const out = new Uint8Array(written);
-  let offset = 0;
-  for (const chunk of memory) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(memory);
 }
 
 async function readText(path: string): Promise<string> {

@@ -68,15 +68,27 @@ function alignedCopy(bytes: Uint8Array): ArrayBuffer {
   return copy.buffer;
 }
 
-/** Little-endian 16-bit words of `bytes` (length must be even), without assuming alignment. */
-function readUint16LE(bytes: Uint8Array): Uint16Array {
-  const count = bytes.byteLength >>> 1;
-  if (hostIsLittleEndian) return new Uint16Array(alignedCopy(bytes), 0, count);
-  const words = new Uint16Array(count);
+interface WordArray<T> {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  new (length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/**
+ * The little-endian words of `bytes` (a whole number of them), without assuming alignment: a copy
+ * on a little-endian host, else each word read through a DataView with `get`.
+ */
+function readLittleEndian<T extends Uint16Array | Float32Array>(bytes: Uint8Array, Words: WordArray<T>, get: (view: DataView, byte: number) => number): T {
+  const size = Words.BYTES_PER_ELEMENT;
+  const count = Math.floor(bytes.byteLength / size);
+  if (hostIsLittleEndian) return new Words(alignedCopy(bytes), 0, count);
+  const words = new Words(count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < count; i++) words[i] = view.getUint16(2 * i, true);
+  for (let i = 0; i < count; i++) words[i] = get(view, size * i);
   return words;
 }
+
+const readUint16LE = (bytes: Uint8Array): Uint16Array => readLittleEndian(bytes, Uint16Array, (view, byte) => view.getUint16(byte, true));
 
 export function decodeFloat16Bytes(bytes: Uint8Array): Float32Array {
   const words = readUint16LE(bytes);
@@ -94,10 +106,5 @@ export function decodeBfloat16Bytes(bytes: Uint8Array): Float32Array {
 }
 
 export function decodeFloat32Bytes(bytes: Uint8Array): Float32Array {
-  const count = bytes.byteLength >>> 2;
-  if (hostIsLittleEndian) return new Float32Array(alignedCopy(bytes), 0, count);
-  const out = new Float32Array(count);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
-  return out;
+  return readLittleEndian(bytes, Float32Array, (view, byte) => view.getFloat32(byte, true));
 }

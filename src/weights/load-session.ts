@@ -4,6 +4,7 @@
  * write, quota), cancellation, and the progress/ETA bookkeeping. No Node APIs: runs in a page or a
  * worker, and in Node 20 for tests.
  */
+import { concatBytes } from './bytes';
 import { CheckpointError } from './checkpoint-error';
 import { abortReason, ShardIntegrityError, WeightsFetchError } from './load-errors';
 import type { ExpectedConfig } from './shard-manifest';
@@ -416,13 +417,7 @@ export class LoadSession {
         throw new CheckpointError(url, `the response is larger than ${limit} bytes, more than this file can be: stopped reading it (wrong URL?)`);
       }
     }
-    const out = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-      out.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return out;
+    return concatBytes(chunks);
   }
 
   private countReceived(n: number, job: BlobJob | undefined): void {

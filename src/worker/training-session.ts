@@ -17,7 +17,6 @@ import type { TaskDataSources } from '../engine/tasks';
 import { createTask } from '../engine/tasks';
 import { tf } from '../engine/tf';
 import { Trainer } from '../engine/train/trainer';
-import { FptModel } from '../engine/model';
 import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import { isAbortError, type LoadProgress } from '../weights/load';
 import type { ModelSource } from './model-source';
@@ -268,7 +267,7 @@ export class TrainingSession {
         width: nEmbd,
         heads: nHead,
         seqLen: task.seqLen,
-        fused: trainer.model instanceof FptModel && trainer.model.fused,
+        fused: trainer.model.fused,
         paperTotal: isGpt2Size(source.config) ? gpt2ParameterTotal(source.config) : undefined,
       },
       counts: trainer.counts(),

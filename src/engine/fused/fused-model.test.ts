@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_GROUPS, FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
 import { initAdapters } from '../init';
-import { countDispatches } from '../kernels/dispatch-counter';
+import { countDispatches } from '../testing/dispatch-counter';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../weights/float16';
 import { FptModel, type FptOptions } from '../model';
 import { Rng } from '../rng';

@@ -16,56 +16,13 @@
  * parameters when they train (one per norm: gamma and beta together). With `recompute`, only the block input is kept between the passes and
  * the backward pass reruns the forward kernels up to the MLP's input first (6 more dispatches, a fraction of the memory).
  */
-import { causalAttentionBackward, causalAttentionForward } from '../kernels/attention';
-import { applyDropoutMask } from '../kernels/dropout';
-import type { DropoutSpec } from '../kernels/dropout-mask';
-import { layerNormBackwardInput, layerNormBackwardParams, layerNormForward } from '../kernels/layer-norm';
+import { asTensor, type Affine, type BlockDropout, type BlockParams, type BlockShape, type BlockSite, type BlockTrainable, type BodyOps, type Gpt2Block, type Norm } from '../block';
+import { attentionProbabilities, causalAttentionBackward, causalAttentionForward } from '../kernels/attention';
+import { applyDropoutMask, dropout as maskedDropout } from '../kernels/dropout';
+import { pcgHash, type DropoutSpec } from '../kernels/dropout-mask';
+import { layerNorm, layerNormBackwardInput, layerNormBackwardParams, layerNormForward } from '../kernels/layer-norm';
 import { matmul } from '../kernels/matmul';
-import type { PackedFp16Matrix } from '../kernels/packed-fp16';
 import { tf } from '../tf';
-
-/** A frozen weight may be stored as packed fp16; a trainable one is a float32 tensor. */
-export type Weight = tf.Tensor2D | PackedFp16Matrix;
-
-export interface Norm {
-  gamma: tf.Tensor1D;
-  beta: tf.Tensor1D;
-}
-
-export interface Affine {
-  weight: Weight;
-  bias: tf.Tensor1D;
-}
-
-export interface BlockParams {
-  ln1: Norm;
-  attn: Affine;
-  attnProj: Affine;
-  ln2: Norm;
-  fc: Affine;
-  fcProj: Affine;
-}
-
-export interface BlockShape {
-  batch: number;
-  seqLen: number;
-  heads: number;
-  eps: number;
-}
-
-/** Seeds of the block's three dropout sites; absent in evaluation. */
-export interface BlockDropout {
-  rate: number;
-  attention: number;
-  attnResidual: number;
-  mlpResidual: number;
-}
-
-export interface BlockTrainable {
-  layernorm: boolean;
-  attention: boolean;
-  feedforward: boolean;
-}
 
 interface Activations {
   qkv: tf.Tensor2D;
@@ -74,21 +31,15 @@ interface Activations {
   pre: tf.Tensor2D;
 }
 
-const spec = (d: BlockDropout | null, seed: keyof Omit<BlockDropout, 'rate'>): DropoutSpec | undefined =>
-  d && d.rate > 0 ? { rate: d.rate, seed: d[seed] } : undefined;
-
-function asTensor(w: Weight, what: string): tf.Tensor2D {
-  if (w instanceof tf.Tensor) return w as tf.Tensor2D;
-  throw new Error(`${what} is stored as packed fp16 and cannot train: unpack it before making its group trainable`);
-}
+const spec = (d: BlockDropout | null, site: BlockSite): DropoutSpec | undefined => (d && d.rate > 0 ? { rate: d.rate, seed: d.seeds[site] } : undefined);
 
 /** The block's forward pass up to the MLP's input: what the backward pass needs (and recomputes). */
 function forwardActivations(h: tf.Tensor2D, p: BlockParams, s: BlockShape, d: BlockDropout | null): Activations {
   const a = layerNormForward(h, p.ln1.gamma, p.ln1.beta, s.eps);
   const qkv = matmul(a, p.attn.weight, { bias: p.attn.bias });
   a.dispose();
-  const ctx = causalAttentionForward(qkv, s.batch, s.seqLen, s.heads, spec(d, 'attention'));
-  const h2 = matmul(ctx, p.attnProj.weight, { bias: p.attnProj.bias, dropout: spec(d, 'attnResidual'), residual: h });
+  const ctx = causalAttentionForward(qkv, s.batch, s.seqLen, s.heads, spec(d, 'attention-probs'));
+  const h2 = matmul(ctx, p.attnProj.weight, { bias: p.attnProj.bias, dropout: spec(d, 'attention-out'), residual: h });
   const m = layerNormForward(h2, p.ln2.gamma, p.ln2.beta, s.eps);
   const pre = matmul(m, p.fc.weight, { bias: p.fc.bias });
   m.dispose();
@@ -97,7 +48,7 @@ function forwardActivations(h: tf.Tensor2D, p: BlockParams, s: BlockShape, d: Bl
 
 /** The block's output: h2 + drop(gelu(pre)·Wp + b). */
 function mlpOutput(act: Activations, p: BlockParams, d: BlockDropout | null): tf.Tensor2D {
-  return matmul(act.pre, p.fcProj.weight, { preA: { gelu: true }, bias: p.fcProj.bias, dropout: spec(d, 'mlpResidual'), residual: act.h2 });
+  return matmul(act.pre, p.fcProj.weight, { preA: { gelu: true }, bias: p.fcProj.bias, dropout: spec(d, 'mlp-out'), residual: act.h2 });
 }
 
 /** The trainable tensors, in the order their gradients are returned. */
@@ -109,67 +60,67 @@ export function trainableTensors(p: BlockParams, t: BlockTrainable): tf.Tensor[]
   return out;
 }
 
+/**
+ * The backward pass of one residual sub-layer, out = x + drop(inner·W2 + b2) with inner computed
+ * from first = LN(x)·W1 + b1 (attention: inner = ctx; MLP: inner = gelu(first), applied as loaded),
+ * from dFirst (the gradient at `first`) and dOut (at `out`, and so at the residual x):
+ *   dW1 = LN(x)ᵀ·dFirst, db1 = Σ dFirst, dW2 = innerᵀ·drop(dOut), db2 = Σ drop(dOut),
+ *   dx = dOut + LN'(x)ᵀ(dFirst·W1ᵀ), and LN's dGamma, dBeta from the same dFirst·W1ᵀ.
+ */
+function sublayerBackward(
+  sub: { x: tf.Tensor2D; norm: Norm; first: Affine; inner: tf.Tensor2D; innerGelu: boolean; site: BlockSite },
+  dFirst: tf.Tensor2D,
+  dOut: tf.Tensor2D,
+  s: BlockShape,
+  d: BlockDropout | null,
+  train: { weights: boolean; norm: boolean },
+): { dx: tf.Tensor2D; norm: tf.Tensor[]; weights: tf.Tensor[] } {
+  const weights: tf.Tensor[] = [];
+  if (train.weights) {
+    const sp = spec(d, sub.site);
+    const dSecond = sp ? applyDropoutMask(dOut, sp) : dOut;
+    const a = layerNormForward(sub.x, sub.norm.gamma, sub.norm.beta, s.eps);
+    weights.push(
+      matmul(a, dFirst, { transposeA: true }),
+      tf.sum(dFirst, 0),
+      matmul(sub.inner, dSecond, { transposeA: true, preA: { gelu: sub.innerGelu } }),
+      tf.sum(dSecond, 0),
+    );
+    a.dispose();
+    if (dSecond !== dOut) dSecond.dispose();
+  }
+  const dNormed = matmul(dFirst, sub.first.weight, { transposeB: true });
+  const dx = layerNormBackwardInput(sub.x, sub.norm.gamma, dNormed, s.eps, dOut);
+  const norm: tf.Tensor[] = [];
+  if (train.norm) {
+    const { dGamma, dBeta } = layerNormBackwardParams(sub.x, dNormed, s.eps);
+    norm.push(dGamma, dBeta);
+  }
+  dNormed.dispose();
+  return { dx, norm, weights };
+}
+
 function backward(dy: tf.Tensor2D, h: tf.Tensor2D, act: Activations, p: BlockParams, s: BlockShape, d: BlockDropout | null, t: BlockTrainable): tf.Tensor[] {
   const { qkv, ctx, h2, pre } = act;
-  const masked = (g: tf.Tensor2D, site: 'attnResidual' | 'mlpResidual') => {
-    const sp = spec(d, site);
-    return sp ? applyDropoutMask(g, sp) : g;
-  };
-  const ffn: tf.Tensor[] = [];
-  const attn: tf.Tensor[] = [];
-  const ln: tf.Tensor[] = [];
-
-  const dPre = matmul(dy, p.fcProj.weight, { transposeB: true, preA: { dropout: spec(d, 'mlpResidual') }, geluGradOf: pre });
-  if (t.feedforward) {
-    const dOut = masked(dy, 'mlpResidual');
-    const m = layerNormForward(h2, p.ln2.gamma, p.ln2.beta, s.eps);
-    ffn.push(matmul(m, dPre, { transposeA: true }), tf.sum(dPre, 0), matmul(pre, dOut, { transposeA: true, preA: { gelu: true } }), tf.sum(dOut, 0));
-    m.dispose();
-    if (dOut !== dy) dOut.dispose();
-  }
-  const dm = matmul(dPre, p.fc.weight, { transposeB: true });
+  const dPre = matmul(dy, p.fcProj.weight, { transposeB: true, preA: { dropout: spec(d, 'mlp-out') }, geluGradOf: pre });
+  const mlp = sublayerBackward({ x: h2, norm: p.ln2, first: p.fc, inner: pre, innerGelu: true, site: 'mlp-out' }, dPre, dy, s, d, { weights: t.feedforward, norm: t.layernorm });
   dPre.dispose();
-  const dh2 = layerNormBackwardInput(h2, p.ln2.gamma, dm, s.eps, dy);
-  if (t.layernorm) {
-    const { dGamma, dBeta } = layerNormBackwardParams(h2, dm, s.eps);
-    ln.push(dGamma, dBeta);
-  }
-  dm.dispose();
+  const dh2 = mlp.dx;
 
-  const dCtx = matmul(dh2, p.attnProj.weight, { transposeB: true, preA: { dropout: spec(d, 'attnResidual') } });
-  const dQkv = causalAttentionBackward(qkv, ctx, dCtx, s.batch, s.seqLen, s.heads, spec(d, 'attention'));
+  const dCtx = matmul(dh2, p.attnProj.weight, { transposeB: true, preA: { dropout: spec(d, 'attention-out') } });
+  const dQkv = causalAttentionBackward(qkv, ctx, dCtx, s.batch, s.seqLen, s.heads, spec(d, 'attention-probs'));
   dCtx.dispose();
-  if (t.attention) {
-    const dProj = masked(dh2, 'attnResidual');
-    const a = layerNormForward(h, p.ln1.gamma, p.ln1.beta, s.eps);
-    attn.push(matmul(a, dQkv, { transposeA: true }), tf.sum(dQkv, 0), matmul(ctx, dProj, { transposeA: true }), tf.sum(dProj, 0));
-    a.dispose();
-    if (dProj !== dh2) dProj.dispose();
-  }
-  const da = matmul(dQkv, p.attn.weight, { transposeB: true });
+  const attn = sublayerBackward({ x: h, norm: p.ln1, first: p.attn, inner: ctx, innerGelu: false, site: 'attention-out' }, dQkv, dh2, s, d, { weights: t.attention, norm: t.layernorm });
   dQkv.dispose();
-  const dh = layerNormBackwardInput(h, p.ln1.gamma, da, s.eps, dh2);
-  if (t.layernorm) {
-    const { dGamma, dBeta } = layerNormBackwardParams(h, da, s.eps);
-    ln.unshift(dGamma, dBeta);
-  }
-  da.dispose();
   dh2.dispose();
-  return [dh, ...ln, ...attn, ...ffn];
+  return [attn.dx, ...attn.norm, ...mlp.norm, ...attn.weights, ...mlp.weights];
 }
 
 /**
  * The block applied to h [B*T, d]. Differentiable with respect to h and the trainable tensors
  * (see trainableTensors); frozen parameters are read, never differentiated.
  */
-export function gpt2Block(
-  h: tf.Tensor2D,
-  params: BlockParams,
-  shape: BlockShape,
-  dropout: BlockDropout | null,
-  trainable: BlockTrainable,
-  recompute = false,
-): tf.Tensor2D {
+export const gpt2Block: Gpt2Block = (h, params, shape, dropout, trainable, recompute = false) => {
   const inputs = [h, ...trainableTensors(params, trainable)];
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
@@ -200,4 +151,22 @@ export function gpt2Block(
     };
   });
   return op(...inputs) as tf.Tensor2D;
-}
+};
+
+/**
+ * The body on the fused kernels. Mask seeds hash the site's number with the hashed step seed
+ * (counter-based masks, so the backward pass recomputes them instead of storing them).
+ */
+export const FUSED_BODY: BodyOps = {
+  fused: true,
+  block: gpt2Block,
+  attentionMap: (h, p, s) =>
+    tf.tidy(() => {
+      const qkv = matmul(layerNormForward(h, p.ln1.gamma, p.ln1.beta, s.eps), p.attn.weight, { bias: p.attn.bias });
+      return attentionProbabilities(qkv, s.batch, s.seqLen, s.heads, 0);
+    }),
+  layerNorm,
+  dropout: (x, rate, seed) => maskedDropout(x, { rate, seed }),
+  siteSeed: (stepSeed, site) => pcgHash((pcgHash(stepSeed) + site) >>> 0),
+  dispose: () => undefined,
+};

@@ -3,9 +3,9 @@ import type { BackendName } from '../backend';
 import { useBackend } from '../test-support';
 import { tf } from '../tf';
 import { attentionProbabilities, attentionTuning, causalAttention, causalAttentionBackward, causalAttentionForward } from './attention';
-import { countDispatches } from './dispatch-counter';
+import { countDispatches } from '../testing/dispatch-counter';
 import { dropoutFactors } from './dropout-mask';
-import { expectClose } from './expect-close';
+import { expectClose } from '../testing/expect-close';
 
 interface Case {
   B: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { useBackend } from '../test-support';
 import { tf } from '../tf';
-import { countDispatches } from './dispatch-counter';
+import { countDispatches } from '../testing/dispatch-counter';
 import { dropout } from './dropout';
 import { dropoutFactors } from './dropout-mask';
 

@@ -3,9 +3,9 @@ import type { BackendName } from '../backend';
 import { layerNorm as compositeLayerNorm } from '../ops/layers';
 import { useBackend } from '../test-support';
 import { tf } from '../tf';
-import { countDispatches } from './dispatch-counter';
+import { countDispatches } from '../testing/dispatch-counter';
 import { layerNorm, layerNormBackwardInput, layerNormBackwardParams, layerNormForward } from './layer-norm';
-import { expectClose } from './expect-close';
+import { expectClose } from '../testing/expect-close';
 
 const EPS = 1e-5;
 

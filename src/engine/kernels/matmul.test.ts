@@ -4,7 +4,7 @@ import type { BackendName } from '../backend';
 import { geluTanh } from '../ops/layers';
 import { useBackend } from '../test-support';
 import { tf } from '../tf';
-import { countDispatches, dryRunDispatches } from './dispatch-counter';
+import { countDispatches, dryRunDispatches } from '../testing/dispatch-counter';
 import { dropoutFactors } from './dropout-mask';
 import { linearFused, matmul, matmulComposite, type MatmulOptions } from './matmul';
 import { PackedFp16Matrix } from './packed-fp16';

@@ -10,7 +10,7 @@
  */
 import { float16LookupTable as float16Table, float32ToFloat16Bits, hostIsLittleEndian } from '../../weights/float16';
 import { tf } from '../tf';
-import { registerWebGpuKernel, type WebGPUBackend, type WebGPUProgram } from './webgpu-program';
+import type { WebGPUBackend, WebGPUProgram } from './webgpu-program';
 
 /**
  * The binary16 bits of `values` when every value survives float32 → float16 (nearest even) →
@@ -74,10 +74,15 @@ class UnpackFp16Program implements WebGPUProgram {
   }
 }
 
-registerWebGpuKernel(UNPACK_KERNEL, ({ inputs, backend, attrs }) => {
-  const { rows, cols } = attrs as { rows: number; cols: number };
-  return (backend as WebGPUBackend).runWebGPUProgram(new UnpackFp16Program(rows, cols), [inputs.packed as tf.TensorInfo], 'float32');
-});
+/** The packed values as float32 [rows, cols] on webgpu (registered by registerKernels, index.ts). */
+export const unpackFp16Kernel: tf.KernelConfig = {
+  kernelName: UNPACK_KERNEL,
+  backendName: 'webgpu',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const { rows, cols } = attrs as { rows: number; cols: number };
+    return (backend as WebGPUBackend).runWebGPUProgram(new UnpackFp16Program(rows, cols), [inputs.packed as tf.TensorInfo], 'float32');
+  },
+};
 
 export class PackedFp16Matrix {
   readonly rows: number;

@@ -41,12 +41,6 @@ export function runProgram<T extends tf.Tensor = tf.Tensor>(program: WebGPUProgr
   return tf.engine().makeTensorFromTensorInfo(info) as T;
 }
 
-/** Registers `kernelFunc` as `kernelName` for the webgpu backend, once per process. */
-export function registerWebGpuKernel(kernelName: string, kernelFunc: tf.KernelFunc): void {
-  if (tf.getKernel(kernelName, 'webgpu')) return;
-  tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc });
-}
-
 /**
  * GELU (tanh approximation, Hugging Face gelu_new) and its derivative. tanh is computed from
  * exp(-2|x|), as TF.js's own WebGPU tanh does: some platforms' builtin tanh overflows to NaN for

@@ -22,7 +22,7 @@ import type { Batch, Task } from '../tasks/task';
 import type { SequenceModel } from '../model';
 import { crossEntropy } from '../ops/layers';
 import { tf } from '../tf';
-import { FusedAdam } from '../kernels/fused-adam';
+import { FusedAdam } from './fused-adam';
 import { readStepMetrics, type StepMetrics } from './metrics';
 import { PAPER_ADAM } from './adam';
 import { trainableGradients } from './step';

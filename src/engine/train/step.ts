@@ -1,6 +1,6 @@
 import type { SequenceModel } from '../model';
 import { tf } from '../tf';
-import type { FusedAdam } from '../kernels/fused-adam';
+import type { FusedAdam } from './fused-adam';
 
 export interface StepResult {
   loss: tf.Scalar;

@@ -15,7 +15,7 @@ import type { Batch, Task } from '../tasks/task';
 import type { TensorMap } from '../tensors';
 import { crossEntropy } from '../ops/layers';
 import { tf } from '../tf';
-import { FusedAdam } from '../kernels/fused-adam';
+import { FusedAdam } from './fused-adam';
 import { PAPER_ADAM } from './adam';
 import { readStepMetrics, type StepMetrics } from './metrics';
 import { trainStep } from './step';
@@ -229,12 +229,12 @@ export class Trainer {
   /** Attention probabilities of one layer for the first example of a held-out batch. */
   async attention(layer = 0, example: Batch = this.testBatches[0]): Promise<AttentionMap> {
     const model = this.model;
-    if (!(model instanceof FptModel)) throw new Error('attention maps exist only for the GPT-2 backbone, not the LSTM baseline');
+    if (model.attentionHeads === 0) throw new Error('attention maps exist only for the GPT-2 backbone, not the LSTM baseline');
     const { x, y } = batchTensors(this.task, example);
     const probs = tf.tidy(() => model.forward(x, { training: false, attentionLayer: layer }).attention!);
     const data = (await probs.data()) as Float32Array;
     tf.dispose([x, y, probs]);
-    return { layer, heads: model.config.nHead, seqLen: this.task.seqLen, probs: data };
+    return { layer, heads: model.attentionHeads, seqLen: this.task.seqLen, probs: data };
   }
 
   /** The first held-out batch: what previews and attention maps show. */

@@ -4,7 +4,7 @@
  * TF.js records a dispatch when the kernel runs, and submits later: read the results back
  * (await t.data()) inside `fn` so that everything the work needs has been recorded and finished.
  */
-import { webgpuBackend } from './webgpu-program';
+import { webgpuBackend } from '../kernels/webgpu-program';
 
 let dispatched = 0;
 let dryRun = false;

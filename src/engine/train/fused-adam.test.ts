@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { useBackend } from '../test-support';
 import { tf } from '../tf';
-import { Adam } from '../train/adam';
-import { clipByGlobalNorm } from '../train/clip';
-import { countDispatches } from './dispatch-counter';
+import { Adam } from './adam';
+import { clipByGlobalNorm } from './clip';
+import { countDispatches } from '../testing/dispatch-counter';
 import { FusedAdam } from './fused-adam';
 
 const SHAPES: Record<string, number[]> = { 'a.weight': [5, 3], 'a.bias': [3], 'b.weight': [300], 'c.scale': [7, 2] };

@@ -4,7 +4,7 @@
  * 2048² result back would take longer than the product itself on a fast GPU.
  */
 import { tf } from '../tf';
-import { matmul } from './matmul';
+import { matmul } from '../kernels/matmul';
 
 export interface MatmulBench {
   backend: string;

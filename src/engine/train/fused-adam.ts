@@ -11,9 +11,9 @@
  * received a gradient, kept while their group is frozen). On other backends this delegates to them.
  */
 import { tf } from '../tf';
-import { Adam, PAPER_ADAM, type AdamOptions } from '../train/adam';
-import { clipByGlobalNorm } from '../train/clip';
-import { emptyTensor, isWebGpu, rawKernel, recordCopies, recordDispatch } from './raw-dispatch';
+import { Adam, PAPER_ADAM, type AdamOptions } from './adam';
+import { clipByGlobalNorm } from './clip';
+import { emptyTensor, isWebGpu, rawKernel, recordCopies, recordDispatch } from '../kernels/raw-dispatch';
 
 const WORKGROUP = 256;
 const MAX_WORKGROUPS_X = 65535;
