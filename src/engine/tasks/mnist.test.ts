@@ -53,7 +53,10 @@ describe('mnist split', () => {
     expect(dataset.train.labels[0]).toBe(0);
     let min = Infinity;
     let max = -Infinity;
-    for (const v of dataset.test.images) (min = Math.min(min, v)), (max = Math.max(max, v));
+    for (const v of dataset.test.images) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
     expect(min).toBe(0);
     expect(max).toBe(1);
   });
