@@ -15,6 +15,8 @@
  * (the FPT default) a block costs 7 dispatches forward and 7 backward, plus 2 for layer-norm
  * parameters when they train (one per norm: gamma and beta together). With `recompute`, only the block input is kept between the passes and
  * the backward pass reruns the forward kernels up to the MLP's input first (6 more dispatches, a fraction of the memory).
+ * The block's contract (parameters, dropout sites, trainable groups) is ../block.ts; the composite
+ * block with the same signature is ../ops/gpt2-block.ts.
  */
 import { asTensor, type Affine, type BlockDropout, type BlockParams, type BlockShape, type BlockSite, type BlockTrainable, type BodyOps, type Gpt2Block, type Norm } from '../block';
 import { attentionProbabilities, causalAttentionBackward, causalAttentionForward } from '../kernels/attention';
