@@ -1,5 +1,6 @@
 /** The page's run settings, their defaults, and the choices offered. */
 import { FPT_DEFAULT_GROUPS } from '../engine/groups';
+import { taskDefinition, taskNames } from '../engine/tasks/registry';
 import type { TaskName } from '../engine/tasks/task';
 import type { RunSettings } from '../worker/protocol';
 
@@ -15,14 +16,18 @@ export const DEFAULT_SETTINGS: RunSettings = {
   backend: 'auto',
 };
 
-export const TASK_CHOICES: { value: TaskName; label: string }[] = [
-  { value: 'bit-xor', label: 'Bit XOR' },
-  { value: 'bit-memory', label: 'Bit Memory' },
-  { value: 'listops', label: 'ListOps' },
-  { value: 'mnist', label: 'MNIST' },
-  { value: 'cifar10', label: 'CIFAR-10' },
-  { value: 'cifar10-lra', label: 'CIFAR-10 LRA (grey, 1024 tokens)' },
-];
+export interface TaskChoice {
+  value: TaskName;
+  label: string;
+}
+
+/** The task picker's entries: every registered task (src/engine/tasks/registry.ts), in its order. */
+export function taskChoices(): TaskChoice[] {
+  return taskNames().map((name) => {
+    const task = taskDefinition(name);
+    return { value: name, label: task.choiceLabel ?? task.label };
+  });
+}
 
 /** A backbone is a model plus its initialisation. */
 export interface BackboneChoice {

@@ -5,7 +5,7 @@
  */
 import type { GroupName } from '../../engine/groups';
 import type { MetricsPoint, RunSettings } from '../../worker/protocol';
-import { TASK_CHOICES } from '../settings';
+import { findTaskDefinition, taskLabel as taskDisplayName } from '../../engine/tasks/registry';
 
 export interface RunRecord {
   id: string;
@@ -97,8 +97,8 @@ export function backboneLabel(settings: Pick<RunSettings, 'model' | 'init'>): st
 }
 
 export function taskLabel(settings: Pick<RunSettings, 'task' | 'bits'>): string {
-  const label = TASK_CHOICES.find((t) => t.value === settings.task)?.label.replace(/ \(.*\)$/, '') ?? settings.task;
-  return settings.task === 'bit-xor' ? `${label} ${settings.bits}` : label;
+  const label = taskDisplayName(settings.task);
+  return findTaskDefinition(settings.task)?.bits ? `${label} ${settings.bits}` : label;
 }
 
 /** The automatic name: "Bit XOR 5 · tiny random · in+out+pos+ln · lr 0.003 · seed 0" (batch only when not 16). */

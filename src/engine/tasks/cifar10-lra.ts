@@ -1,8 +1,8 @@
 import type { Rng } from '../rng';
-import { CIFAR_CLASS_NAMES, CIFAR_PLANE, type CifarSplits } from './cifar-binary';
+import { CIFAR_CLASS_NAMES, CIFAR_PLANE, parseCifar10Files, type CifarSplits } from './cifar-binary';
 import { augmentCifarImage, drawCifarAugmentation } from './cifar10';
 import { createEpochSampler, recordSlice } from './sample-batch';
-import type { Batch, Split, Task } from './task';
+import { requireSource, type Batch, type Split, type Task, type TaskDefinition } from './task';
 
 /** Grayscale weights of torchvision's Grayscale (ITU-R 601-2 luma). */
 export const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
@@ -65,3 +65,14 @@ export function createCifar10LraTask(data: CifarSplits, options: Cifar10LraOptio
     },
   };
 }
+
+export const CIFAR10_LRA: TaskDefinition<'cifar10-lra'> = {
+  name: 'cifar10-lra',
+  label: 'CIFAR-10 LRA',
+  choiceLabel: 'CIFAR-10 LRA (grey, 1024 tokens)',
+  paperName: 'CIFAR-10 LRA',
+  inputKind: 'vector',
+  // Table 1's number is the LRA paper's 3-layer transformer.
+  fromScratchLayers: 3,
+  create: async (options) => createCifar10LraTask(parseCifar10Files(await requireSource(options.data, 'cifar10', 'cifar10-lra')()), options.cifar10Lra),
+};

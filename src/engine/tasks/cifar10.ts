@@ -1,7 +1,8 @@
 import type { Rng } from '../rng';
-import { CIFAR_CLASS_NAMES, CIFAR_PLANE, CIFAR_SIDE, type CifarSplits } from './cifar-binary';
+import { CIFAR_CLASS_NAMES, CIFAR_PLANE, CIFAR_SIDE, parseCifar10Files, type CifarSplits } from './cifar-binary';
 import { createEpochSampler, recordSlice } from './sample-batch';
-import type { Batch, Split, Task } from './task';
+import { patchTokenLabels, patchTokensToImage } from './patch-image';
+import { requireSource, type Batch, type Split, type Task, type TaskDefinition } from './task';
 
 export const CIFAR_MEAN = [0.4914, 0.4822, 0.4465] as const;
 export const CIFAR_STD = [0.2023, 0.1994, 0.201] as const;
@@ -117,3 +118,14 @@ export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {
     },
   };
 }
+
+export const CIFAR10: TaskDefinition<'cifar10'> = {
+  name: 'cifar10',
+  label: 'CIFAR-10',
+  paperName: 'CIFAR-10',
+  inputKind: 'vector',
+  fromScratchLayers: 3,
+  create: async (options) => createCifar10Task(parseCifar10Files(await requireSource(options.data, 'cifar10', 'cifar10')()), options.cifar10),
+  tokenLabels: (task) => patchTokenLabels(task.seqLen, GRID),
+  image: (task, batch, index) => patchTokensToImage(task, batch, index, CIFAR_SIDE, 3, (v, ch) => v * CIFAR_STD[ch] + CIFAR_MEAN[ch]),
+};
