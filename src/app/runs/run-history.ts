@@ -3,7 +3,7 @@
  * test accuracy, steps to reach 90% and 100%), differences from a baseline, and the rules for naming
  * runs and for telling whether a link asks for another run. No React, no storage: pure functions.
  */
-import type { GroupName } from '../../engine/groups';
+import { ALL_GROUPS, groupDefinition, type GroupName } from '../../engine/groups';
 import type { MetricsPoint, RunSettings } from '../../worker/protocol';
 import { findTaskDefinition, taskLabel as taskDisplayName } from '../../engine/tasks/registry';
 
@@ -74,20 +74,12 @@ export function deltaFromBaseline(run: RunSummary, baseline: RunSummary): Baseli
   };
 }
 
-const GROUP_SHORT: Record<GroupName, string> = {
-  input: 'in',
-  output: 'out',
-  positions: 'pos',
-  layernorm: 'ln',
-  attention: 'attn',
-  feedforward: 'ff',
-};
 
 /** "in+out+pos+ln", "all", or "none". */
 export function groupsLabel(groups: readonly GroupName[]): string {
   if (groups.length === 0) return 'none';
-  if (groups.length === Object.keys(GROUP_SHORT).length) return 'all';
-  return groups.map((g) => GROUP_SHORT[g]).join('+');
+  if (groups.length === ALL_GROUPS.length) return 'all';
+  return groups.map((g) => groupDefinition(g).short).join('+');
 }
 
 /** "tiny · random", "gpt2 · pretrained". */

@@ -1,8 +1,6 @@
-import type { Rng } from '../rng';
-import { CIFAR_CLASS_NAMES, CIFAR_PLANE, parseCifar10Files, type CifarSplits } from './cifar-binary';
-import { augmentCifarImage, drawCifarAugmentation } from './cifar10';
-import { createEpochSampler, recordSlice } from './sample-batch';
-import { requireSource, type Batch, type Split, type Task, type TaskDefinition } from './task';
+import { CIFAR_PLANE, parseCifar10Files, type CifarSplits } from './cifar-binary';
+import { augmentCifarImage, cifarTaskParts, drawCifarAugmentation } from './cifar10';
+import { requireSource, type Task, type TaskDefinition } from './task';
 
 /** Grayscale weights of torchvision's Grayscale (ITU-R 601-2 luma). */
 export const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
@@ -29,7 +27,6 @@ export interface Cifar10LraOptions {
 /** CIFAR-10 in the LRA layout: 1024 grayscale pixels, one per token; shuffled epochs; augmentation optional (off). */
 export function createCifar10LraTask(data: CifarSplits, options: Cifar10LraOptions = {}): Task {
   const augment = options.augment ?? false;
-  const samplers = { train: createEpochSampler(data.train.count, CIFAR_PLANE), test: createEpochSampler(data.test.count, CIFAR_PLANE) };
   // Augmentation works on planar [0,1] RGB images: the gray plane is copied into all three.
   const gray3 = new Float32Array(3 * CIFAR_PLANE);
   const augmented = new Float32Array(3 * CIFAR_PLANE);
@@ -45,9 +42,10 @@ export function createCifar10LraTask(data: CifarSplits, options: Cifar10LraOptio
     labelsPerToken: 1,
     classes: 10,
     metric: 'accuracy',
-    batch(batchSize: number, split: Split, rng: Rng): Batch {
-      const records = data[split];
-      return samplers[split](batchSize, rng, (i, x, offset) => {
+    ...cifarTaskParts(
+      data,
+      CIFAR_PLANE,
+      (records, split, rng) => (i, x, offset) => {
         grayscaleCifar(records.pixels(i), x, offset);
         if (augment && split === 'train') {
           for (let p = 0; p < CIFAR_PLANE; p++) gray3[p] = gray3[CIFAR_PLANE + p] = gray3[2 * CIFAR_PLANE + p] = (x[offset + p] + 1) / 2;
@@ -55,14 +53,9 @@ export function createCifar10LraTask(data: CifarSplits, options: Cifar10LraOptio
           for (let p = 0; p < CIFAR_PLANE; p++) x[offset + p] = augmented[p] * 2 - 1;
         }
         return records.label(i);
-      });
-    },
-    trainExamples: data.train.count,
-    heldOut: { count: data.test.count, batch: (start, size) => recordSlice(start, size, data.test.count, CIFAR_PLANE, plain) },
-    describe(batch: Batch, index: number): string {
-      const label = batch.y[index];
-      return `label ${label} (${CIFAR_CLASS_NAMES[label] ?? '?'})`;
-    },
+      },
+      plain,
+    ),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Rng } from '../rng';
 import { CIFAR_CLASS_NAMES, CIFAR_PLANE, CIFAR_SIDE, parseCifar10Files, type CifarSplits } from './cifar-binary';
-import { createEpochSampler, recordSlice } from './sample-batch';
+import { createEpochSampler, recordSlice, type RecordFill } from './sample-batch';
 import { patchTokenLabels, patchTokensToImage } from './patch-image';
 import { requireSource, type Batch, type Split, type Task, type TaskDefinition } from './task';
 
@@ -79,13 +79,35 @@ export function patchifyCifar(image: Float32Array, out: Float32Array, offset = 0
   }
 }
 
+/**
+ * What the CIFAR-10 layouts share: batches of either split in shuffled epochs (`fill` writes one
+ * record, and may augment when the split is 'train'), the held-out split read in order with
+ * `plain`, and the label in words.
+ */
+export function cifarTaskParts(
+  data: CifarSplits,
+  tokenValues: number,
+  fill: (records: CifarSplits[Split], split: Split, rng: Rng) => RecordFill,
+  plain: RecordFill,
+): Pick<Task, 'batch' | 'trainExamples' | 'heldOut' | 'describe'> {
+  const samplers = { train: createEpochSampler(data.train.count, tokenValues), test: createEpochSampler(data.test.count, tokenValues) };
+  return {
+    batch: (batchSize, split, rng) => samplers[split](batchSize, rng, fill(data[split], split, rng)),
+    trainExamples: data.train.count,
+    heldOut: { count: data.test.count, batch: (start, size) => recordSlice(start, size, data.test.count, tokenValues, plain) },
+    describe(batch: Batch, index: number): string {
+      const label = batch.y[index];
+      return `label ${label} (${CIFAR_CLASS_NAMES[label] ?? '?'})`;
+    },
+  };
+}
+
 /** CIFAR-10 as 64 × 48 patch tokens; each stream of batches walks the split in shuffled epochs. */
 export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {}): Task {
   const augment = options.augment ?? true;
   const scaled = new Float32Array(IMAGE_VALUES);
   const augmented = new Float32Array(IMAGE_VALUES);
   const tokenValues = GRID * GRID * TOKEN_DIM;
-  const samplers = { train: createEpochSampler(data.train.count, tokenValues), test: createEpochSampler(data.test.count, tokenValues) };
   const plain = (i: number, x: Float32Array, offset: number) => {
     const pixels = data.test.pixels(i);
     for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
@@ -100,22 +122,18 @@ export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {
     labelsPerToken: 1,
     classes: 10,
     metric: 'accuracy',
-    batch(batchSize: number, split: Split, rng: Rng): Batch {
-      const records = data[split];
-      return samplers[split](batchSize, rng, (i, x, offset) => {
+    ...cifarTaskParts(
+      data,
+      tokenValues,
+      (records, split, rng) => (i, x, offset) => {
         const pixels = records.pixels(i);
         for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
         const image = augment && split === 'train' ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
         patchifyCifar(image, x, offset);
         return records.label(i);
-      });
-    },
-    trainExamples: data.train.count,
-    heldOut: { count: data.test.count, batch: (start, size) => recordSlice(start, size, data.test.count, tokenValues, plain) },
-    describe(batch: Batch, index: number): string {
-      const label = batch.y[index];
-      return `label ${label} (${CIFAR_CLASS_NAMES[label] ?? '?'})`;
-    },
+      },
+      plain,
+    ),
   };
 }
 
