@@ -18,20 +18,15 @@ import { Rng as SeededRng } from './engine/rng';
 import { cellResultSchema } from './engine/sweep/results-schema';
 import { fromScratchLayers, layersFor, presetConfigs } from './engine/sweep/presets';
 import { planCells } from './engine/sweep/run';
-import { createTask, registerTask, taskNames, type Batch, type Task, type TaskDefinition } from './engine/tasks';
+import { createTask, registerTask, taskNames, type Batch, type Task, type TaskDefinition, type TaskSpec } from './engine/tasks';
 import { describeExample, tokenLabels } from './worker/presentation';
 import { runSettingsSchema } from './worker/settings-schema';
 
 /** Parity: n bits, one per token; the last token's output says whether an odd number of them is 1. */
 function createParityTask(bits = 4): Task {
+  const spec: TaskSpec = { name: 'parity', seqLen: bits, input: { kind: 'vector', dim: 1 }, outputTokens: 1, labelsPerToken: 1, classes: 2, metric: 'accuracy' };
   return {
-    name: 'parity',
-    seqLen: bits,
-    input: { kind: 'vector', dim: 1 },
-    outputTokens: 1,
-    labelsPerToken: 1,
-    classes: 2,
-    metric: 'accuracy',
+    ...spec,
     batch(batchSize: number, _split, rng: Rng): Batch {
       const x = new Float32Array(batchSize * bits);
       const y = new Int32Array(batchSize);

@@ -1,6 +1,6 @@
-import { CIFAR_PLANE, parseCifar10Files, type CifarSplits } from './cifar-binary';
-import { augmentCifarImage, cifarTaskParts, drawCifarAugmentation } from './cifar10';
-import { requireSource, type Task, type TaskDefinition } from './task';
+import { CIFAR_PLANE, type CifarSplits } from './cifar-binary';
+import { augmentCifarImage, cifarTaskParts, drawCifarAugmentation, loadCifarSplits } from './cifar10';
+import type { Task, TaskDefinition } from './task';
 
 /** Grayscale weights of torchvision's Grayscale (ITU-R 601-2 luma). */
 export const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
@@ -30,31 +30,22 @@ export function createCifar10LraTask(data: CifarSplits, options: Cifar10LraOptio
   // Augmentation works on planar [0,1] RGB images: the gray plane is copied into all three.
   const gray3 = new Float32Array(3 * CIFAR_PLANE);
   const augmented = new Float32Array(3 * CIFAR_PLANE);
-  const plain = (i: number, x: Float32Array, offset: number) => {
-    grayscaleCifar(data.test.pixels(i), x, offset);
-    return data.test.label(i);
-  };
   return {
     name: 'cifar10-lra',
     seqLen: CIFAR_PLANE,
     input: { kind: 'vector', dim: 1 },
-    outputTokens: 1,
-    labelsPerToken: 1,
-    classes: 10,
-    metric: 'accuracy',
     ...cifarTaskParts(
       data,
       CIFAR_PLANE,
-      (records, split, rng) => (i, x, offset) => {
+      (records, rng) => (i, x, offset) => {
         grayscaleCifar(records.pixels(i), x, offset);
-        if (augment && split === 'train') {
+        if (augment && rng) {
           for (let p = 0; p < CIFAR_PLANE; p++) gray3[p] = gray3[CIFAR_PLANE + p] = gray3[2 * CIFAR_PLANE + p] = (x[offset + p] + 1) / 2;
           augmentCifarImage(gray3, drawCifarAugmentation(rng), augmented);
           for (let p = 0; p < CIFAR_PLANE; p++) x[offset + p] = augmented[p] * 2 - 1;
         }
         return records.label(i);
       },
-      plain,
     ),
   };
 }
@@ -67,5 +58,5 @@ export const CIFAR10_LRA: TaskDefinition<'cifar10-lra'> = {
   inputKind: 'vector',
   // Table 1's number is the LRA paper's 3-layer transformer.
   fromScratchLayers: 3,
-  create: async (options) => createCifar10LraTask(parseCifar10Files(await requireSource(options.data, 'cifar10', 'cifar10-lra')()), options.cifar10Lra),
+  create: async (options) => createCifar10LraTask(await loadCifarSplits(options, 'cifar10-lra'), options.cifar10Lra),
 };
