@@ -1,4 +1,9 @@
-/** The page's run settings, their defaults, and the choices offered. */
+/**
+ * The page's run settings, their defaults, and the choices offered. DEFAULT_SETTINGS below is the
+ * page's one defaults object: where it differs from the engine's (DEFAULT_TRAIN_SETTINGS in
+ * src/engine/train/settings.ts, which the CLI, the sweeps and the Trainer use) it is the page's own
+ * choice for a browser; tasks and their bits default come from the task registry.
+ */
 import { FPT_DEFAULT_GROUPS } from '../engine/groups';
 import { taskDefinition, taskNames } from '../engine/tasks/registry';
 import type { TaskName } from '../engine/tasks/task';
