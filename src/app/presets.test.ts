@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { presetConfigs } from '../engine/sweep/presets';
+import { CUMULATIVE_UNFREEZING } from '../engine/paper-numbers';
+import { TASK_NAMES } from '../engine/tasks';
 import { DEFAULT_SETTINGS } from './settings';
 import { PAPER_PRESETS, paperReference, presetById, presetChanges, presetConflicts, presetMatches, presetSettings, presetTitle, scaleFits, sourceText } from './presets';
 
@@ -12,23 +14,11 @@ describe('paper presets: the numbers', () => {
     expect(tasks.map((t) => paper(`table2-${t}-random`))).toEqual([75.8, 100, 34.3, 91.7, 61.7, 36.1]);
   });
 
-  // docs/fpt-spec.md, Table 19 (pretrained) and Table 21 (random): each task's row, output → + layernorm → + input → + positions.
-  const unfreezing: [string, string, number[]][] = [
-    ['table19', 'bit-memory', [76, 94, 100, 100]],
-    ['table19', 'bit-xor', [56, 98, 98, 100]],
-    ['table19', 'listops', [15, 36, 36, 38]],
-    ['table19', 'mnist', [23, 96, 98, 98]],
-    ['table19', 'cifar10', [25, 54, 60, 68]],
-    ['table19', 'cifar10-lra', [17, 39, 39, 39]],
-    ['table21', 'bit-memory', [75, 75, 75, 76]],
-    ['table21', 'bit-xor', [50, 100, 100, 100]],
-    ['table21', 'listops', [17, 35, 36, 37]],
-    ['table21', 'mnist', [25, 83, 92, 92]],
-    ['table21', 'cifar10', [20, 46, 56, 62]],
-    ['table21', 'cifar10-lra', [11, 34, 36, 36]],
-  ];
-  it.each(unfreezing)('%s cumulative unfreezing on %s is docs/fpt-spec.md\'s row', (table, task, values) => {
-    expect(['output', 'layernorm', 'input', 'positions'].map((c) => paper(`${table}-${task}-${c}`))).toEqual(values);
+  // Each preset carries the paper's number: CUMULATIVE_UNFREEZING, which paper-numbers.test.ts checks against docs/fpt-spec.md's Tables 19 and 21.
+  it.each(TASK_NAMES.map((t) => [t]))('cumulative unfreezing presets on %s carry the rows of Tables 19 and 21', (task) => {
+    const row = (table: string) => ['output', 'layernorm', 'input', 'positions'].map((c) => paper(`${table}-${task}-${c}`));
+    expect([row('table19'), row('table21')]).toEqual([CUMULATIVE_UNFREEZING.pretrained[task], CUMULATIVE_UNFREEZING.random[task]]);
+    expect(row('table19').every((v) => typeof v === 'number')).toBe(true);
   });
 
   it('are the configurations the sweep presets run (fpt sweep --preset table2 / table19), with the same numbers', () => {
