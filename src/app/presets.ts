@@ -217,7 +217,7 @@ export function paperReference(settings: RunSettings, presetId: string | null): 
   const chosen = presetById(presetId);
   const row = chosen && presetMatches(chosen, settings) ? chosen : PAPER_PRESETS.find((p) => p.kind !== 'demo' && presetMatches(p, settings));
   const extras = {
-    paperSteps: settings.init === 'statistics' ? null : STEPS_TO_CONVERGE[settings.init][settings.task],
+    paperSteps: settings.init === 'statistics' ? null : (STEPS_TO_CONVERGE[settings.init][settings.task] ?? null),
     dataNote: settings.task === 'mnist' ? MNIST_DATA_NOTE : null,
   };
   if (row) return { value: row.paper, label: `paper: ${row.paper}%`, source: `${sourceText(row.source)}; ${numberDetail(row.number)}`, exact: true, ...extras };

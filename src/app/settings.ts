@@ -1,5 +1,11 @@
-/** The page's run settings, their defaults, and the choices offered. */
+/**
+ * The page's run settings, their defaults, and the choices offered. DEFAULT_SETTINGS below is the
+ * page's one defaults object: where it differs from the engine's (DEFAULT_TRAIN_SETTINGS in
+ * src/engine/train/settings.ts, which the CLI, the sweeps and the Trainer use) it is the page's own
+ * choice for a browser; tasks and their bits default come from the task registry.
+ */
 import { FPT_DEFAULT_GROUPS } from '../engine/groups';
+import { taskDefinition, taskNames } from '../engine/tasks/registry';
 import type { TaskName } from '../engine/tasks/task';
 import type { RunSettings } from '../worker/protocol';
 
@@ -15,14 +21,18 @@ export const DEFAULT_SETTINGS: RunSettings = {
   backend: 'auto',
 };
 
-export const TASK_CHOICES: { value: TaskName; label: string }[] = [
-  { value: 'bit-xor', label: 'Bit XOR' },
-  { value: 'bit-memory', label: 'Bit Memory' },
-  { value: 'listops', label: 'ListOps' },
-  { value: 'mnist', label: 'MNIST' },
-  { value: 'cifar10', label: 'CIFAR-10' },
-  { value: 'cifar10-lra', label: 'CIFAR-10 LRA (grey, 1024 tokens)' },
-];
+export interface TaskChoice {
+  value: TaskName;
+  label: string;
+}
+
+/** The task picker's entries: every registered task (src/engine/tasks/registry.ts), in its order. */
+export function taskChoices(): TaskChoice[] {
+  return taskNames().map((name) => {
+    const task = taskDefinition(name);
+    return { value: name, label: task.choiceLabel ?? task.label };
+  });
+}
 
 /** A backbone is a model plus its initialisation. */
 export interface BackboneChoice {

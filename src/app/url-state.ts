@@ -11,13 +11,14 @@
  * them read as before, so the version stays 1.
  */
 import { ALL_GROUPS, type GroupName } from '../engine/groups';
+import { taskNames } from '../engine/tasks/registry';
 import type { RunSettings } from '../worker/protocol';
 import { SETTINGS_LIMITS } from '../worker/settings-schema';
 import { quoted, quotedList } from './quote';
 import { combineFlags, encodeControlList, NO_FLAGS, parseControlList, type InstructorFlags } from './instructor/controls';
 import { LESSON_IDS } from './lessons/lessons';
 import { presetById, presetMatches, PRESET_IDS } from './presets';
-import { BACKBONE_CHOICES, BACKEND_CHOICES, BATCH_SIZES, DEFAULT_SETTINGS, DEFAULT_STEPS_PER_UPDATE, SPEEDS, TASK_CHOICES } from './settings';
+import { BACKBONE_CHOICES, BACKEND_CHOICES, BATCH_SIZES, DEFAULT_SETTINGS, DEFAULT_STEPS_PER_UPDATE, SPEEDS } from './settings';
 
 export const URL_STATE_VERSION = 1;
 
@@ -114,7 +115,7 @@ export function decodeUrlState(search: string): DecodedUrlState {
   const backbone = read.choice('bb', 'backbone', BACKBONE_CHOICES.map((b) => b.id), backboneId(defaults.settings));
   const { model, init } = BACKBONE_CHOICES.find((b) => b.id === backbone)!;
   const settings: RunSettings = {
-    task: read.choice('task', 'task', TASK_CHOICES.map((t) => t.value), defaults.settings.task),
+    task: read.choice('task', 'task', taskNames(), defaults.settings.task),
     bits: read.integer('bits', 'bits', LIMITS.bits, defaults.settings.bits),
     model,
     init,

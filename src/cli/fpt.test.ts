@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_SETTINGS } from '../engine/train/trainer';
+import { DEFAULT_TRAIN_SETTINGS as DEFAULT_SETTINGS } from '../engine/train/settings';
 import { PAPER_LSTM } from '../engine/lstm';
 import { COMMANDS, fpt } from './fpt';
 import { commandHelp, parseCommand, UsageError, type OptionTable } from './options';

@@ -10,11 +10,12 @@ import { startBackend, type BackendName } from '../engine/backend';
 import { BACKBONE_INITS, describeBody, type BodySpec } from '../engine/backbone';
 import { ALL_GROUPS, parseGroups, type GroupName } from '../engine/groups';
 import { runParity, type GoldenFile } from '../engine/parity';
-import { createTask, TASK_NAMES, type TaskName } from '../engine/tasks';
+import { createTask, taskDefinition, taskNames, type Task, type TaskName, type TaskOptions } from '../engine/tasks';
 import { nodeTaskData } from '../engine/tasks/node-data';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
 import { runTrainingLoop } from '../engine/train/training-loop';
-import { DEFAULT_SETTINGS, Trainer } from '../engine/train/trainer';
+import { DEFAULT_RUN_LENGTH, DEFAULT_TASK, DEFAULT_TRAIN_SETTINGS, type TrainSettings } from '../engine/train/settings';
+import { Trainer } from '../engine/train/trainer';
 import { LIMITS } from '../engine/train/limits';
 import { PAPER_LSTM } from '../engine/lstm';
 import { droppedDepths, LSTM_LR, PRESET_NAMES, presetConfigs } from '../engine/sweep/presets';
@@ -38,22 +39,44 @@ async function useBackend(name: CliBackend): Promise<string> {
 
 /**
  * Options that train and sweep share (a new training command spreads them too). Training defaults
- * come from the trainer's own DEFAULT_SETTINGS and PAPER_LSTM, ranges from LIMITS: one source each.
+ * come from the engine's DEFAULT_TRAIN_SETTINGS, DEFAULT_RUN_LENGTH and PAPER_LSTM, tasks from the
+ * task registry, ranges from LIMITS: one source each.
  */
 export const TRAINING_OPTIONS = {
   model: text({ placeholder: 'DIR|tiny|gpt2', default: 'tiny', help: 'checkpoint directory, tiny (the committed test model) or gpt2 / gpt2-medium / gpt2-large' }),
-  steps: number(LIMITS.steps, { default: 500, help: 'training steps' }),
-  batch: number(LIMITS.batchSize, { default: DEFAULT_SETTINGS.batchSize, help: 'examples per batch' }),
-  lr: number(LIMITS.lr, { default: DEFAULT_SETTINGS.lr, help: "Adam's learning rate" }),
-  dropout: number(LIMITS.dropout, { placeholder: 'P', default: DEFAULT_SETTINGS.dropout, help: 'dropout probability' }),
-  'eval-every': number(LIMITS.evalEvery, { default: 100, help: 'evaluate every N steps (and after the last)' }),
-  'eval-batches': number(LIMITS.evalBatches, { default: DEFAULT_SETTINGS.evalBatches, help: 'held-out batches per evaluation' }),
-  'random-init': choice(RANDOM_INITS, { default: 'paper', help: "how random GPT-2 bodies are drawn: the paper's N(0, 0.02) for every weight, or Hugging Face's with c_proj scaled by 1/sqrt(2 n_layer)" }),
-  bits: number(LIMITS.bits, { help: 'Bit XOR: bits per string (default 5)' }),
+  steps: number(LIMITS.steps, { default: DEFAULT_RUN_LENGTH.steps, help: 'training steps' }),
+  batch: number(LIMITS.batchSize, { default: DEFAULT_TRAIN_SETTINGS.batchSize, help: 'examples per batch' }),
+  lr: number(LIMITS.lr, { default: DEFAULT_TRAIN_SETTINGS.lr, help: "Adam's learning rate" }),
+  dropout: number(LIMITS.dropout, { placeholder: 'P', default: DEFAULT_TRAIN_SETTINGS.dropout, help: 'dropout probability' }),
+  'eval-every': number(LIMITS.evalEvery, { default: DEFAULT_RUN_LENGTH.evalEvery, help: 'evaluate every N steps (and after the last)' }),
+  'eval-batches': number(LIMITS.evalBatches, { default: DEFAULT_TRAIN_SETTINGS.evalBatches, help: 'held-out batches per evaluation' }),
+  'random-init': choice(RANDOM_INITS, { default: DEFAULT_TRAIN_SETTINGS.randomInit, help: "how random GPT-2 bodies are drawn: the paper's N(0, 0.02) for every weight, or Hugging Face's with c_proj scaled by 1/sqrt(2 n_layer)" }),
+  bits: number(LIMITS.bits, { help: `bits per string, for ${bitsTasksHelp()}` }),
   'cifar-dir': text({ placeholder: 'DIR', help: 'CIFAR-10 binary files (default data/cifar-10-batches-bin)' }),
   backend: choice(BACKENDS, { default: 'cpu', help: 'TF.js backend (webgpu: through Dawn; SwiftShader without a GPU)' }),
   json: flag('machine-readable output: one JSON object per line'),
 };
+
+/** "Bit XOR (default 5)": the built-in tasks that take --bits, with their defaults. */
+function bitsTasksHelp(): string {
+  return taskNames()
+    .map(taskDefinition)
+    .filter((t) => t.bits)
+    .map((t) => `${t.label} (default ${t.bits!.default})`)
+    .join(', ');
+}
+
+type TrainingValues = OptionValues<typeof TRAINING_OPTIONS>;
+
+/** The task options both commands pass: --bits and the Node data loaders. */
+function taskOptions(values: Pick<TrainingValues, 'bits' | 'cifar-dir'>): TaskOptions {
+  return { bits: values.bits, data: nodeTaskData({ cifarDir: values['cifar-dir'] }) };
+}
+
+/** The trainer settings the shared options set (train and sweep add seed, groups and their lr rule). */
+function sharedTrainSettings(values: Pick<TrainingValues, 'batch' | 'random-init' | 'dropout' | 'eval-batches'>): Pick<TrainSettings, 'batchSize' | 'randomInit' | 'dropout' | 'evalBatches'> {
+  return { batchSize: values.batch, randomInit: values['random-init'], dropout: values.dropout, evalBatches: values['eval-batches'] };
+}
 
 function trainableGroups(raw: string): GroupName[] {
   const groups = parseGroups(raw);
@@ -62,14 +85,14 @@ function trainableGroups(raw: string): GroupName[] {
 }
 
 const TRAIN_OPTIONS = {
-  task: choice(TASK_NAMES, { default: 'bit-xor', help: 'the task' }),
+  task: choice(taskNames, { default: DEFAULT_TASK, help: 'the task' }),
   ...TRAINING_OPTIONS,
-  lr: number(LIMITS.lr, { help: `Adam's learning rate (default ${DEFAULT_SETTINGS.lr}; ${LSTM_LR} with --init lstm, the paper's LSTM rate, App. C)` }),
+  lr: number(LIMITS.lr, { help: `Adam's learning rate (default ${DEFAULT_TRAIN_SETTINGS.lr}; ${LSTM_LR} with --init lstm, the paper's LSTM rate, App. C)` }),
   init: choice([...BACKBONE_INITS, 'lstm'], { default: 'pretrained', help: 'the body: GPT-2 pretrained / random / statistics-only, or the LSTM baseline' }),
   'lstm-width': number(LIMITS.lstmWidth, { default: PAPER_LSTM.width, help: 'LSTM width (with --init lstm)' }),
   'lstm-layers': number(LIMITS.lstmLayers, { default: PAPER_LSTM.layers, help: 'LSTM layers (with --init lstm)' }),
-  groups: custom({ placeholder: 'LIST', allowed: `a comma-separated list of ${ALL_GROUPS.join(', ')} or all`, default: DEFAULT_SETTINGS.groups.join(','), parse: trainableGroups, help: 'trainable parameter groups' }),
-  seed: number(LIMITS.seed, { default: DEFAULT_SETTINGS.seed, help: 'the seed of every random draw' }),
+  groups: custom({ placeholder: 'LIST', allowed: `a comma-separated list of ${ALL_GROUPS.join(', ')} or all`, default: DEFAULT_TRAIN_SETTINGS.groups.join(','), parse: trainableGroups, help: 'trainable parameter groups' }),
+  seed: number(LIMITS.seed, { default: DEFAULT_TRAIN_SETTINGS.seed, help: 'the seed of every random draw' }),
   composite: flag('the GPT-2 body on TF.js ops, not the fused kernels (which webgpu uses by default)'),
   'cache-features': flag('output-only training on cached features (needs --groups output)'),
   dataset: custom({
@@ -82,6 +105,8 @@ const TRAIN_OPTIONS = {
   'speed-steps': number(LIMITS.speedSteps, { default: 10, help: 'with --cache-features: uncached steps timed for the comparison' }),
 };
 
+type TrainValues = OptionValues<typeof TRAIN_OPTIONS>;
+
 const trainCommand = defineCommand({
   name: 'train',
   summary: 'train one model; one line per evaluation, then the final figures',
@@ -89,76 +114,129 @@ const trainCommand = defineCommand({
   run: train,
 });
 
-async function train(values: OptionValues<typeof TRAIN_OPTIONS>): Promise<number> {
-  const isLstm = values.init === 'lstm';
-  const taskName = values.task;
+/** One line of output: JSON with --json, else the text. */
+type Log = (line: object, text: string) => void;
+
+/** fpt train: check the flags, build the trainer, (optionally) the feature cache, train, report. */
+async function train(values: TrainValues): Promise<number> {
+  checkTrainFlags(values);
+  const backend = await useBackend(values.backend);
+  const run = await buildTrainRun(values);
+  const log: Log = (line, text) => console.log(values.json ? JSON.stringify(line) : text);
+  if (!values.json) printRunHeader(run, backend);
+  const cache = values['cache-features'] ? await startFeatureCache(run.trainer, values, log) : null;
+  const started = performance.now();
+  const curve = await runTrainingLoop(run.trainer, {
+    steps: values.steps,
+    evalEvery: values['eval-every'],
+    step: cache ? () => cache.cached.step() : undefined,
+    onEvaluation: (p) => log(curveRow(p), `step ${p.step}  train loss ${p.trainLoss.toFixed(4)}  test ${run.task.metric} ${(100 * p.testAccuracy).toFixed(2)}%`),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const speed = cache ? finishFeatureCache(cache, log) : null;
+  const last = curve.length ? curveRow(curve[curve.length - 1]) : { step: 0, train_loss: NaN, test_acc: NaN, test_loss: NaN };
+  const final = { ...last, ...runSummary(run, backend), seconds, ...(speed ? { feature_cache: speed } : {}) };
+  log({ final }, `done in ${seconds.toFixed(1)} s`);
+  cache?.cached.dispose();
+  run.trainer.dispose();
+  return 0;
+}
+
+function checkTrainFlags(values: TrainValues): void {
   if (values['cache-features'] && (values.groups.length !== 1 || values.groups[0] !== 'output')) {
     throw new UsageError(`--cache-features needs --groups output (the output head alone trains on cached features), not --groups ${values.groups.join(',')}`);
   }
-  const backend = await useBackend(values.backend);
+}
+
+interface TrainRun {
+  task: Task;
+  body: BodySpec;
+  /** The model's label: the checkpoint's, or the LSTM's description. */
+  modelLabel: string;
+  trainer: Trainer;
+}
+
+async function buildTrainRun(values: TrainValues): Promise<TrainRun> {
+  const isLstm = values.init === 'lstm';
   const model = await resolveModel(values.model, !isLstm && values.init !== 'random');
   const body: BodySpec = values.init === 'lstm' ? { kind: 'lstm', width: values['lstm-width'], layers: values['lstm-layers'] } : values.init;
-  const task = await createTask(taskName, {
-    bitXor: values.bits === undefined ? undefined : { bits: values.bits },
-    data: nodeTaskData({ cifarDir: values['cifar-dir'] }),
-  });
-  const steps = values.steps;
-  const evalEvery = values['eval-every'];
+  const task = await createTask(values.task, taskOptions(values));
   const trainer = new Trainer(
     task,
     model.config,
     body,
     {
-      batchSize: values.batch,
+      ...sharedTrainSettings(values),
       // The paper's learning rates (App. C): 1e-3 for transformers, 3e-4 for LSTMs, unless --lr is given.
-      lr: values.lr ?? (isLstm ? LSTM_LR : DEFAULT_SETTINGS.lr),
-      randomInit: values['random-init'],
+      lr: values.lr ?? (isLstm ? LSTM_LR : DEFAULT_TRAIN_SETTINGS.lr),
       seed: values.seed,
       groups: values.groups,
-      evalBatches: values['eval-batches'],
-      dropout: values.dropout,
       fused: values.composite ? false : 'auto',
     },
     model.checkpoint?.tensors,
   );
-  const log = (line: object, text: string) => console.log(values.json ? JSON.stringify(line) : text);
+  return { task, body, modelLabel: isLstm ? describeBody(body) : model.label, trainer };
+}
+
+/** Trainable and total parameters of the run's model. */
+function parameterCounts(trainer: Trainer): { trainable: number; total: number } {
   const counts = trainer.counts();
-  const trainable = counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0);
-  const total = counts.reduce((a, c) => a + c.params, 0);
-  if (!values.json) {
-    const engine = trainer.model.fused ? ', fused kernels' : ', TF.js ops';
-    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}${body === 'random' ? ` (${trainer.settings.randomInit} scheme)` : ''}, lr ${trainer.settings.lr}, backend ${backend}${engine}`);
-    console.log(`trainable ${trainable} of ${total} parameters (${((100 * trainable) / total).toFixed(3)}%): ${trainer.model.groups.join(', ')}`);
-  }
-  // Output-only on cached features (paper 3.9): build the cache, measure an uncached epoch to compare.
-  let cached: CachedHeadTrainer | null = null;
-  let speed: Record<string, number> | null = null;
-  if (values['cache-features']) {
-    cached = new CachedHeadTrainer(trainer, values.dataset);
-    const cache = await cached.build();
-    const uncached = await measureUncachedEpoch(trainer, cached.data, values['speed-steps']);
-    speed = { dataset: cached.datasetSize, steps_per_epoch: cached.stepsPerEpoch, cache_build_s: cache.buildSeconds, uncached_epoch_s: uncached.secondsPerEpoch, uncached_measured_steps: uncached.steps };
-    log({ cache: speed }, `cached features of ${cached.datasetSize} examples in ${cache.buildSeconds.toFixed(2)} s; uncached epoch (${cached.stepsPerEpoch} steps, from ${uncached.steps} measured) ${uncached.secondsPerEpoch.toFixed(2)} s`);
-  }
-  const started = performance.now();
-  const curve = await runTrainingLoop(trainer, {
-    steps,
-    evalEvery,
-    step: cached ? () => cached.step() : undefined,
-    onEvaluation: (p) => log(curveRow(p), `step ${p.step}  train loss ${p.trainLoss.toFixed(4)}  test ${task.metric} ${(100 * p.testAccuracy).toFixed(2)}%`),
-  });
-  const last = curve.length ? curveRow(curve[curve.length - 1]) : { step: 0, train_loss: NaN, test_acc: NaN, test_loss: NaN };
-  const seconds = (performance.now() - started) / 1000;
-  if (cached && speed) {
-    const cachedEpoch = cached.secondsPerEpoch!;
-    speed = { ...speed, cached_epoch_s: cachedEpoch, epochs: cached.stepCount / cached.stepsPerEpoch, speedup_per_epoch: speed.uncached_epoch_s / cachedEpoch };
-    log({ cache: speed }, `per epoch: uncached ${speed.uncached_epoch_s.toFixed(3)} s, cached ${cachedEpoch.toFixed(4)} s: ${speed.speedup_per_epoch.toFixed(1)}× faster (cache built once in ${speed.cache_build_s.toFixed(2)} s)`);
-  }
-  const final = { ...last, task: task.name, model: isLstm ? describeBody(body) : model.label, init: describeBody(body), ...(body === 'random' ? { random_init: trainer.settings.randomInit } : {}), lr: trainer.settings.lr, backend, groups: trainer.model.groups, trainable_params: trainable, total_params: total, seconds, ...(speed ? { feature_cache: speed } : {}) };
-  log({ final }, `done in ${seconds.toFixed(1)} s`);
-  cached?.dispose();
-  trainer.dispose();
-  return 0;
+  return { trainable: counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0), total: counts.reduce((a, c) => a + c.params, 0) };
+}
+
+function printRunHeader({ task, body, modelLabel, trainer }: TrainRun, backend: string): void {
+  const { trainable, total } = parameterCounts(trainer);
+  const engine = trainer.model.fused ? ', fused kernels' : ', TF.js ops';
+  const scheme = body === 'random' ? ` (${trainer.settings.randomInit} scheme)` : '';
+  console.log(`task ${task.name}, model ${modelLabel}, init ${describeBody(body)}${scheme}, lr ${trainer.settings.lr}, backend ${backend}${engine}`);
+  console.log(`trainable ${trainable} of ${total} parameters (${((100 * trainable) / total).toFixed(3)}%): ${trainer.model.groups.join(', ')}`);
+}
+
+/** The final line's description of the run (besides the last evaluation and the time). */
+function runSummary({ task, body, modelLabel, trainer }: TrainRun, backend: string) {
+  const { trainable, total } = parameterCounts(trainer);
+  return {
+    task: task.name,
+    model: modelLabel,
+    init: describeBody(body),
+    ...(body === 'random' ? { random_init: trainer.settings.randomInit } : {}),
+    lr: trainer.settings.lr,
+    backend,
+    groups: trainer.model.groups,
+    trainable_params: trainable,
+    total_params: total,
+  };
+}
+
+interface CacheFigures {
+  dataset: number;
+  steps_per_epoch: number;
+  cache_build_s: number;
+  uncached_epoch_s: number;
+  uncached_measured_steps: number;
+}
+
+interface FeatureCacheRun {
+  cached: CachedHeadTrainer;
+  speed: CacheFigures;
+}
+
+/** Output-only on cached features (paper 3.9): builds the cache and measures an uncached epoch to compare. */
+async function startFeatureCache(trainer: Trainer, values: TrainValues, log: Log): Promise<FeatureCacheRun> {
+  const cached = new CachedHeadTrainer(trainer, values.dataset);
+  const cache = await cached.build();
+  const uncached = await measureUncachedEpoch(trainer, cached.data, values['speed-steps']);
+  const speed: CacheFigures = { dataset: cached.datasetSize, steps_per_epoch: cached.stepsPerEpoch, cache_build_s: cache.buildSeconds, uncached_epoch_s: uncached.secondsPerEpoch, uncached_measured_steps: uncached.steps };
+  log({ cache: speed }, `cached features of ${cached.datasetSize} examples in ${cache.buildSeconds.toFixed(2)} s; uncached epoch (${cached.stepsPerEpoch} steps, from ${uncached.steps} measured) ${uncached.secondsPerEpoch.toFixed(2)} s`);
+  return { cached, speed };
+}
+
+/** The cached run's per-epoch time beside the uncached one. */
+function finishFeatureCache({ cached, speed: built }: FeatureCacheRun, log: Log): Record<string, number> {
+  const cachedEpoch = cached.secondsPerEpoch!;
+  const speed = { ...built, cached_epoch_s: cachedEpoch, epochs: cached.stepCount / cached.stepsPerEpoch, speedup_per_epoch: built.uncached_epoch_s / cachedEpoch };
+  log({ cache: speed }, `per epoch: uncached ${speed.uncached_epoch_s.toFixed(3)} s, cached ${cachedEpoch.toFixed(4)} s: ${speed.speedup_per_epoch.toFixed(1)}× faster (cache built once in ${speed.cache_build_s.toFixed(2)} s)`);
+  return speed;
 }
 
 const SHARD = /^(\d+)\/(\d+)$/;
@@ -166,13 +244,13 @@ const MAX_SHARDS = 100_000;
 
 const SWEEP_OPTIONS = {
   preset: choice(PRESET_NAMES, { help: 'the grid (required)' }),
-  tasks: list(choice(TASK_NAMES, { help: '' }), { placeholder: 'LIST', default: 'bit-xor', help: 'tasks' }),
+  tasks: list(choice(taskNames, { help: '' }), { placeholder: 'LIST', default: DEFAULT_TASK, help: 'tasks' }),
   seeds: number(LIMITS.seedCount, { placeholder: 'K', default: 3, help: 'seeds 0..K-1 per cell' }),
   ...TRAINING_OPTIONS,
   out: text({ placeholder: 'DIR', help: 'output directory (default sweeps/<preset>-<model>)' }),
   'lstm-width': number(LIMITS.lstmWidth, { help: "table2's LSTM width (default: the model's width)" }),
   'lstm-lr': number(LIMITS.lr, { default: LSTM_LR, help: "table2's LSTM learning rate (the paper's, App. C); --lr is the transformers'" }),
-  'held-out': number(LIMITS.heldOutSample, { default: 2000, help: "generated tasks: examples of the fixed held-out sample every cell ends on (datasets use their whole test split)" }),
+  'held-out': number(LIMITS.heldOutSample, { default: DEFAULT_TRAIN_SETTINGS.heldOutSample, help: "generated tasks: examples of the fixed held-out sample every cell ends on (datasets use their whole test split)" }),
   inits: list(choice(['pretrained', 'random'], { help: '' }), { placeholder: 'LIST', default: 'pretrained', help: "table19's GPT-2 bodies" }),
   layers: list(number(LIMITS.layers, { help: '' }), { placeholder: 'LIST', help: "depth's layer counts (default 1, 2, 4, ... n_layer)" }),
   shard: custom({
@@ -224,25 +302,19 @@ async function sweep(values: OptionValues<typeof SWEEP_OPTIONS>, dirs: string[])
     model: values.model,
     backend: values.backend,
     steps,
-    batchSize: values.batch,
+    ...sharedTrainSettings(values),
     lr: values.lr,
     lstmLr: values['lstm-lr'],
-    randomInit: values['random-init'],
     heldOutSample: values['held-out'],
-    dropout: values.dropout,
     evalEvery: values['eval-every'],
-    evalBatches: values['eval-batches'],
   };
   const outDir = values.out ?? `sweeps/${preset}-${values.model.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
   const seeds = Array.from({ length: values.seeds }, (_, i) => i);
   const plan = planCells(tasks, configs, seeds, steps);
   const cells = values.shard ? shardCells(plan, values.shard) : plan;
-  const bits = values.bits;
-  const taskCache = new Map<TaskName, Awaited<ReturnType<typeof createTask>>>();
+  const taskCache = new Map<TaskName, Task>();
   const taskOf = async (name: TaskName) => {
-    if (!taskCache.has(name)) {
-      taskCache.set(name, await createTask(name, { bitXor: bits === undefined ? undefined : { bits }, data: nodeTaskData({ cifarDir: values['cifar-dir'] }) }));
-    }
+    if (!taskCache.has(name)) taskCache.set(name, await createTask(name, taskOptions(values)));
     return taskCache.get(name)!;
   };
   const log = (message: string) => (values.json ? console.error(message) : console.log(message));

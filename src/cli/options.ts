@@ -79,22 +79,29 @@ export function number(range: Range, o: Common<number>): Option<number | undefin
   return checkDefault(option, o.default, String(o.default));
 }
 
-/** One of a fixed set of words. */
-export function choice<const V extends string>(values: readonly V[], o: Common<V> & { default: V }): Option<V>;
-export function choice<const V extends string>(values: readonly V[], o: Common<V>): Option<V | undefined>;
-export function choice<const V extends string>(values: readonly V[], o: Common<V>): Option<V | undefined> {
-  const schema = z.enum(values as [V, ...V[]]);
+/**
+ * One of a set of words: a fixed list, or a function that lists them when asked (a registry that
+ * can grow after the table is built, such as the tasks').
+ */
+export function choice<const V extends string>(values: readonly V[] | (() => readonly V[]), o: Common<V> & { default: V }): Option<V>;
+export function choice<const V extends string>(values: readonly V[] | (() => readonly V[]), o: Common<V>): Option<V | undefined>;
+export function choice<const V extends string>(values: readonly V[] | (() => readonly V[]), o: Common<V>): Option<V | undefined> {
+  const current = typeof values === 'function' ? values : () => values;
   const option: Option<V | undefined> = {
     kind: 'value',
-    placeholder: o.placeholder ?? values.join('|'),
-    allowed: `one of ${values.join(', ')}`,
+    get placeholder() {
+      return o.placeholder ?? current().join('|');
+    },
+    get allowed() {
+      return `one of ${current().join(', ')}`;
+    },
     help: o.help,
     shown: o.default,
     parse: (raw) => {
       if (raw === undefined) return o.default;
-      const r = schema.safeParse(raw.trim());
-      if (!r.success) throw new Invalid();
-      return r.data;
+      const word = raw.trim();
+      if (!current().includes(word as V)) throw new Invalid();
+      return word as V;
     },
   };
   return checkDefault(option, o.default, o.default ?? '');

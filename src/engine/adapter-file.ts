@@ -10,7 +10,7 @@ import { FptError } from './errors';
 import { sha256Hex } from '../weights/sha256';
 import { CheckpointError, openSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from '../weights/safetensors';
 import type { Gpt2Config } from '../weights/gpt2-config';
-import { groupOf, type GroupName } from './groups';
+import { fileTensorName, groupOf, paramNameOfFileTensor, type GroupName } from './groups';
 import type { SequenceModel } from './adapted-model';
 import { tf } from './tf';
 import { z } from 'zod';
@@ -21,18 +21,8 @@ export const ADAPTER_FORMAT_VERSION = '2';
 /** Version 1 files name the adapters as the engine does (`in.weight`, …); they are still read. */
 const READABLE_VERSIONS = ['1', ADAPTER_FORMAT_VERSION];
 
-const FILE_NAME_OF: Record<string, string> = {
-  'in.weight': 'input.weight',
-  'in.bias': 'input.bias',
-  'out.weight': 'output.weight',
-  'out.bias': 'output.bias',
-};
-const PARAM_NAME_OF: Record<string, string> = Object.fromEntries(Object.entries(FILE_NAME_OF).map(([param, file]) => [file, param]));
-
-/** The name a model parameter has in an adapter file. */
-export const fileTensorName = (param: string): string => FILE_NAME_OF[param] ?? param;
-/** The model parameter a file tensor holds (version 1's engine names map to themselves). */
-export const paramNameOfFileTensor = (name: string): string => PARAM_NAME_OF[name] ?? name;
+/** File tensor names: the group registry spells the adapters (groups.ts); version 1's engine names still read. */
+export { fileTensorName, paramNameOfFileTensor };
 
 const positiveInt = z.number().int().positive();
 export const architectureSchema = z.object({ layers: positiveInt, width: positiveInt, heads: positiveInt });

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { groupOf } from './groups';
 import { initLstmBody, lstmCellStep, lstmLayer, lstmLayerNorm, LstmModel, type LstmLayerParams } from './lstm';
 import { Rng } from './rng';
 import { useBackend } from './test-support';
@@ -92,14 +91,6 @@ describe('LSTM cell (the reference\'s LayerNormLSTM)', () => {
     const zeros = [5, 6, 7, 8, 9].map((seed) => m.forward(x, { training: true, dropoutSeed: seed }).lastHidden.dataSync().filter((v) => v === 0).length);
     expect(zeros.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     m.dispose();
-  });
-
-  it('maps LSTM parameters onto the existing groups', () => {
-    expect(groupOf('lstm.0.weight_ih')).toBe('feedforward');
-    expect(groupOf('lstm.2.bias_hh')).toBe('feedforward');
-    expect(groupOf('lstm.1.ln_ih.weight')).toBe('layernorm');
-    expect(groupOf('lstm.1.ln_cell.bias')).toBe('layernorm');
-    expect(() => groupOf('lstm.0.weight_xx')).toThrow(/no group/);
   });
 
   it('counts parameters per group from shapes: 3 layers of (in·4h + h·4h + 2·4h) + three LNs (2·4h, 2·4h, 2·h), no attention or positions', () => {

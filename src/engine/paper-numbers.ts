@@ -12,7 +12,8 @@
  */
 import { GPT2_PRESETS, gpt2TensorShapes, type Gpt2Config } from '../weights/gpt2-checkpoint';
 import type { GroupName } from './groups';
-import type { TaskName } from './tasks/task';
+import { findTaskDefinition } from './tasks/registry';
+import type { BuiltInTaskName, TaskName } from './tasks/task';
 
 export type PaperTable =
   | 'Table 1'
@@ -43,35 +44,36 @@ export interface PaperNumber {
   note?: string;
 }
 
-/** A table row: one number per task the table reports; tasks it does not report are absent. */
+/**
+ * A table row: one number per task the table reports; tasks it does not report are absent, and so
+ * is every task the paper never ran (a registered task needs no paper numbers).
+ */
 export type PaperRow = Partial<Record<TaskName, PaperNumber>>;
 
-/** The paper's task names, in its column order. */
-export const PAPER_TASK_NAMES: Record<TaskName, string> = {
-  'bit-memory': 'Bit Memory',
-  'bit-xor': 'Bit XOR',
-  listops: 'ListOps',
-  mnist: 'MNIST',
-  cifar10: 'CIFAR-10',
-  'cifar10-lra': 'CIFAR-10 LRA',
-};
+/** The paper's name for a task (its column in the tables), from the task's definition. */
+export function paperTaskName(task: TaskName): string {
+  const definition = findTaskDefinition(task);
+  return definition?.paperName ?? definition?.label ?? task;
+}
 
 export const GPT2_SMALL = 'GPT-2 small (12 layers × 768)';
 export const GPT2_MEDIUM = 'GPT-2 medium (24 layers × 1024)';
 export const GPT2_LARGE = 'GPT-2 large (36 layers × 1280)';
 const LSTM_TRAINED = 'LSTM, 3 layers × 768, every parameter trained';
 
-type Values = Partial<Record<TaskName, number>>;
+/** The paper ran exactly the built-in tasks. */
+type PaperTask = BuiltInTaskName;
+type Values = Partial<Record<PaperTask, number>>;
 
-function row(table: PaperTable, name: string, values: Values, model: string | ((task: TaskName) => string), extra: { diverged?: TaskName[]; note?: (task: TaskName) => string | undefined } = {}): PaperRow {
+function row(table: PaperTable, name: string, values: Values, model: string | ((task: PaperTask) => string), extra: { diverged?: PaperTask[]; note?: (task: PaperTask) => string | undefined } = {}): PaperRow {
   const out: PaperRow = {};
-  for (const [task, value] of Object.entries(values) as [TaskName, number][]) {
+  for (const [task, value] of Object.entries(values) as [PaperTask, number][]) {
     const note = extra.note?.(task);
     out[task] = {
       value,
       table,
       row: name,
-      column: PAPER_TASK_NAMES[task],
+      column: paperTaskName(task),
       model: typeof model === 'string' ? model : model(task),
       converged: !(extra.diverged ?? []).includes(task),
       ...(note ? { note } : {}),
@@ -81,7 +83,7 @@ function row(table: PaperTable, name: string, values: Values, model: string | ((
 }
 
 /** Table 1's "Full": a transformer trained from scratch, its depth tuned per task (§3.1, App. D.1). */
-function fullModel(task: TaskName): string {
+function fullModel(task: PaperTask): string {
   switch (task) {
     case 'bit-memory':
     case 'bit-xor':
@@ -203,7 +205,7 @@ export const TABLE12: readonly DepthRow[] = depthRows('Table 12', [
 ]);
 
 /** Table 6: approximate gradient steps to convergence (same batch size and learning rate for both). */
-export const STEPS_TO_CONVERGE: Record<'pretrained' | 'random', Record<TaskName, number>> = {
+export const STEPS_TO_CONVERGE: Record<'pretrained' | 'random', Partial<Record<TaskName, number>>> = {
   pretrained: { 'bit-memory': 1e4, 'bit-xor': 5e2, listops: 2e3, mnist: 5e3, cifar10: 4e5, 'cifar10-lra': 3e5 },
   random: { 'bit-memory': 4e4, 'bit-xor': 2e4, listops: 6e3, mnist: 2e4, cifar10: 4e5, 'cifar10-lra': 6e5 },
 };
@@ -216,35 +218,31 @@ export const UNFREEZING_STEPS: readonly { id: string; label: string; groups: Gro
   { id: 'positions', label: '+ positions', groups: ['input', 'output', 'positions', 'layernorm'] },
 ];
 
-type Unfreezing = Record<TaskName, [number, number, number, number]>;
+type UnfreezingRow = [number, number, number, number];
+type Unfreezing = Partial<Record<TaskName, UnfreezingRow>>;
+
+/** Tables 19 and 21 side by side: per task, the pretrained row (Table 19), then the random one (Table 21). */
+const UNFREEZING_ROWS: [PaperTask, UnfreezingRow, UnfreezingRow][] = [
+  ['bit-memory', [76, 94, 100, 100], [75, 75, 75, 76]],
+  ['bit-xor', [56, 98, 98, 100], [50, 100, 100, 100]],
+  ['listops', [15, 36, 36, 38], [17, 35, 36, 37]],
+  ['mnist', [23, 96, 98, 98], [25, 83, 92, 92]],
+  ['cifar10', [25, 54, 60, 68], [20, 46, 56, 62]],
+  ['cifar10-lra', [17, 39, 39, 39], [11, 34, 36, 36]],
+];
 
 /** Cumulative unfreezing, one row per task, columns as UNFREEZING_STEPS: Table 19 on pretrained GPT-2, Table 21 on random GPT-2 (GPT-2 small). */
 export const CUMULATIVE_UNFREEZING: Record<'pretrained' | 'random', Unfreezing> = {
-  pretrained: {
-    'bit-memory': [76, 94, 100, 100],
-    'bit-xor': [56, 98, 98, 100],
-    listops: [15, 36, 36, 38],
-    mnist: [23, 96, 98, 98],
-    cifar10: [25, 54, 60, 68],
-    'cifar10-lra': [17, 39, 39, 39],
-  },
-  random: {
-    'bit-memory': [75, 75, 75, 76],
-    'bit-xor': [50, 100, 100, 100],
-    listops: [17, 35, 36, 37],
-    mnist: [25, 83, 92, 92],
-    cifar10: [20, 46, 56, 62],
-    'cifar10-lra': [11, 34, 36, 36],
-  },
+  pretrained: Object.fromEntries(UNFREEZING_ROWS.map(([task, pretrained]) => [task, pretrained])),
+  random: Object.fromEntries(UNFREEZING_ROWS.map(([task, , random]) => [task, random])),
 };
 
 /** One column of CUMULATIVE_UNFREEZING as a labelled row (Table 19 for pretrained, Table 21 for random). */
 export function unfreezingColumn(init: 'pretrained' | 'random', step: number): PaperRow {
   const table: PaperTable = init === 'pretrained' ? 'Table 19' : 'Table 21';
-  const values = Object.fromEntries(Object.entries(CUMULATIVE_UNFREEZING[init]).map(([task, r]) => [task, r[step]]));
   const out: PaperRow = {};
-  for (const [task, value] of Object.entries(values) as [TaskName, number][]) {
-    out[task] = { value, table, row: PAPER_TASK_NAMES[task], column: UNFREEZING_STEPS[step].label, model: GPT2_SMALL, converged: true };
+  for (const [task, r] of Object.entries(CUMULATIVE_UNFREEZING[init])) {
+    out[task] = { value: r![step], table, row: paperTaskName(task), column: UNFREEZING_STEPS[step].label, model: GPT2_SMALL, converged: true };
   }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { CheckpointError } from './checkpoint-error';
 import { float32ToFloat16Bits, hostIsLittleEndian } from './float16';
-import { checkLayerCount, gpt2TensorShapes, parseGpt2Config } from './gpt2-config';
+import { checkLayerCount, gpt2TensorShapes, locateTensor, parseGpt2Config } from './gpt2-config';
 import { decodeTensorBytes, elementCount, requireFinite, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors';
 import { sha256Hex } from './sha256';
 import {
@@ -48,16 +48,10 @@ export interface ConvertedShard {
   sha256: string;
 }
 
-const KEY_PREFIX = 'transformer.';
-
 export function shardFileName(index: number): string {
   return `shard-${String(index).padStart(3, '0')}.bin`;
 }
 
-/** Which stored tensor provides each canonical name (with or without the `transformer.` prefix). */
-function locate(header: SafetensorsHeader, name: string): SafetensorsTensorInfo | undefined {
-  return header.tensors.get(name) ?? header.tensors.get(KEY_PREFIX + name);
-}
 
 interface PlannedTensor {
   stored: SafetensorsTensorInfo;
@@ -82,7 +76,7 @@ export async function convertGpt2ToShards(
   checkLayerCount(config, source.header.tensors.keys(), source.header.source);
   const specs = gpt2TensorShapes(config);
   if (options.keepWte) {
-    const wte = locate(source.header, WTE_NAME);
+    const wte = locateTensor(source.header.tensors, WTE_NAME);
     if (wte === undefined) throw new CheckpointError(source.header.source, '--keep-wte asked for it, but the checkpoint has none', WTE_NAME);
     specs.push({ name: WTE_NAME, shape: wte.shape });
   }
@@ -92,7 +86,7 @@ export async function convertGpt2ToShards(
   const planned: PlannedTensor[] = [];
   const shardSizes: number[] = [];
   for (const spec of specs) {
-    const stored = locate(source.header, spec.name);
+    const stored = locateTensor(source.header.tensors, spec.name);
     if (stored === undefined) {
       throw new CheckpointError(source.header.source, `missing from the checkpoint (expected shape [${spec.shape.join(', ')}])`, spec.name);
     }

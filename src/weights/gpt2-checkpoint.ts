@@ -3,7 +3,7 @@
  * tensors FPT needs, as float32, keyed by canonical names without the `transformer.` prefix.
  */
 import { CheckpointError } from './checkpoint-error';
-import { checkLayerCount, gpt2TensorShapes, parseGpt2Config, type Gpt2Config } from './gpt2-config';
+import { canonicalTensorName, checkLayerCount, gpt2TensorShapes, parseGpt2Config, type Gpt2Config } from './gpt2-config';
 import { requireFinite, SafetensorsFile, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors';
 
 export { GPT2_PRESETS, gpt2TensorShapes, parseGpt2Config } from './gpt2-config';
@@ -21,7 +21,6 @@ export interface Gpt2Checkpoint {
   tensors: BackboneTensors;
 }
 
-const KEY_PREFIX = 'transformer.';
 const LAYER_INDEX = /^h\.(\d+)\./;
 // Causal-mask buffers, the token table FPT never uses, and the tied LM head.
 const IGNORED_NAME = /^(h\.\d+\.attn\.(bias|masked_bias)|wte\.weight|lm_head\..*)$/;
@@ -73,7 +72,7 @@ export function locateGpt2Tensors(header: Pick<SafetensorsHeader, 'source' | 'te
 function canonicalNameIndex(header: Pick<SafetensorsHeader, 'source' | 'tensors'>, config: Gpt2Config): Map<string, string> {
   const index = new Map<string, string>();
   for (const storedName of header.tensors.keys()) {
-    const name = storedName.startsWith(KEY_PREFIX) ? storedName.slice(KEY_PREFIX.length) : storedName;
+    const name = canonicalTensorName(storedName);
     if (IGNORED_NAME.test(name)) continue;
     const layer = LAYER_INDEX.exec(name);
     if (layer !== null && Number(layer[1]) >= config.nLayer) {

@@ -149,3 +149,16 @@ export function gpt2TensorShapes(config: Gpt2Config): Gpt2TensorSpec[] {
   specs.push({ name: 'ln_f.weight', shape: [d] }, { name: 'ln_f.bias', shape: [d] });
   return specs;
 }
+
+/** Hugging Face's GPT2LMHeadModel stores the body's tensors under this prefix; GPT2Model and our shards without. */
+export const HF_KEY_PREFIX = 'transformer.';
+
+/** The stored tensor that provides a canonical GPT-2 name (`h.0.ln_1.weight`), with or without HF_KEY_PREFIX. */
+export function locateTensor<T>(tensors: ReadonlyMap<string, T>, name: string): T | undefined {
+  return tensors.get(name) ?? tensors.get(HF_KEY_PREFIX + name);
+}
+
+/** A stored tensor's canonical name: HF_KEY_PREFIX removed. */
+export function canonicalTensorName(storedName: string): string {
+  return storedName.startsWith(HF_KEY_PREFIX) ? storedName.slice(HF_KEY_PREFIX.length) : storedName;
+}

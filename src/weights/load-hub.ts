@@ -17,7 +17,7 @@
  * answers with a 302 to its CDN, which fetch follows (the Range header goes along).
  */
 import { CheckpointError } from './checkpoint-error';
-import { checkLayerCount, parseGpt2Config, gpt2TensorShapes, type Gpt2Config } from './gpt2-config';
+import { checkLayerCount, locateTensor, parseGpt2Config, gpt2TensorShapes, type Gpt2Config } from './gpt2-config';
 import type { BackboneTensors } from './gpt2-checkpoint';
 import { ManifestError } from './load-errors';
 import type { LoadedGpt2 } from './load-manifest';
@@ -55,8 +55,6 @@ export function hubFileUrl(location: HubLocation, file = location.file ?? 'model
   return `${endpoint}/${repo}/resolve/${encodeURIComponent(location.revision ?? 'main')}/${file}`;
 }
 
-const KEY_PREFIX = 'transformer.';
-
 export interface HubChunk {
   start: number;
   /** Exclusive. */
@@ -68,7 +66,7 @@ export interface HubChunk {
 export function planHubChunks(header: SafetensorsHeader, config: Gpt2Config, chunkBytes: number, mergeGapBytes: number): HubChunk[] {
   checkLayerCount(config, header.tensors.keys(), header.source);
   const wanted = gpt2TensorShapes(config).map(({ name, shape }) => {
-    const info = header.tensors.get(name) ?? header.tensors.get(KEY_PREFIX + name);
+    const info = locateTensor(header.tensors, name);
     if (info === undefined) throw new CheckpointError(header.source, `missing from the checkpoint (expected shape [${shape.join(', ')}])`, name);
     if (info.shape.length !== shape.length || info.shape.some((size, i) => size !== shape[i])) {
       throw new CheckpointError(header.source, `wrong shape: expected [${shape.join(', ')}], got [${info.shape.join(', ')}]`, info.name);

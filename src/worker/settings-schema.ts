@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ALL_GROUPS, type GroupName } from '../engine/groups';
 import type { BackboneInit } from '../engine/backbone';
-import type { TaskName } from '../engine/tasks/task';
+import { taskNameSchema } from '../engine/tasks/registry';
 import type { BackendChoice, RunSettings, Snapshot } from './protocol';
 
 /** Ranges of the numeric settings. Seeds are 32-bit (rng.ts reads `seed >>> 0`): a larger one would alias a smaller one. */
@@ -21,7 +21,7 @@ export const SETTINGS_LIMITS = {
 const int = (range: { min: number; max: number }) => z.number().int().min(range.min).max(range.max);
 
 export const runSettingsSchema = z.object({
-  task: z.enum(['bit-xor', 'bit-memory', 'listops', 'mnist', 'cifar10', 'cifar10-lra']) satisfies z.ZodType<TaskName>,
+  task: taskNameSchema,
   bits: int(SETTINGS_LIMITS.bits),
   /** A model directory under /models or a GPT-2 preset name: one path segment, no dots first. */
   model: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a model name such as tiny-gpt2 or gpt2'),

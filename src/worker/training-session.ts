@@ -223,7 +223,7 @@ export class TrainingSession {
       });
     source.warnings.forEach((message) => post({ type: 'warning', message }));
     post({ type: 'loading', message: 'Preparing the task…' });
-    const task = await createTask(settings.task, { bitXor: { bits: settings.bits }, data: this.host.taskData });
+    const task = await createTask(settings.task, { bits: settings.bits, data: this.host.taskData });
     post({ type: 'loading', message: `Building ${source.label} (${settings.init})…` });
     const trainer = new Trainer(
       task,

@@ -1,17 +1,9 @@
-import type { GroupName } from '../../engine/groups';
+import { GROUP_LABELS, type GroupName } from '../../engine/groups';
 import { usePlayground } from '../store';
 import { setGroups } from '../training-client';
 import { FeatureCacheToggle } from './FeatureCacheToggle';
 import { LockNote, lockedProps, useControlMode } from '../instructor/ui';
 
-const GROUP_LABELS: Record<GroupName, string> = {
-  input: 'Input layer',
-  positions: 'Positional embeddings',
-  layernorm: 'Layer norms',
-  attention: 'Attention',
-  feedforward: 'Feed-forward',
-  output: 'Output head',
-};
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 

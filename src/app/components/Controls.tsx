@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { usePlayground } from '../store';
-import { BACKBONE_CHOICES, backboneIdOf, BATCH_SIZES, SPEEDS, TASK_CHOICES } from '../settings';
+import { BACKBONE_CHOICES, backboneIdOf, BATCH_SIZES, SPEEDS, taskChoices } from '../settings';
 import { changeRunSettings, setLearningRate, setStepsPerUpdate, startRun, step, togglePlay } from '../training-client';
 import type { TaskName } from '../../engine/tasks/task';
 import type { BackendChoice } from '../../worker/protocol';
@@ -99,7 +99,7 @@ export function RunSettingsForm() {
         <label>
           Task
           <select value={settings.task} disabled={loading || mode.task === 'locked'} {...lockedProps('task', mode.task, 'Task')} onChange={(e) => changeRunSettings({ task: e.target.value as TaskName })}>
-            {TASK_CHOICES.map((t) => {
+            {taskChoices().map((t) => {
               const missing = t.value.startsWith('cifar10') && !cifarInstalled;
               return (
                 <option key={t.value} value={t.value} disabled={missing}>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { groupDefinition } from '../../engine/groups';
 import type { TaskName } from '../../engine/tasks/task';
 import { CONTROL_LABELS } from '../instructor/controls';
 import { LockNote, useControlMode } from '../instructor/ui';
@@ -23,7 +24,6 @@ import { usePlayground } from '../store';
 import { changeRunSettings } from '../training-client';
 import { useCifarInstalled } from './Controls';
 
-const GROUP_NAMES: Record<string, string> = { input: 'input layer', output: 'output head', positions: 'positions', layernorm: 'layer norms', attention: 'attention', feedforward: 'feed-forward' };
 
 /** Loads a preset: all its settings at once, then a fresh run (the demo also shows layer 0 beside step 0). */
 function loadPreset(p: PaperPreset, scale: PresetScale): void {
@@ -71,7 +71,7 @@ function Loaded() {
   return (
     <p className="preset-loaded" data-testid="preset-loaded" role="status">
       <strong>Loaded {preset.kind === 'demo' ? preset.label : sourceText(preset.source)}</strong> (in the paper: {preset.init} GPT-2 small, frozen): task {PRESET_TASKS.find((t) => t.task === settings.task)?.name}, backbone {backbone}, trains{' '}
-      {settings.groups.map((g) => GROUP_NAMES[g]).join(', ')}, learning rate {settings.lr}, batch {settings.batchSize} (seed {settings.seed} and compute kept). The paper reports {preset.paper}% ({numberDetail(preset.number)}, on its full test set{preset.task === 'mnist' ? `; ${MNIST_DATA_NOTE}` : ''}).
+      {settings.groups.map((g) => groupDefinition(g).phrase).join(', ')}, learning rate {settings.lr}, batch {settings.batchSize} (seed {settings.seed} and compute kept). The paper reports {preset.paper}% ({numberDetail(preset.number)}, on its full test set{preset.task === 'mnist' ? `; ${MNIST_DATA_NOTE}` : ''}).
     </p>
   );
 }

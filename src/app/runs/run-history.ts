@@ -3,9 +3,9 @@
  * test accuracy, steps to reach 90% and 100%), differences from a baseline, and the rules for naming
  * runs and for telling whether a link asks for another run. No React, no storage: pure functions.
  */
-import type { GroupName } from '../../engine/groups';
+import { ALL_GROUPS, groupDefinition, type GroupName } from '../../engine/groups';
 import type { MetricsPoint, RunSettings } from '../../worker/protocol';
-import { TASK_CHOICES } from '../settings';
+import { findTaskDefinition, taskLabel as taskDisplayName } from '../../engine/tasks/registry';
 
 export interface RunRecord {
   id: string;
@@ -74,20 +74,12 @@ export function deltaFromBaseline(run: RunSummary, baseline: RunSummary): Baseli
   };
 }
 
-const GROUP_SHORT: Record<GroupName, string> = {
-  input: 'in',
-  output: 'out',
-  positions: 'pos',
-  layernorm: 'ln',
-  attention: 'attn',
-  feedforward: 'ff',
-};
 
 /** "in+out+pos+ln", "all", or "none". */
 export function groupsLabel(groups: readonly GroupName[]): string {
   if (groups.length === 0) return 'none';
-  if (groups.length === Object.keys(GROUP_SHORT).length) return 'all';
-  return groups.map((g) => GROUP_SHORT[g]).join('+');
+  if (groups.length === ALL_GROUPS.length) return 'all';
+  return groups.map((g) => groupDefinition(g).short).join('+');
 }
 
 /** "tiny · random", "gpt2 · pretrained". */
@@ -97,8 +89,8 @@ export function backboneLabel(settings: Pick<RunSettings, 'model' | 'init'>): st
 }
 
 export function taskLabel(settings: Pick<RunSettings, 'task' | 'bits'>): string {
-  const label = TASK_CHOICES.find((t) => t.value === settings.task)?.label.replace(/ \(.*\)$/, '') ?? settings.task;
-  return settings.task === 'bit-xor' ? `${label} ${settings.bits}` : label;
+  const label = taskDisplayName(settings.task);
+  return findTaskDefinition(settings.task)?.bits ? `${label} ${settings.bits}` : label;
 }
 
 /** The automatic name: "Bit XOR 5 · tiny random · in+out+pos+ln · lr 0.003 · seed 0" (batch only when not 16). */

@@ -24,8 +24,7 @@ import { z } from 'zod';
 import { FptError } from '../errors';
 import { ALL_GROUPS, type GroupName } from '../groups';
 import { RANDOM_INITS, type RandomInit } from '../init';
-import { TASK_NAMES } from '../tasks';
-import type { TaskName } from '../tasks/task';
+import { taskNameSchema } from '../tasks/registry';
 import { LIMITS, rangeSchema } from '../train/limits';
 import type { EvaluatedPoint } from '../train/metrics';
 import { PRESET_NAMES, type PresetName } from './presets';
@@ -40,7 +39,7 @@ export function cellIdOf(task: string, configId: string, seed: number, steps: nu
   return `${task}__${configId}__seed${seed}__${steps}steps`;
 }
 
-const taskSchema = z.enum(TASK_NAMES as [TaskName, ...TaskName[]]);
+const taskSchema = taskNameSchema;
 const text = z.string().min(1).max(10_000);
 
 /** Settings shared by every cell of a sweep; cells made with other settings are refused (run.ts). */

@@ -27,6 +27,7 @@
 import type { BodySpec } from '../backbone';
 import { ALL_GROUPS, FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
 import { TABLE1, TABLE11, TABLE12, TABLE13, TABLE2, TABLE8, TABLE9, UNFREEZING_STEPS, unfreezingColumn, type DepthRow, type PaperRow } from '../paper-numbers';
+import { taskDefinition, taskNames } from '../tasks/registry';
 import type { TaskName } from '../tasks/task';
 
 export type PresetName = 'table2' | 'table19' | 'depth';
@@ -62,15 +63,15 @@ export interface PresetOptions {
   layers?: number[];
 }
 
-/** App. D.1: the depth of Table 1's "Full" transformer per task (MNIST: not given; 3, our choice). */
-export const FROM_SCRATCH_LAYERS: Record<TaskName, number> = {
-  'bit-memory': 12,
-  'bit-xor': 12,
-  listops: 3,
-  mnist: 3,
-  cifar10: 3,
-  'cifar10-lra': 3,
-};
+/** App. D.1: the depth of Table 1's "Full" transformer per registered task that names one (its definition's fromScratchLayers). */
+export function fromScratchLayers(): Partial<Record<TaskName, number>> {
+  const out: Partial<Record<TaskName, number>> = {};
+  for (const name of taskNames()) {
+    const layers = taskDefinition(name).fromScratchLayers;
+    if (layers !== undefined) out[name] = layers;
+  }
+  return out;
+}
 
 /** The paper trains LSTMs at 3e-4 (App. C); transformers at 1e-3. */
 export const LSTM_LR = 3e-4;
@@ -117,7 +118,7 @@ export function presetConfigs(preset: PresetName, opts: PresetOptions): SweepCon
         { id: 'pretrained', label: 'FPT (pretrained, frozen)', body: 'pretrained', groups: [...FPT_DEFAULT_GROUPS], paper: frozenRow('fpt', opts) },
         { id: 'random', label: 'random frozen', body: 'random', groups: [...FPT_DEFAULT_GROUPS], paper: frozenRow('random', opts) },
         { id: 'statistics', label: 'statistics-only frozen', body: 'statistics', groups: [...FPT_DEFAULT_GROUPS], paper: TABLE9.statistics },
-        { id: 'scratch', label: 'transformer from scratch (random init, every group, paper depth)', body: 'random', groups: [...ALL_GROUPS], layers: { ...FROM_SCRATCH_LAYERS }, paper: TABLE1.full },
+        { id: 'scratch', label: 'transformer from scratch (random init, every group, paper depth)', body: 'random', groups: [...ALL_GROUPS], layers: fromScratchLayers(), paper: TABLE1.full },
         { id: 'pretrained-all', label: 'pretrained, everything trained', body: 'pretrained', groups: [...ALL_GROUPS], paper: TABLE13.both },
         { id: 'lstm', label: `LSTM trained (3 × ${width})`, body: { kind: 'lstm', width, layers: 3 }, groups: [...ALL_GROUPS], paper: TABLE1.lstm },
       ];

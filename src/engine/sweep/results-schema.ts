@@ -13,7 +13,7 @@
  * that was NaN (no held-out batches evaluated, or a diverged run) is written as null, and shown as "—".
  */
 import { z } from 'zod';
-import type { TaskName } from '../tasks/task';
+import { taskNameSchema } from '../tasks/registry';
 import { parseJsonRecord } from '../records';
 import type { PresetName } from './presets';
 
@@ -21,7 +21,7 @@ const count = z.number().int().nonnegative();
 /** A measured value; null where it was NaN (JSON.stringify writes NaN and ±Infinity as null). */
 const measured = z.number().nullable();
 
-export const sweepTaskSchema = z.enum(['bit-xor', 'bit-memory', 'listops', 'mnist', 'cifar10', 'cifar10-lra']) satisfies z.ZodType<TaskName>;
+export const sweepTaskSchema = taskNameSchema;
 
 export const sweepSettingsSchema = z.object({
   preset: z.enum(['table2', 'table19', 'depth']) satisfies z.ZodType<PresetName>,

@@ -11,6 +11,7 @@ import type { TaskName } from '../tasks/task';
 import type { Task } from '../tasks/task';
 import type { TensorMap } from '../tensors';
 import type { RandomInit } from '../init';
+import { DEFAULT_TRAIN_SETTINGS } from '../train/settings';
 import { Trainer, type TrainSettings } from '../train/trainer';
 import { FptError } from '../errors';
 import { cellIdOf, curveRow, type CellResult, type SweepSettings } from './cell-file';
@@ -183,8 +184,8 @@ export async function trainCell(cell: SweepCell, ctx: CellContext): Promise<Cell
   const trainSettings: Partial<TrainSettings> = {
     batchSize: settings.batchSize,
     lr: isLstm ? (settings.lstmLr ?? LSTM_LR) : settings.lr,
-    randomInit: settings.randomInit ?? 'paper',
-    heldOutSample: settings.heldOutSample ?? 2000,
+    randomInit: settings.randomInit ?? DEFAULT_TRAIN_SETTINGS.randomInit,
+    heldOutSample: settings.heldOutSample ?? DEFAULT_TRAIN_SETTINGS.heldOutSample,
     seed: cell.seed,
     groups: cell.config.groups,
     dropout: settings.dropout,

@@ -82,7 +82,7 @@ export function markdownTable(rows: readonly SummaryRow[], settings: SweepSettin
     const held = r.heldOut ? `${r.heldOut.mean.toFixed(1)} (n=${r.heldOut.examples})` : '—';
     lines.push(`| ${r.task} | ${r.label} | ${ours} | ${held} | ${r.paper === null ? '—' : r.paper} | ${r.seeds} | ${r.steps} | ${r.paperSource ?? '—'} |`);
     const paperSteps = STEPS_TO_CONVERGE.pretrained[r.task];
-    if (r.steps < paperSteps / 10) notes.add(`${r.task}: ${r.steps} steps here; the paper's FPT took about ${paperSteps} steps to converge (random bodies ${STEPS_TO_CONVERGE.random[r.task]}; Table 6), so these runs are far from converged.`);
+    if (paperSteps !== undefined && r.steps < paperSteps / 10) notes.add(`${r.task}: ${r.steps} steps here; the paper's FPT took about ${paperSteps} steps to converge (random bodies ${STEPS_TO_CONVERGE.random[r.task]}; Table 6), so these runs are far from converged.`);
     if (r.task === 'mnist') notes.add(`mnist: ${MNIST_DATA_NOTE}.`);
   }
   if (notes.size > 0) lines.push('', ...[...notes].map((n) => `- ${n}`));

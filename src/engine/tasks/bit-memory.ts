@@ -1,5 +1,5 @@
 import type { Rng } from '../rng';
-import type { Batch, Task } from './task';
+import type { Batch, Task, TaskDefinition } from './task';
 
 export interface BitMemoryOptions {
   /** Strings to memorise (paper: 5). */
@@ -79,3 +79,12 @@ export function createBitMemoryTask(options: BitMemoryOptions = {}): Task {
     },
   };
 }
+
+export const BIT_MEMORY: TaskDefinition<'bit-memory'> = {
+  name: 'bit-memory',
+  label: 'Bit Memory',
+  paperName: 'Bit Memory',
+  inputKind: 'vector',
+  fromScratchLayers: 12,
+  create: (options) => createBitMemoryTask(options.bitMemory),
+};

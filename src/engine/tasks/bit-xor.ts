@@ -1,5 +1,5 @@
 import type { Rng } from '../rng';
-import type { Batch, Task } from './task';
+import type { Batch, Task, TaskDefinition } from './task';
 
 export interface BitXorOptions {
   /** Bits per string (paper: 5). Two strings make 2n tokens, so n ≤ 512 fits GPT-2's 1024 positions. */
@@ -42,3 +42,17 @@ export function createBitXorTask(options: BitXorOptions = {}): Task {
     },
   };
 }
+
+export const BIT_XOR: TaskDefinition<'bit-xor'> = {
+  name: 'bit-xor',
+  label: 'Bit XOR',
+  paperName: 'Bit XOR',
+  inputKind: 'vector',
+  bits: { default: 5 },
+  fromScratchLayers: 12,
+  create: (options) => createBitXorTask(options.bitXor ?? (options.bits === undefined ? undefined : { bits: options.bits })),
+  tokenLabels(task) {
+    const n = task.seqLen / 2;
+    return Array.from({ length: task.seqLen }, (_, i) => (i < n ? `a${i + 1}` : `b${i - n + 1}`));
+  },
+};

@@ -1,8 +1,6 @@
-import type { Rng } from '../rng';
-import { CIFAR_CLASS_NAMES, CIFAR_PLANE, type CifarSplits } from './cifar-binary';
-import { augmentCifarImage, drawCifarAugmentation } from './cifar10';
-import { createEpochSampler, recordSlice } from './sample-batch';
-import type { Batch, Split, Task } from './task';
+import { CIFAR_PLANE, type CifarSplits } from './cifar-binary';
+import { augmentCifarImage, cifarTaskParts, drawCifarAugmentation, loadCifarSplits } from './cifar10';
+import type { Task, TaskDefinition } from './task';
 
 /** Grayscale weights of torchvision's Grayscale (ITU-R 601-2 luma). */
 export const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
@@ -29,39 +27,36 @@ export interface Cifar10LraOptions {
 /** CIFAR-10 in the LRA layout: 1024 grayscale pixels, one per token; shuffled epochs; augmentation optional (off). */
 export function createCifar10LraTask(data: CifarSplits, options: Cifar10LraOptions = {}): Task {
   const augment = options.augment ?? false;
-  const samplers = { train: createEpochSampler(data.train.count, CIFAR_PLANE), test: createEpochSampler(data.test.count, CIFAR_PLANE) };
   // Augmentation works on planar [0,1] RGB images: the gray plane is copied into all three.
   const gray3 = new Float32Array(3 * CIFAR_PLANE);
   const augmented = new Float32Array(3 * CIFAR_PLANE);
-  const plain = (i: number, x: Float32Array, offset: number) => {
-    grayscaleCifar(data.test.pixels(i), x, offset);
-    return data.test.label(i);
-  };
   return {
     name: 'cifar10-lra',
     seqLen: CIFAR_PLANE,
     input: { kind: 'vector', dim: 1 },
-    outputTokens: 1,
-    labelsPerToken: 1,
-    classes: 10,
-    metric: 'accuracy',
-    batch(batchSize: number, split: Split, rng: Rng): Batch {
-      const records = data[split];
-      return samplers[split](batchSize, rng, (i, x, offset) => {
+    ...cifarTaskParts(
+      data,
+      CIFAR_PLANE,
+      (records, rng) => (i, x, offset) => {
         grayscaleCifar(records.pixels(i), x, offset);
-        if (augment && split === 'train') {
+        if (augment && rng) {
           for (let p = 0; p < CIFAR_PLANE; p++) gray3[p] = gray3[CIFAR_PLANE + p] = gray3[2 * CIFAR_PLANE + p] = (x[offset + p] + 1) / 2;
           augmentCifarImage(gray3, drawCifarAugmentation(rng), augmented);
           for (let p = 0; p < CIFAR_PLANE; p++) x[offset + p] = augmented[p] * 2 - 1;
         }
         return records.label(i);
-      });
-    },
-    trainExamples: data.train.count,
-    heldOut: { count: data.test.count, batch: (start, size) => recordSlice(start, size, data.test.count, CIFAR_PLANE, plain) },
-    describe(batch: Batch, index: number): string {
-      const label = batch.y[index];
-      return `label ${label} (${CIFAR_CLASS_NAMES[label] ?? '?'})`;
-    },
+      },
+    ),
   };
 }
+
+export const CIFAR10_LRA: TaskDefinition<'cifar10-lra'> = {
+  name: 'cifar10-lra',
+  label: 'CIFAR-10 LRA',
+  choiceLabel: 'CIFAR-10 LRA (grey, 1024 tokens)',
+  paperName: 'CIFAR-10 LRA',
+  inputKind: 'vector',
+  // Table 1's number is the LRA paper's 3-layer transformer.
+  fromScratchLayers: 3,
+  create: async (options) => createCifar10LraTask(await loadCifarSplits(options, 'cifar10-lra'), options.cifar10Lra),
+};

@@ -1,7 +1,8 @@
 import type { Rng } from '../rng';
-import { CIFAR_CLASS_NAMES, CIFAR_PLANE, CIFAR_SIDE, type CifarSplits } from './cifar-binary';
-import { createEpochSampler, recordSlice } from './sample-batch';
-import type { Batch, Split, Task } from './task';
+import { CIFAR_CLASS_NAMES, CIFAR_PLANE, CIFAR_SIDE, parseCifar10Files, type CifarSplits } from './cifar-binary';
+import { createEpochSampler, recordSlice, type RecordFill } from './sample-batch';
+import { patchTokenLabels, patchTokensToImage } from './patch-image';
+import { requireSource, type Batch, type Split, type Task, type TaskDefinition, type TaskName, type TaskOptions } from './task';
 
 export const CIFAR_MEAN = [0.4914, 0.4822, 0.4465] as const;
 export const CIFAR_STD = [0.2023, 0.1994, 0.201] as const;
@@ -78,42 +79,69 @@ export function patchifyCifar(image: Float32Array, out: Float32Array, offset = 0
   }
 }
 
-/** CIFAR-10 as 64 × 48 patch tokens; each stream of batches walks the split in shuffled epochs. */
-export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {}): Task {
-  const augment = options.augment ?? true;
-  const scaled = new Float32Array(IMAGE_VALUES);
-  const augmented = new Float32Array(IMAGE_VALUES);
-  const tokenValues = GRID * GRID * TOKEN_DIM;
+/** The splits of CIFAR-10 from the loader in options.data (an error naming `task` when there is none). */
+export async function loadCifarSplits(options: TaskOptions, task: TaskName): Promise<CifarSplits> {
+  return parseCifar10Files(await requireSource(options.data, 'cifar10', task)());
+}
+
+/**
+ * What the CIFAR-10 layouts share: ten classes, one label per example, batches of either split in
+ * shuffled epochs, the held-out split read in order, and the label in words. `fill` writes one
+ * record of `records`; it augments with `augment` (the stream's rng, on the train split only) and
+ * never when `augment` is null.
+ */
+export function cifarTaskParts(
+  data: CifarSplits,
+  tokenValues: number,
+  fill: (records: CifarSplits[Split], augment: Rng | null) => RecordFill,
+): Pick<Task, 'outputTokens' | 'labelsPerToken' | 'classes' | 'metric' | 'batch' | 'trainExamples' | 'heldOut' | 'describe'> {
   const samplers = { train: createEpochSampler(data.train.count, tokenValues), test: createEpochSampler(data.test.count, tokenValues) };
-  const plain = (i: number, x: Float32Array, offset: number) => {
-    const pixels = data.test.pixels(i);
-    for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
-    patchifyCifar(scaled, x, offset);
-    return data.test.label(i);
-  };
   return {
-    name: 'cifar10',
-    seqLen: GRID * GRID,
-    input: { kind: 'vector', dim: TOKEN_DIM },
     outputTokens: 1,
     labelsPerToken: 1,
     classes: 10,
     metric: 'accuracy',
-    batch(batchSize: number, split: Split, rng: Rng): Batch {
-      const records = data[split];
-      return samplers[split](batchSize, rng, (i, x, offset) => {
-        const pixels = records.pixels(i);
-        for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
-        const image = augment && split === 'train' ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
-        patchifyCifar(image, x, offset);
-        return records.label(i);
-      });
-    },
+    batch: (batchSize, split, rng) => samplers[split](batchSize, rng, fill(data[split], split === 'train' ? rng : null)),
     trainExamples: data.train.count,
-    heldOut: { count: data.test.count, batch: (start, size) => recordSlice(start, size, data.test.count, tokenValues, plain) },
+    heldOut: { count: data.test.count, batch: (start, size) => recordSlice(start, size, data.test.count, tokenValues, fill(data.test, null)) },
     describe(batch: Batch, index: number): string {
       const label = batch.y[index];
       return `label ${label} (${CIFAR_CLASS_NAMES[label] ?? '?'})`;
     },
   };
 }
+
+/** CIFAR-10 as 64 × 48 patch tokens; each stream of batches walks the split in shuffled epochs. */
+export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {}): Task {
+  const augment = options.augment ?? true;
+  const scaled = new Float32Array(IMAGE_VALUES);
+  const augmented = new Float32Array(IMAGE_VALUES);
+  const tokenValues = GRID * GRID * TOKEN_DIM;
+  return {
+    name: 'cifar10',
+    seqLen: GRID * GRID,
+    input: { kind: 'vector', dim: TOKEN_DIM },
+    ...cifarTaskParts(
+      data,
+      tokenValues,
+      (records, rng) => (i, x, offset) => {
+        const pixels = records.pixels(i);
+        for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
+        const image = augment && rng ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
+        patchifyCifar(image, x, offset);
+        return records.label(i);
+      },
+    ),
+  };
+}
+
+export const CIFAR10: TaskDefinition<'cifar10'> = {
+  name: 'cifar10',
+  label: 'CIFAR-10',
+  paperName: 'CIFAR-10',
+  inputKind: 'vector',
+  fromScratchLayers: 3,
+  create: async (options) => createCifar10Task(await loadCifarSplits(options, 'cifar10'), options.cifar10),
+  tokenLabels: (task) => patchTokenLabels(task.seqLen, GRID),
+  image: (task, batch, index) => patchTokensToImage(task, batch, index, CIFAR_SIDE, 3, (v, ch) => v * CIFAR_STD[ch] + CIFAR_MEAN[ch]),
+};

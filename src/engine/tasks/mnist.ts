@@ -1,6 +1,7 @@
 import type { Rng } from '../rng';
 import { createEpochSampler, recordSlice, type RecordFill } from './sample-batch';
-import type { Batch, Split, Task } from './task';
+import { patchTokenLabels, patchTokensToImage } from './patch-image';
+import { requireSource, type Batch, type Split, type Task, type TaskDefinition } from './task';
 
 export const MNIST_SIDE = 28;
 export const MNIST_PIXELS = MNIST_SIDE * MNIST_SIDE;
@@ -120,3 +121,15 @@ export function createMnistTask(dataset: MnistDataset): Task {
     },
   };
 }
+
+export const MNIST: TaskDefinition<'mnist'> = {
+  name: 'mnist',
+  label: 'MNIST',
+  paperName: 'MNIST',
+  inputKind: 'vector',
+  // App. D.1 gives no depth for MNIST: 3, as for the other image task (our choice).
+  fromScratchLayers: 3,
+  create: async (options) => createMnistTask(buildMnistDataset(await requireSource(options.data, 'mnist', 'mnist')())),
+  tokenLabels: (task) => patchTokenLabels(task.seqLen, GRID),
+  image: (task, batch, index) => patchTokensToImage(task, batch, index, MNIST_SIDE, 1),
+};

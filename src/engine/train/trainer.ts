@@ -6,8 +6,8 @@
 import { importAdapters, type AdapterFileExpectation } from '../adapter-file';
 import type { Gpt2Config } from '../../weights/gpt2-checkpoint';
 import { buildBackbone, type BodySpec } from '../backbone';
-import { FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
-import { initAdapters, type RandomInit } from '../init';
+import type { GroupName } from '../groups';
+import { initAdapters } from '../init';
 import { LstmModel, PAPER_LSTM } from '../lstm';
 import { FptModel, type GroupCount, type HeadSpec, type SequenceModel } from '../model';
 import { deriveSeed, Rng } from '../rng';
@@ -18,37 +18,10 @@ import { tf } from '../tf';
 import { FusedAdam } from './fused-adam';
 import { PAPER_ADAM } from './adam';
 import { readStepMetrics, type StepMetrics } from './metrics';
+import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from './settings';
 import { trainStep } from './step';
 
-export interface TrainSettings {
-  batchSize: number;
-  lr: number;
-  seed: number;
-  groups: readonly GroupName[];
-  dropout: number;
-  maxGradNorm: number;
-  /** Test accuracy is the mean over this many held-out batches (the reference uses 25). */
-  evalBatches: number;
-  /** The GPT-2 body on the fused kernels (src/engine/kernels); 'auto' uses them on WebGPU. */
-  fused: boolean | 'auto';
-  /** How a random GPT-2 body is drawn (init.ts): the paper's N(0, 0.02) everywhere, or HF's scaled c_proj. */
-  randomInit: RandomInit;
-  /** Examples of the fixed sample evaluateHeldOut uses for generated tasks (which have no test set). */
-  heldOutSample: number;
-}
-
-export const DEFAULT_SETTINGS: TrainSettings = {
-  batchSize: 4,
-  lr: PAPER_ADAM.lr,
-  seed: 0,
-  groups: FPT_DEFAULT_GROUPS,
-  dropout: 0.1,
-  maxGradNorm: 1,
-  evalBatches: 25,
-  fused: 'auto',
-  randomInit: 'paper',
-  heldOutSample: 2000,
-};
+export type { TrainSettings };
 
 /** An evaluation and what it was measured on. */
 export interface HeldOutEvaluation extends Evaluation {
@@ -113,7 +86,7 @@ export class Trainer {
     settings: Partial<TrainSettings> = {},
     pretrained?: TensorMap,
   ) {
-    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    this.settings = { ...DEFAULT_TRAIN_SETTINGS, ...settings };
     const { seed } = this.settings;
     const head = headSpecOf(task);
     if (typeof body === 'string') {
