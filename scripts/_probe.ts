@@ -1,0 +1,24 @@
+import { resolveModel } from '../src/cli/models';
+import { startBackend } from '../src/engine/backend';
+import { FPT_DEFAULT_GROUPS } from '../src/engine/groups';
+import { createTask } from '../src/engine/tasks';
+import { nodeTaskData } from '../src/engine/tasks/node-data';
+import { Trainer } from '../src/engine/train/trainer';
+import { tf } from '../src/engine/tf';
+const t0 = performance.now();
+const lap = (m: string) => console.log(m, ((performance.now() - t0) / 1000).toFixed(2));
+tf.enableProdMode();
+await startBackend(['wasm'], true); lap('backend');
+const model = await resolveModel('models/mini-brown-gpt2', true); lap('model');
+const task = await createTask(process.argv[2] as any, { data: nodeTaskData({}) }); lap('task');
+const trainer = new Trainer(task, model.config, 'pretrained', { batchSize: 4, seed: 0, groups: FPT_DEFAULT_GROUPS, evalBatches: 1, randomInit: 'hf-scaled' }, model.checkpoint!.tensors); lap('trainer');
+for (let i = 0; i < 1; i++) { await trainer.step(); lap('step'); }
+await trainer.evaluate(); lap('eval');
+const prof = await tf.profile(async () => { await trainer.step(); });
+const agg = new Map<string, number>();
+for (const k of prof.kernels) agg.set(k.name, (agg.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+console.log([...agg].sort((a, b) => b[1] - a[1]).slice(0, 5));
+const mm = prof.kernels.filter((k) => k.name === 'BatchMatMul').map((k) => [JSON.stringify(k.inputShapes), Math.round(k.kernelTimeMs as number)]);
+const g = new Map<string, number>(); for (const [s2, t] of mm) g.set(s2 as string, (g.get(s2 as string) ?? 0) + (t as number));
+console.log([...g].sort((a, b) => b[1] - a[1]).slice(0, 12));
+lap('prof');
