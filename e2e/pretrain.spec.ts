@@ -9,7 +9,7 @@ test('the Pretrain panel learns English in the browser and hands the model to Bi
   const panel = page.getByRole('region', { name: 'Pretrain a mini GPT-2 on English' });
   await panel.scrollIntoViewIfNeeded();
   await expect(panel.getByTestId('pretrain-corpus')).toContainText('Brown Corpus (built in');
-  await panel.getByLabel('Steps').selectOption('50');
+  await panel.getByLabel('Steps').selectOption('100');
   await panel.getByRole('button', { name: 'Start pretraining' }).click();
 
   // Step 0's evaluation: an untrained model, near the 8 bits of a uniform guess over 256 bytes.
@@ -21,20 +21,23 @@ test('the Pretrain panel learns English in the browser and hands the model to Bi
   expect(unigram).toBeGreaterThan(4);
   expect(unigram).toBeLessThan(4.6);
 
-  // A few dozen steps (evaluated every 10): the held-out loss falls below step 0's and below the
-  // unigram entropy (the model uses context, not just letter frequencies).
-  await expect.poll(() => number(page, 'pretrain-step'), { timeout: 720_000, intervals: [2_000] }).toBeGreaterThanOrEqual(50);
-  const heldOut = await number(page, 'pretrain-heldout');
-  expect(heldOut).toBeLessThan(start - 2);
-  expect(heldOut).toBeLessThan(unigram);
+  // A few dozen steps (evaluated every 10): the held-out loss falls below step 0's, and, within the
+  // run's 100 steps, below the unigram entropy (the model uses context, not just letter frequencies).
+  await expect.poll(() => number(page, 'pretrain-step'), { timeout: 720_000, intervals: [2_000] }).toBeGreaterThanOrEqual(30);
+  expect(await number(page, 'pretrain-heldout')).toBeLessThan(start - 2);
+  await expect
+    .poll(async () => ((await number(page, 'pretrain-heldout')) < unigram ? 'below' : (await number(page, 'pretrain-step')) >= 100 ? 'run over' : 'training'), { timeout: 720_000, intervals: [2_000] })
+    .toBe('below');
+  const step = await number(page, 'pretrain-step');
   const sample = (await panel.getByTestId('pretrain-sample').textContent())!;
   expect(sample.startsWith('The jury said')).toBe(true);
   expect(sample.length).toBeGreaterThan('The jury said'.length + 20);
   await page.screenshot({ path: 'screenshots/pretrain-panel.png', fullPage: true });
+  console.log(`pretrain panel: held-out ${start} -> ${await number(page, 'pretrain-heldout')} bits/byte at step ${step}; unigram ${unigram}; ${await panel.getByTestId('pretrain-info').textContent()}`);
 
   // The handoff: stored as the `pretrained-here` backbone, an FPT run on Bit XOR starts on it.
   await panel.getByRole('button', { name: 'Freeze this and try Bit XOR' }).click();
-  await expect(panel.getByTestId('pretrain-saved')).toContainText('Stored as backbone "pretrained-here" after 50 steps');
+  await expect(panel.getByTestId('pretrain-saved')).toContainText(/Stored as backbone "pretrained-here" after \d+ steps/);
   await expect(page.getByLabel('Backbone')).toHaveValue('pretrained-here');
   await expect(page.getByTestId('status-model')).toContainText("pretrained-here (this browser's Pretrain panel) · pretrained · 2×64, 4 heads", { timeout: 120_000 });
   await expect(page.getByRole('button', { name: /^(Play|Pause)$/ })).toBeEnabled({ timeout: 120_000 });
