@@ -3,28 +3,22 @@
  * training worker's (protocol.ts), so language pretraining runs beside an FPT run, not inside it.
  */
 import type { BackendName } from '../engine/backend';
+import type { PretrainSettings as LmTrainSettings } from '../engine/lm/pretrain';
 
 /** The backbone id of the model the panel stores (local-models.ts); the backbone picker offers it (src/app/settings.ts). */
 export const LOCAL_MODEL_ID = 'pretrained-here';
 
 export type PretrainBackend = Extract<BackendName, 'wasm' | 'webgpu' | 'cpu'>;
 
-export interface PretrainSettings {
+/** The engine's run settings (context, batch, steps, lr, warmup, seed, evalWindows; clipping at 1), plus the panel's. */
+export interface PretrainSettings extends Omit<LmTrainSettings, 'maxGradNorm'> {
   /** The built-in Brown slice, or a text the user gave (its name and UTF-8 bytes; last tenth held out). */
   corpus: { kind: 'brown' } | { kind: 'file'; name: string; bytes: ArrayBuffer };
   layers: number;
   width: number;
   heads: number;
-  context: number;
-  batch: number;
-  steps: number;
-  lr: number;
-  warmup: number;
-  seed: number;
   /** Steps between held-out evaluations (and samples). */
   evalEvery: number;
-  /** Held-out windows per evaluation. */
-  evalWindows: number;
   /** Continued greedily at every evaluation. */
   prompt: string;
   /** Bytes of continuation per sample. */

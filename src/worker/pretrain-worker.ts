@@ -71,16 +71,7 @@ async function start(s: PretrainSettings): Promise<void> {
   }
   corpusName = corpus.name;
   const config = lmConfig({ layers: s.layers, width: s.width, heads: s.heads, positions: Math.max(POSITIONS, s.context) });
-  trainer = new LmTrainer(config, initLmTensors(config, s.seed), corpus, {
-    context: s.context,
-    batch: s.batch,
-    steps: s.steps,
-    lr: s.lr,
-    warmup: s.warmup,
-    seed: s.seed,
-    maxGradNorm: 1,
-    evalWindows: s.evalWindows,
-  });
+  trainer = new LmTrainer(config, initLmTensors(config, s.seed), corpus, { ...s, maxGradNorm: 1 });
   post({
     type: 'ready',
     backend: backend.adapter ? `${backend.name} (${backend.adapter})` : backend.name,
