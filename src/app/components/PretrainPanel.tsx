@@ -230,7 +230,7 @@ export function PretrainPanel() {
             <LineChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="step" type="number" domain={[0, 'dataMax']} />
-              <YAxis domain={[0, 'auto']} label={{ value: 'bits per byte', angle: -90, position: 'insideLeft' }} />
+              <YAxis domain={[0, 'auto']} width={40} label={{ value: 'bits/byte', angle: -90, position: 'insideLeft', dy: 30 }} />
               <Tooltip />
               <Legend />
               <Line dataKey="train" name="train (mean since last)" stroke="#0072b2" dot={false} isAnimationActive={false} connectNulls />
@@ -238,10 +238,9 @@ export function PretrainPanel() {
               {info && <ReferenceLine y={info.unigramBits} stroke="#555" strokeDasharray="6 4" label={{ value: `unigram entropy ${info.unigramBits.toFixed(2)}`, position: 'insideTopRight', fill: '#555' }} />}
             </LineChart>
           </ResponsiveContainer>
-          <p className="muted">Greedy continuation at step {last.step}:</p>
-          <pre className="example-text" data-testid="pretrain-sample">
-            <strong>{runPrompt}</strong>
-            {last.sample}
+          <p className="muted">Greedy continuation at step {last.step} (quoted, so that spaces and line breaks show):</p>
+          <pre className="example-text" data-testid="pretrain-sample" style={{ whiteSpace: 'pre-wrap' }}>
+            <strong>{runPrompt}</strong> → {JSON.stringify(last.sample)}
           </pre>
         </>
       )}
