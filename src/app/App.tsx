@@ -20,6 +20,7 @@ import { trackLessonProgress, useLessonUi } from './lessons/lesson-store';
 import { LockNote, useControlMode } from './instructor/ui';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
 import { PanelBoundary } from './components/PanelBoundary';
+import { PretrainPanel } from './components/PretrainPanel';
 import { discardUnreadableRuns, useRuns } from './runs/runs-store';
 
 const DISCARD_RUNS = { label: 'Discard unreadable kept runs', action: discardUnreadableRuns };
@@ -162,6 +163,7 @@ export function App() {
           <PanelBoundary name="Sweep results">
             <SweepResults />
           </PanelBoundary>
+          <PanelBoundary name="Pretrain"><PretrainPanel /></PanelBoundary>
         </main>
         <PanelBoundary name="Lesson">
           <LessonPanel />

@@ -8,6 +8,7 @@ import { FPT_DEFAULT_GROUPS } from '../engine/groups';
 import { taskDefinition, taskNames } from '../engine/tasks/registry';
 import type { TaskName } from '../engine/tasks/task';
 import type { RunSettings } from '../worker/protocol';
+import { LOCAL_MODEL_ID } from '../worker/pretrain-protocol';
 
 export const DEFAULT_SETTINGS: RunSettings = {
   task: 'bit-xor',
@@ -48,6 +49,7 @@ export const BACKBONE_CHOICES: BackboneChoice[] = [
   { id: 'gpt2', label: 'GPT-2 small, pretrained', model: 'gpt2', init: 'pretrained' },
   { id: 'gpt2-random', label: 'GPT-2 small, random frozen (every weight N(0, 0.02), the paper’s init)', model: 'gpt2', init: 'random' },
   { id: 'gpt2-statistics', label: 'GPT-2 small, statistics only', model: 'gpt2', init: 'statistics' },
+  { id: LOCAL_MODEL_ID, label: 'Mini GPT-2 pretrained in this browser (Pretrain panel)', model: LOCAL_MODEL_ID, init: 'pretrained' },
 ];
 
 export function backboneIdOf(settings: Pick<RunSettings, 'model' | 'init'>): string {

@@ -19,7 +19,7 @@ describe('kernels registered for the wasm backend', () => {
     tf.dispose([x, ids, table, picks, weights, ...Object.values(grads)]);
   });
 
-  it('BatchMatMul with either operand transposed gives the exact products (rank 2 and batched rank 4)', async () => {
+  it('BatchMatMul, transposed or not, small or sliced per batch, gives the exact products (rank 2 and batched rank 4)', async () => {
     await useBackend('wasm');
     // Small integers: every product and sum is exact in float32, so the comparison is exact.
     const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7 + seed * 13) % 11) - 5);
@@ -38,13 +38,15 @@ describe('kernels registered for the wasm backend', () => {
           }
       return Array.from(out);
     };
-    for (const [ta, tb] of [[true, false], [false, true], [true, true], [false, false]] as const) {
-      const [m, k, n] = [5, 7, 3];
+    // 5×7×3 runs the backend's batched loop; 40×32×30 (≥ 2^15 multiply-adds a product) the
+    // per-slice XNNPACK path, which must leave no data behind on the backend.
+    for (const [ta, tb, m, k, n] of [[true, false, 5, 7, 3], [false, true, 5, 7, 3], [true, true, 5, 7, 3], [false, false, 5, 7, 3], [false, false, 40, 32, 30], [false, true, 40, 32, 30], [true, false, 40, 32, 30]] as const) {
+      const dataIds = tf.engine().backend.numDataIds();
       const a2 = values(m * k, 1);
       const b2 = values(k * n, 2);
       const a = tf.tensor(a2, ta ? [k, m] : [m, k]);
       const b = tf.tensor(b2, tb ? [n, k] : [k, n]);
-      expect(Array.from(tf.matMul(a, b, ta, tb).dataSync()), `rank 2 ${ta} ${tb}`).toEqual(reference(a2, b2, 1, m, k, n, ta, tb));
+      expect(Array.from(tf.tidy(() => tf.matMul(a, b, ta, tb).dataSync())), `rank 2 ${ta} ${tb}`).toEqual(reference(a2, b2, 1, m, k, n, ta, tb));
       const a4 = values(6 * m * k, 3);
       const b4 = values(6 * k * n, 4);
       const A = tf.tensor(a4, ta ? [2, 3, k, m] : [2, 3, m, k]);
@@ -53,6 +55,7 @@ describe('kernels registered for the wasm backend', () => {
       expect(C.shape).toEqual([2, 3, m, n]);
       expect(Array.from(C.dataSync()), `rank 4 ${ta} ${tb}`).toEqual(reference(a4, b4, 6, m, k, n, ta, tb));
       tf.dispose([a, b, A, B, C]);
+      expect(tf.engine().backend.numDataIds(), `data left on the backend, ${m}×${k}×${n} ${ta} ${tb}`).toBe(dataIds);
     }
   });
 });

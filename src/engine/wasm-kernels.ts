@@ -53,11 +53,11 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
  * with the backend's own Transpose (one linear pass) and then multiplying untransposed gives the same
  * product with the fast path: C = op(A)·op(B) = A'·B' with A' = Aᵀ materialised when transposeA.
  */
-function untransposedBatchMatMul(batchMatMul: Kernel, transpose: Kernel): Kernel {
+function untransposedBatchMatMul(transpose: Kernel, perSlice: Kernel): Kernel {
   return (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-    if (!transposeA && !transposeB) return batchMatMul(args);
+    if (!transposeA && !transposeB) return perSlice(args);
     const swapLast = (t: tf.TensorInfo) => {
       const perm = t.shape.map((_, i) => i);
       [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
@@ -65,10 +65,51 @@ function untransposedBatchMatMul(batchMatMul: Kernel, transpose: Kernel): Kernel
     };
     const a2 = transposeA ? swapLast(a) : a;
     const b2 = transposeB ? swapLast(b) : b;
-    const out = batchMatMul({ ...args, inputs: { ...args.inputs, a: a2, b: b2 }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+    const out = perSlice({ ...args, inputs: { ...args.inputs, a: a2, b: b2 }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
     const backend = args.backend as { disposeData(id: object): void };
     if (a2 !== a) backend.disposeData(a2.dataId);
     if (b2 !== b) backend.disposeData(b2.dataId);
+    return out;
+  };
+}
+
+/**
+ * Batched A·B (batch > 1, e.g. attention's [B, H, T, T]·[B, H, T, d]): the wasm kernel takes XNNPACK
+ * only for a batch of one and otherwise runs its own loop, measured about 20× slower per
+ * multiply-add on ListOps' T = 512. Where each product is large enough for that to matter
+ * (M·K·N ≥ PER_SLICE_MIN_WORK) and neither operand broadcasts, the batch is cut into slices
+ * (the backend's Slice), each multiplied by XNNPACK, and joined (Concat):
+ *   C[i] = A[i]·B[i] for i < batch,  C = concat_0(C[0], …, C[batch−1])
+ * Smaller products keep the loop, whose per-call cost is lower than a slice, multiply and join.
+ */
+const PER_SLICE_MIN_WORK = 1 << 15;
+
+function slicedBatchMatMul(batchMatMul: Kernel, slice: Kernel, concat: Kernel, reshape: Kernel): Kernel {
+  return (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    const batchA = a.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+    const batchB = b.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+    const [M, K] = a.shape.slice(-2);
+    const N = b.shape[b.shape.length - 1];
+    const sameBatch = a.shape.length === b.shape.length && a.shape.slice(0, -2).every((n, i) => n === b.shape[i]);
+    if (transposeA || transposeB || batchA <= 1 || batchA !== batchB || !sameBatch || M * K * N < PER_SLICE_MIN_WORK) return batchMatMul(args);
+    const backend = args.backend as { disposeData(id: object): void };
+    const call = (kernel: Kernel, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap) => kernel({ inputs, attrs, backend: args.backend });
+    const a3 = call(reshape, { x: a }, { shape: [batchA, M, K] });
+    const b3 = call(reshape, { x: b }, { shape: [batchA, K, N] });
+    const parts: tf.TensorInfo[] = [];
+    for (let i = 0; i < batchA; i++) {
+      const ai = call(slice, { x: a3 }, { begin: [i, 0, 0], size: [1, M, K] });
+      const bi = call(slice, { x: b3 }, { begin: [i, 0, 0], size: [1, K, N] });
+      parts.push(call(batchMatMul, { a: ai, b: bi }, { ...args.attrs }));
+      backend.disposeData(ai.dataId);
+      backend.disposeData(bi.dataId);
+    }
+    const joined = call(concat, parts as unknown as tf.NamedTensorInfoMap, { axis: 0 });
+    for (const p of [a3, b3, ...parts]) backend.disposeData(p.dataId);
+    const out = call(reshape, { x: joined }, { shape: [...a.shape.slice(0, -2), M, N] });
+    backend.disposeData(joined.dataId);
     return out;
   };
 }
@@ -78,11 +119,11 @@ let registered = false;
 export function registerMissingWasmKernels(): void {
   if (registered) return;
   registered = true;
-  const matmul = tf.getKernel('BatchMatMul', 'wasm');
-  const transpose = tf.getKernel('Transpose', 'wasm');
-  if (matmul && transpose) {
+  const [matmul, transpose, slice, concat, reshape] = ['BatchMatMul', 'Transpose', 'Slice', 'Concat', 'Reshape'].map((name) => tf.getKernel(name, 'wasm'));
+  if (matmul && transpose && slice && concat && reshape) {
+    const k = (config: tf.KernelConfig) => config.kernelFunc as unknown as Kernel;
     tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({ ...matmul, kernelFunc: untransposedBatchMatMul(matmul.kernelFunc as unknown as Kernel, transpose.kernelFunc as unknown as Kernel) as unknown as tf.KernelFunc });
+    tf.registerKernel({ ...matmul, kernelFunc: untransposedBatchMatMul(k(transpose), slicedBatchMatMul(k(matmul), k(slice), k(concat), k(reshape))) as unknown as tf.KernelFunc });
   }
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });

@@ -7,6 +7,8 @@ import { GPT2_PRESETS, type Gpt2Config, type Gpt2PresetName } from '../weights/g
 import { loadGpt2Weights, openBrowserWeightCache, type LoadProgress } from '../weights/load';
 import type { TensorMap } from '../engine/tensors';
 import { siteUrl } from './site-url';
+import { loadLocalModel } from './local-models';
+import { LOCAL_MODEL_ID } from './pretrain-protocol';
 
 export interface ModelSource {
   label: string;
@@ -23,6 +25,7 @@ export async function loadModelSource(
   onProgress: (p: LoadProgress) => void,
   signal: AbortSignal,
 ): Promise<ModelSource> {
+  if (model === LOCAL_MODEL_ID) return { label: `${model} (this browser's Pretrain panel)`, ...(await loadLocalModel(model)), warnings: [] };
   const preset = model in GPT2_PRESETS ? GPT2_PRESETS[model as Gpt2PresetName] : undefined;
   if (!needWeights && preset) return { label: `${model} (config only)`, config: preset, warnings: [] };
   const loaded = await loadGpt2Weights(
