@@ -1,9 +1,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AttentionPayload } from '../../worker/protocol';
-import { usePlayground } from '../store';
+import { useSettings } from '../stores/settings-store';
+import { useRun } from '../stores/run-store';
+import { useUi } from '../stores/ui-store';
 import { setAttentionLayer } from '../training-client';
 import { viridis } from './colormap';
-import { LockNote, lockedProps, useControlMode } from '../instructor/ui';
+import { LockNote, lockedProps } from '../instructor/ui';
+import { useControlMode } from '../hooks/control-mode';
 
 /** Maps of one payload: each head's [T, T] probabilities, then their mean. */
 export function headMaps(a: AttentionPayload): { title: string; values: Float32Array }[] {
@@ -124,12 +127,12 @@ function exportPng(a: AttentionPayload, compareTo: AttentionPayload | null): voi
 }
 
 export function AttentionPanel() {
-  const attention = usePlayground((s) => s.attention);
-  const atStart = usePlayground((s) => s.attentionAtStart);
-  const layers = usePlayground((s) => s.model?.layers ?? 1);
-  const task = usePlayground((s) => s.settings.task);
-  const compare = usePlayground((s) => s.attentionCompare);
-  const setCompare = (attentionCompare: boolean) => usePlayground.setState({ attentionCompare });
+  const attention = useRun((s) => s.attention);
+  const atStart = useRun((s) => s.attentionAtStart);
+  const layers = useRun((s) => s.model?.layers ?? 1);
+  const task = useSettings((s) => s.settings.task);
+  const compare = useUi((s) => s.attentionCompare);
+  const setCompare = (attentionCompare: boolean) => useUi.setState({ attentionCompare });
   const layerMode = useControlMode('layer');
   const [hover, setHover] = useState<Hover | null>(null);
   const maps = useMemo(() => (attention ? headMaps(attention) : []), [attention]);

@@ -1,10 +1,12 @@
 import { useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type LegendPayload } from 'recharts';
-import { usePlayground } from '../store';
+import { useSettings } from '../stores/settings-store';
+import { useRun } from '../stores/run-store';
+import { useUi } from '../stores/ui-store';
 import { paperReference } from '../presets';
 import { evaluateHeldOut } from '../training-client';
 import { PAGE_EVAL_BATCHES, type MetricsPoint } from '../../worker/protocol';
-import { useRunLines } from './RunComparison';
+import { useRunLines } from '../hooks/run-lines';
 import { LIVE_COLOUR, LOSS_COLOUR, overlayColour, REFERENCE_COLOUR } from '../palette';
 
 /** Exponential moving average with bias correction (as TensorBoard's smoothing slider). */
@@ -24,15 +26,15 @@ const liveFirst = (live: string[]) => (item: LegendPayload) => {
 const LOSS_LEGEND_ORDER = liveFirst(['loss', 'smoothed']);
 
 export function Charts() {
-  const points = usePlayground((s) => s.points);
-  const metric = usePlayground((s) => s.metric);
-  const settings = usePlayground((s) => s.settings);
-  const presetId = usePlayground((s) => s.presetId);
-  const overlays = usePlayground((s) => s.overlays);
-  const heldOut = usePlayground((s) => s.heldOut);
-  const heldOutPending = usePlayground((s) => s.heldOutPending);
-  const running = usePlayground((s) => s.running);
-  const phase = usePlayground((s) => s.phase);
+  const points = useRun((s) => s.points);
+  const metric = useRun((s) => s.metric);
+  const settings = useSettings((s) => s.settings);
+  const presetId = useSettings((s) => s.presetId);
+  const overlays = useUi((s) => s.overlays);
+  const heldOut = useRun((s) => s.heldOut);
+  const heldOutPending = useRun((s) => s.heldOutPending);
+  const running = useRun((s) => s.running);
+  const phase = useRun((s) => s.phase);
   // Kept runs ticked in the Runs panel, the pinned baseline first (black, thick, dashed).
   const runLines = useRunLines();
   const accuracyLegendOrder = useMemo(() => liveFirst([`test ${metric} (live run)`]), [metric]);
