@@ -34,8 +34,8 @@ export function FirstVisitIntro() {
     <aside className="intro" aria-labelledby="intro-title" data-testid="first-visit-intro">
       <h2 id="intro-title">What you are looking at</h2>
       <p>
-        A transformer pretrained on language, drawn left to right: an example’s tokens go in, through its blocks, and out as a prediction. Only the parts marked “trains” learn; the rest stay
-        frozen, as in the paper (Lu et al. 2021). Press Play and watch the curves and the attention maps change.
+        A transformer pretrained on language, drawn left to right: tokens in, prediction out. Only the parts ticked “trains” learn; the rest keep their weights. Press Play and watch the
+        curves and the attention maps change.
       </p>
       <div className="intro-actions">
         <button
@@ -46,7 +46,7 @@ export function FirstVisitIntro() {
             close();
           }}
         >
-          Start the guided lesson
+          Guided lesson
         </button>
         <button type="button" onClick={close}>
           Dismiss

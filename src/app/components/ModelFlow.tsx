@@ -64,7 +64,7 @@ function DataStage() {
         ↓
       </div>
       <GroupToggle group="input" />
-      <GroupToggle group="positions" detail="+ Positional embeddings" />
+      <GroupToggle group="positions" detail="+ Positions" />
       <FirstVisitIntro />
     </section>
   );

@@ -33,9 +33,9 @@ export const PANELS: readonly SecondaryPanel[] = [
   { id: 'runs', label: 'Runs', component: RunComparison, discard: { label: 'Discard unreadable kept runs', action: discardUnreadableRuns } },
   { id: 'parameters', label: 'Parameters', component: ParameterDetails },
   { id: 'sweeps', label: 'Sweeps', component: SweepResults },
-  { id: 'files', label: 'Adapter files', component: AdapterFilesControl, offered: notHidden('adapters') },
+  { id: 'files', label: 'Files', component: AdapterFilesControl, offered: notHidden('adapters') },
   { id: 'lessons', label: 'Lessons', component: LessonList },
-  { id: 'instructor', label: 'Instructor link', component: InstructorLinkBuilder, offered: (s) => !hasFlags(s.instructor) },
+  { id: 'instructor', label: 'Instructor', component: InstructorLinkBuilder, offered: (s) => !hasFlags(s.instructor) },
 ];
 
 /** Opens a panel (or closes it, with its own id again, or null). */
