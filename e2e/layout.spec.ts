@@ -96,7 +96,12 @@ test('at 1280×720 the model, every group toggle, a heatmap and both charts are 
     await page.keyboard.press('Tab');
     reached.add(await page.evaluate(() => {
       const el = document.activeElement as HTMLElement | null;
-      return el?.getAttribute('aria-label') ?? el?.closest('label')?.firstChild?.textContent?.trim() ?? el?.textContent?.trim() ?? '';
+      if (!el) return '';
+      const label = el.getAttribute('aria-label') ?? (el.closest('label')?.firstChild?.textContent ?? null);
+      if (label !== null) return label.trim();
+      const copy = el.cloneNode(true) as HTMLElement;
+      copy.querySelectorAll('[aria-hidden="true"]').forEach((n) => n.remove());
+      return copy.textContent?.trim() ?? '';
     }));
   }
   for (const name of ['Play', 'Step', 'Reset', 'Steps per update', 'Task', 'Backbone', 'Learning rate', 'Batch size', 'Seed', 'Compute', ...GROUPS]) expect(reached, name).toContain(name);
