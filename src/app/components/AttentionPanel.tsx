@@ -149,7 +149,7 @@ export function AttentionPanel() {
   }
   // The mean of the heads large, with token labels; each head small beside it.
   const row = (list: typeof maps, tag: string) =>
-    list.map((m, i) => <Heatmap key={`${tag}-${m.title}`} title={m.title} values={m.values} labels={attention.tokenLabels} size={i === 0 ? 132 : 60} labelled={i === 0} onHover={setHover} />);
+    list.map((m, i) => <Heatmap key={`${tag}-${m.title}`} title={m.title} values={m.values} labels={attention.tokenLabels} size={i === 0 ? 132 : 46} labelled={i === 0} onHover={setHover} />);
   return (
     <section className="flow-stage attention" aria-labelledby="attention-title">
       <h2 id="attention-title">
