@@ -15,6 +15,7 @@ import { FeatureCacheToggle } from './FeatureCacheToggle';
 import { GroupToggle, TransformerStack } from './ArchitectureDiagram';
 import { FirstVisitIntro } from './FirstVisitIntro';
 import { PanelBoundary } from './PanelBoundary';
+import { bitXorTokens } from '../example-tokens';
 
 function ExampleImage({ image }: { image: NonNullable<ExamplePayload['image']> }) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -29,13 +30,6 @@ function ExampleImage({ image }: { image: NonNullable<ExamplePayload['image']> }
     ctx.putImageData(data, 0, 0);
   }, [image]);
   return <canvas ref={ref} width={image.width} height={image.height} className="example-image" role="img" aria-label="the example's image" />;
-}
-
-/** Bit XOR's "10110 XOR 01101 = 11011" as its input tokens (a1…an, b1…bn) and their bits; null for other tasks. */
-export function bitXorTokens(text: string): { label: string; value: string }[] | null {
-  const m = /^([01]+) XOR ([01]+)/.exec(text);
-  if (!m) return null;
-  return [...[...m[1]].map((v, i) => ({ label: `a${i + 1}`, value: v })), ...[...m[2]].map((v, i) => ({ label: `b${i + 1}`, value: v }))];
 }
 
 /** The held-out example the model is shown, as the tokens that enter the input layer. */
