@@ -34,7 +34,11 @@ async function observeLayoutShift(page: Page): Promise<void> {
   });
 }
 
-const layoutShift = (page: Page) => page.evaluate(() => (window as unknown as { cls: number; shifts: { value: number; sources: string[] }[] }));
+const layoutShift = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as { cls: number; shifts: { value: number; sources: string[] }[] };
+    return { cls: w.cls, shifts: w.shifts };
+  });
 const resetMeasures = (page: Page) =>
   page.evaluate(() => {
     const w = window as unknown as { cls: number; shifts: unknown[]; longTasks: number[] };

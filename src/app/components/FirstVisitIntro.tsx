@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { LESSONS } from '../lessons/lessons';
 import { openLesson } from '../lessons/lesson-store';
+import { useSettings } from '../stores/settings-store';
 
 /** localStorage key remembering that this browser dismissed the intro. */
 export const INTRO_DISMISSED_KEY = 'fpt-intro-dismissed';
@@ -24,7 +25,9 @@ function remember(): void {
 /** Three sentences for a first visit, with the guided lesson on offer; gone for good once dismissed. */
 export function FirstVisitIntro() {
   const [shown, setShown] = useState(() => !dismissedBefore());
-  if (!shown) return null;
+  // A lesson open (from a link, say) is the guide already.
+  const inLesson = useSettings((s) => s.lessonId !== null);
+  if (!shown || inLesson) return null;
   const lesson = LESSONS[0];
   const close = () => {
     remember();
