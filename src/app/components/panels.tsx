@@ -87,12 +87,12 @@ export function PanelTabs() {
 export function SecondaryPanels() {
   const panels = useOfferedPanels();
   const open = useUi((s) => s.panel);
-  const region = useRef<HTMLDivElement>(null);
+  const region = useRef<HTMLElement>(null);
   useEffect(() => {
     if (open) region.current?.querySelector(`#panel-${open}`)?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
   }, [open]);
   return (
-    <div className="secondary" ref={region}>
+    <aside className="secondary" ref={region} aria-label="Secondary panels">
       {panels.map(({ id, label, component: Panel, discard }) => (
         <div key={id} role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} hidden={open !== id} className="secondary-panel">
           <div className="secondary-head">
@@ -105,6 +105,6 @@ export function SecondaryPanels() {
           </PanelBoundary>
         </div>
       ))}
-    </div>
+    </aside>
   );
 }
