@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { copySiteFiles } from '../src/site/site-files';
-import { openPlayground, stepCount, waitForRun } from './support';
+import { openPanel, openPlayground, stepCount, waitForRun } from './support';
 
 const SWEEP_DIR = 'sweeps/e2e-table19';
 /** The built site the static server serves; a build copies finished sweeps into it (site-files.ts). */
@@ -26,6 +26,7 @@ test.describe('the paper comparisons in the page', () => {
 
   test('finished sweep results are listed beside the paper and a run loads onto the accuracy chart', async ({ page }) => {
     await openPlayground(page);
+    await openPanel(page, 'Sweeps');
     const table = page.locator('.sweeps figure', { hasText: 'e2e-table19' });
     await expect(table).toContainText('table19 on tiny (cpu), 10 steps, batch 4');
     await expect(table.locator('tbody tr')).toHaveCount(4);

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { openPlayground, stepCount, waitForRun } from './support';
+import { openPanel, openPlayground, stepCount, waitForRun } from './support';
 
 const LOCKED: [label: string, control: string][] = [
   ['Task', 'task'],
@@ -100,6 +100,7 @@ test('a paper experiment sets everything at once and the chart draws that row\'s
   // The default page (tiny checkpoint, FPT groups, Bit XOR) already matches Table 2's FPT row.
   await expect(chart).toHaveAttribute('data-reference-source', 'Table 2, FPT, Bit XOR; GPT-2 small (12 layers × 768), converged');
 
+  await openPanel(page, 'Paper experiments');
   await page.getByLabel('Run on').selectOption('tiny');
   await page.getByRole('button', { name: 'Table 19, Bit XOR, + layernorm: paper 98%' }).click();
   await waitForRun(page);
@@ -148,6 +149,7 @@ test('a paper experiment sets everything at once and the chart draws that row\'s
 test('the instructor link builder writes a link that opens the lesson with the chosen controls locked and hidden', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await openPlayground(page, '?v=1&bb=tiny-random&seed=3');
+  await openPanel(page, 'Instructor');
   await page.getByText('Instructor link').click();
   await page.getByRole('button', { name: 'Students toggle groups only' }).click();
   await page.getByLabel('Lesson to open').selectOption('bit-xor-attention');

@@ -1,11 +1,12 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openPlayground } from './support';
+import { openPanel, openPlayground } from './support';
 
 const number = async (page: Page, testId: string) => Number((await page.getByTestId(testId).textContent())!.replace(/[^\d.]/g, ''));
 
 test('the Pretrain panel learns English in the browser and hands the model to Bit XOR as a frozen backbone', async ({ page }) => {
   test.setTimeout(900_000);
   await openPlayground(page);
+  await openPanel(page, 'Pretrain');
   const panel = page.getByRole('region', { name: 'Pretrain a mini GPT-2 on English' });
   await panel.scrollIntoViewIfNeeded();
   await expect(panel.getByTestId('pretrain-corpus')).toContainText('Brown Corpus (built in');
@@ -50,6 +51,7 @@ test('the Pretrain panel learns English in the browser and hands the model to Bi
 
 test('a text that is not UTF-8 is refused with a message, and the built-in corpus stays available', async ({ page }) => {
   await openPlayground(page);
+  await openPanel(page, 'Pretrain');
   const panel = page.getByRole('region', { name: 'Pretrain a mini GPT-2 on English' });
   await panel.getByLabel('Text file to pretrain on').setInputFiles({ name: 'latin1.txt', mimeType: 'text/plain', buffer: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff, 0xfe]) });
   await expect(panel.getByTestId('pretrain-corpus')).toContainText('latin1.txt');

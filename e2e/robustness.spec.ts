@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { openSafetensors } from '../src/weights/safetensors';
-import { openPlayground, stepCount, waitForRun } from './support';
+import { openPanel, openPlayground, stepCount, waitForRun } from './support';
 
 // Issue 11, item 5 and the page parts of item 11: bad records never blank the page.
 
@@ -70,6 +70,7 @@ test('a damaged results.json, or one with "mean": null, does not blank the page'
   await page.route('**/sweeps/unmeasured/results.json', (route) => route.fulfill({ json: unmeasured }));
   await page.route('**/sweeps/damaged/results.json', (route) => route.fulfill({ body: JSON.stringify(unmeasured).slice(0, 300), contentType: 'application/json' }));
   await openPlayground(page, LINK);
+  await openPanel(page, 'Sweeps');
 
   const sweeps = page.getByRole('region', { name: 'Sweep results' });
   const row = sweeps.getByRole('row', { name: /pretrained, output only/ });
@@ -127,6 +128,7 @@ test('a record that slips past the schemas takes down only its panel, which offe
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await openPlayground(page, `${LINK}&debug=1`);
+  await openPanel(page, 'Runs');
   await page.evaluate(() => {
     const runs = (window as unknown as { fptDebug: { runs: { setState(f: (s: { runs: unknown[] }) => object): void } } }).fptDebug.runs;
     runs.setState((s) => ({ runs: [{ id: 'bad', name: 'no points', renamed: false, settings: {}, metric: 'accuracy', createdAt: 0, updatedAt: 0 }, ...s.runs] }));
@@ -147,6 +149,7 @@ test('a record that slips past the schemas takes down only its panel, which offe
 
 /** Exports the run's adapters and returns the file's tensors by name. */
 async function exportFile(page: Page, path: string): Promise<Map<string, Float32Array>> {
+  await openPanel(page, 'Files');
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export adapters' }).click();
   await (await download).saveAs(path);
@@ -166,6 +169,7 @@ test('imported adapters of frozen groups survive a reload (issue 11, item 3)', a
   const context = await browser.newContext({ baseURL: testInfo.project.use.baseURL });
   const target = await context.newPage();
   await openPlayground(target, `${LINK}&g=input,output,positions`);
+  await openPanel(target, 'Files');
   await target.getByLabel('Import adapters').setInputFiles(testInfo.outputPath('with-layernorm.safetensors'));
   await expect(target.getByTestId('adapter-import-result')).toHaveText(/Imported \d+ tensors/);
   await target.getByRole('button', { name: 'Step' }).click();

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openPlayground, stepCount, waitForRun } from './support';
+import { openPanel, openPlayground, stepCount, waitForRun } from './support';
 
 /** Presses Step and waits for the step and the fingerprint of the trainable values taken after it. */
 async function stepTo(page: Page, n: number): Promise<string> {
@@ -51,6 +51,7 @@ test('two runs are kept, overlaid on the charts, and compared with a pinned base
   await expect(live.getByTestId('run-to100')).toHaveText('—');
 
   // Rename it, then overlay it: one more curve on each chart, named in the legends.
+  await openPanel(page, 'Runs');
   await kept.getByRole('button', { name: 'Rename run' }).click();
   await kept.getByRole('textbox', { name: 'Run name' }).fill('seed 0, two steps');
   await kept.getByRole('textbox', { name: 'Run name' }).press('Enter');

@@ -29,3 +29,10 @@ export async function trainableCount(page: Page): Promise<number> {
   const text = await page.getByTestId('param-counts').locator('strong').textContent();
   return Number(text!.replace(/,/g, ''));
 }
+
+/** Opens one of the secondary panels behind the top bar's tabs (components/panels.tsx), unless it is open. */
+export async function openPanel(page: Page, tab: string): Promise<void> {
+  const button = page.getByRole('tab', { name: tab, exact: true });
+  if ((await button.getAttribute('aria-selected')) !== 'true') await button.click();
+  await expect(page.getByRole('tabpanel', { name: tab, exact: true })).toBeVisible();
+}

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { openSafetensors, writeSafetensors } from '../src/weights/safetensors';
-import { openPlayground, stepCount } from './support';
+import { openPanel, openPlayground, stepCount } from './support';
 
 test('a link with settings opens exactly those settings, and the address follows changes', async ({ page }) => {
   await openPlayground(page, '?v=1&task=bit-xor&bb=tiny-random&g=input,output&lr=0.003&seed=7&batch=8&speed=5&layer=1&backend=cpu&debug=1');
@@ -48,6 +48,7 @@ test('exported adapters import back bit-exactly; a file with a wrong shape is re
   await stepTo(page, 1);
   const atStep2 = await stepTo(page, 2);
 
+  await openPanel(page, 'Files');
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export adapters' }).click();
   expect((await download).suggestedFilename()).toBe('fpt-adapters-bit-xor-step2.safetensors');

@@ -1,39 +1,22 @@
 import { useEffect } from 'react';
 import { megabytes } from './format';
-import { ArchitectureDiagram } from './components/ArchitectureDiagram';
-import { AttentionPanel } from './components/AttentionPanel';
-import { Charts } from './components/Charts';
 import { RunSettingsForm, TransportControls } from './components/Controls';
-import { DatasetPreview } from './components/DatasetPreview';
-import { AdapterFiles } from './components/AdapterFiles';
 import { StatusBar } from './components/StatusBar';
 import { UrlNotices } from './components/UrlNotices';
 import { SiteNotices } from './components/SiteNotices';
-import { SweepResults } from './components/SweepResults';
-import { RunComparison, RunsNotice } from './components/RunComparison';
+import { RunsNotice } from './components/RunComparison';
 import { restoreOrStart } from './runs/restore';
-import { usePlayground } from './store';
-import { PresetPicker } from './components/PresetPicker';
+import { useRun } from './stores/run-store';
+import { useSettings } from './stores/settings-store';
 import { LessonPanel } from './components/LessonPanel';
-import { InstructorLinkBuilder } from './components/InstructorLinkBuilder';
 import { trackLessonProgress, useLessonUi } from './lessons/lesson-store';
-import { LockNote, useControlMode } from './instructor/ui';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
 import { PanelBoundary } from './components/PanelBoundary';
-import { PretrainPanel } from './components/PretrainPanel';
-import { discardUnreadableRuns, useRuns } from './runs/runs-store';
-
-const DISCARD_RUNS = { label: 'Discard unreadable kept runs', action: discardUnreadableRuns };
-const REMOVE_OVERLAYS = {
-  label: 'Remove the other curves from the charts',
-  action: () => {
-    usePlayground.setState({ overlays: [] });
-    useRuns.setState({ shown: [], baselineId: null });
-  },
-};
+import { ModelFlow } from './components/ModelFlow';
+import { PanelTabs, SecondaryPanels } from './components/panels';
 
 function LoadingNotice({ message }: { message: string }) {
-  const p = usePlayground((s) => s.loadProgress);
+  const p = useRun((s) => s.loadProgress);
   if (!p || p.phase === 'done') return <p className="notice loading" role="status">{message}</p>;
   return (
     <div className="notice loading" role="status">
@@ -52,7 +35,7 @@ function LoadingNotice({ message }: { message: string }) {
 }
 
 function Warnings() {
-  const warnings = usePlayground((s) => s.warnings);
+  const warnings = useRun((s) => s.warnings);
   if (warnings.length === 0) return null;
   return (
     <div className="notice warning" role="note">
@@ -64,10 +47,10 @@ function Warnings() {
 }
 
 function Notice() {
-  const phase = usePlayground((s) => s.phase);
-  const error = usePlayground((s) => s.error);
-  const message = usePlayground((s) => s.loadingMessage);
-  const snapshotStep = usePlayground((s) => s.snapshot?.step);
+  const phase = useRun((s) => s.phase);
+  const error = useRun((s) => s.error);
+  const message = useRun((s) => s.loadingMessage);
+  const snapshotStep = useRun((s) => s.snapshot?.step);
   if (phase === 'loading') return <LoadingNotice message={message} />;
   if (phase === 'deviceLost') {
     return (
@@ -92,22 +75,28 @@ function Notice() {
   return null;
 }
 
-/** Export / import adapters, unless an instructor link hides or locks them. */
-function AdapterFilesControl() {
-  const mode = useControlMode('adapters');
-  if (mode === 'hidden') return null;
-  if (mode === 'shown') return <AdapterFiles />;
+/** The top bar: name, Play/Pause, Step, Reset, the step counter and speed, the run's settings, and the panel tabs. */
+function TopBar() {
   return (
-    <fieldset className="locked-fieldset" disabled aria-describedby="lock-note-adapters">
-      <AdapterFiles />
-      <LockNote control="adapters" mode={mode} />
-    </fieldset>
+    <header className="top-bar">
+      <div className="brand">
+        <h1>FPT Playground</h1>
+        <p className="tagline">A frozen language transformer learning tasks that are not language. Only the parts you tick train.</p>
+      </div>
+      <PanelBoundary name="Run">
+        <TransportControls />
+      </PanelBoundary>
+      <PanelBoundary name="Experiment">
+        <RunSettingsForm />
+      </PanelBoundary>
+      <PanelTabs />
+    </header>
   );
 }
 
 export function App() {
-  const announcement = usePlayground((s) => s.announcement);
-  const hasLesson = usePlayground((s) => s.lessonId !== null);
+  const announcement = useRun((s) => s.announcement);
+  const hasLesson = useSettings((s) => s.lessonId !== null);
   const lessonCollapsed = useLessonUi((s) => s.collapsed);
   const lessonOpen = hasLesson && !lessonCollapsed;
   useEffect(() => trackLessonProgress(), []);
@@ -115,60 +104,21 @@ export function App() {
   useEffect(() => void restoreOrStart(), []);
   return (
     <div className="app">
-      <header>
-        <h1>FPT Playground</h1>
-        <p className="tagline">
-          A transformer pretrained on language, frozen, learning tasks that are not language. Only the parts you tick train.
-        </p>
-      </header>
-      <SiteNotices />
-      <UrlNotices />
-      <Notice />
-      <Warnings />
-      <RunsNotice />
+      <TopBar />
+      <div className="notices">
+        <SiteNotices />
+        <UrlNotices />
+        <Notice />
+        <Warnings />
+        <RunsNotice />
+      </div>
       <div className={`layout${lessonOpen ? ' with-lesson' : ''}`}>
-        <aside>
-          <PanelBoundary name="Experiment">
-            <RunSettingsForm />
-          </PanelBoundary>
-          <PanelBoundary name="Run">
-            <section className="panel" aria-label="Run">
-              <TransportControls />
-              <AdapterFilesControl />
-            </section>
-          </PanelBoundary>
-          <PanelBoundary name="What trains">
-            <ArchitectureDiagram />
-          </PanelBoundary>
-          <PanelBoundary name="Instructor link">
-            <InstructorLinkBuilder />
-          </PanelBoundary>
-        </aside>
-        <main>
-          <PanelBoundary name="Paper experiments">
-            <PresetPicker />
-          </PanelBoundary>
-          <PanelBoundary name="Learning curves" discard={REMOVE_OVERLAYS}>
-            <Charts />
-          </PanelBoundary>
-          <PanelBoundary name="Runs" discard={DISCARD_RUNS}>
-            <RunComparison />
-          </PanelBoundary>
-          <PanelBoundary name="Attention">
-            <AttentionPanel />
-          </PanelBoundary>
-          <PanelBoundary name="Dataset preview">
-            <DatasetPreview />
-          </PanelBoundary>
-          <PanelBoundary name="Sweep results">
-            <SweepResults />
-          </PanelBoundary>
-          <PanelBoundary name="Pretrain"><PretrainPanel /></PanelBoundary>
-        </main>
+        <ModelFlow />
         <PanelBoundary name="Lesson">
           <LessonPanel />
         </PanelBoundary>
       </div>
+      <SecondaryPanels />
       <PanelBoundary name="Status bar">
         <StatusBar />
       </PanelBoundary>

@@ -20,3 +20,8 @@ export const OVERLAY_COLOURS = ['#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#F0
 export function overlayColour(index: number): string {
   return OVERLAY_COLOURS[index % OVERLAY_COLOURS.length];
 }
+
+/** The live run's test loss (beside its training loss). */
+export const TEST_LOSS_COLOUR = '#D55E00';
+/** The gradient norm of each training step. */
+export const GRAD_NORM_COLOUR = '#009E73';

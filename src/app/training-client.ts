@@ -6,9 +6,11 @@ import type { GroupName } from '../engine/groups';
 import type { FromWorker, RunSettings, Snapshot, ToWorker } from '../worker/protocol';
 import { version as appVersion } from '../../package.json';
 import { percent } from './format';
-import { usePlayground } from './store';
+import { useRun } from './stores/run-store';
+import { useSettings } from './stores/settings-store';
 import { appendPoints } from './runs/run-history';
-import { beginNewRun, dropLiveSnapshot } from './runs/runs-store';
+import { dropLiveSnapshot, liveRunPaused, updateLiveSettings } from './runs/runs-store';
+import { beginFreshRun } from './run-lifecycle';
 
 let worker: Worker | null = null;
 
@@ -17,7 +19,7 @@ function send(msg: ToWorker): void {
 }
 
 function onMessage(msg: FromWorker): void {
-  const set = usePlayground.setState;
+  const set = useRun.setState;
   switch (msg.type) {
     case 'loading':
       set({ phase: 'loading', loadingMessage: msg.message });
@@ -26,10 +28,10 @@ function onMessage(msg: FromWorker): void {
       set({ loadProgress: msg.progress });
       break;
     case 'warning':
-      set({ warnings: [...usePlayground.getState().warnings, msg.message] });
+      set({ warnings: [...useRun.getState().warnings, msg.message] });
       break;
     case 'ready':
-      set((s) => ({ attentionLayer: Math.min(s.attentionLayer, msg.model.layers - 1) }));
+      useSettings.setState((s) => ({ attentionLayer: Math.min(s.attentionLayer, msg.model.layers - 1) }));
       set({ phase: 'ready', backend: msg.backend, model: msg.model, counts: msg.counts, metric: msg.metric, error: null });
       break;
     case 'counts':
@@ -46,7 +48,7 @@ function onMessage(msg: FromWorker): void {
       }));
       break;
     case 'metrics': {
-      const s = usePlayground.getState();
+      const s = useRun.getState();
       const last = [...msg.points].reverse().find((p) => p.testAccuracy !== undefined);
       set({
         points: appendPoints(s.points, msg.points),
@@ -58,7 +60,7 @@ function onMessage(msg: FromWorker): void {
       break;
     }
     case 'attention': {
-      const s = usePlayground.getState();
+      const s = useRun.getState();
       set({ attention: msg.attention, attentionAtStart: s.attentionAtStart ?? msg.attention });
       break;
     }
@@ -67,6 +69,7 @@ function onMessage(msg: FromWorker): void {
       break;
     case 'running':
       set({ running: msg.running });
+      if (!msg.running) liveRunPaused();
       break;
     case 'snapshot':
       set({ snapshot: msg.snapshot });
@@ -92,7 +95,7 @@ function onMessage(msg: FromWorker): void {
       break;
     case 'error':
       // After a lost device, the failures of the steps in flight say nothing new: keep the restart offer.
-      if (usePlayground.getState().phase !== 'deviceLost') set({ phase: 'error', running: false, error: msg.message });
+      if (useRun.getState().phase !== 'deviceLost') set({ phase: 'error', running: false, error: msg.message });
       break;
   }
 }
@@ -101,7 +104,7 @@ function spawn(): Worker {
   worker?.terminate();
   worker = new Worker(new URL('../worker/training-worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
-  worker.onerror = (e) => usePlayground.setState({ phase: 'error', running: false, error: `The training worker failed: ${e.message}` });
+  worker.onerror = (e) => useRun.setState({ phase: 'error', running: false, error: `The training worker failed: ${e.message}` });
   return worker;
 }
 
@@ -110,15 +113,13 @@ function spawn(): Worker {
  * given a snapshot, resumes the live run from it (after a lost device, or a reload: runs/restore.ts).
  */
 export function startRun(snapshot?: Snapshot): void {
-  const { settings, stepsPerUpdate } = usePlayground.getState();
-  if (!snapshot) {
-    // The run that was live is kept in the Runs list (and its storage); a new one begins.
-    beginNewRun();
-    usePlayground.getState().resetRun();
-  } else usePlayground.setState({ phase: 'loading', error: null });
+  // The run that was live is kept in the Runs list (and its storage); a new one begins.
+  if (!snapshot) beginFreshRun();
+  else useRun.setState({ phase: 'loading', error: null });
+  const { settings, stepsPerUpdate, attentionLayer } = useSettings.getState();
   spawn();
   send({ type: 'setSpeed', stepsPerUpdate });
-  send({ type: 'setAttentionLayer', layer: usePlayground.getState().attentionLayer });
+  send({ type: 'setAttentionLayer', layer: attentionLayer });
   send({ type: 'init', settings, snapshot });
 }
 
@@ -127,51 +128,54 @@ export const pause = () => send({ type: 'pause' });
 export const step = () => send({ type: 'step' });
 
 export function togglePlay(): void {
-  if (usePlayground.getState().running) pause();
+  if (useRun.getState().running) pause();
   else play();
 }
 
 export function setGroups(groups: GroupName[]): void {
-  usePlayground.getState().setGroups(groups);
+  useSettings.getState().setGroups(groups);
+  updateLiveSettings({ groups });
   send({ type: 'setGroups', groups });
 }
 
 export function setLearningRate(lr: number): void {
-  usePlayground.getState().patchSettings({ lr });
+  useSettings.getState().patchSettings({ lr });
+  updateLiveSettings({ lr });
   send({ type: 'setLearningRate', lr });
 }
 
 export function setStepsPerUpdate(n: number): void {
-  usePlayground.getState().setStepsPerUpdate(n);
+  useSettings.getState().setStepsPerUpdate(n);
   send({ type: 'setSpeed', stepsPerUpdate: n });
 }
 
 export function setAttentionLayer(layer: number): void {
-  usePlayground.setState({ attentionAtStart: null, attentionLayer: layer });
+  useRun.setState({ attentionAtStart: null });
+  useSettings.setState({ attentionLayer: layer });
   send({ type: 'setAttentionLayer', layer });
 }
 
 /** Changing what defines the run (task, backbone, batch, seed, backend) starts a new one. */
 export function changeRunSettings(patch: Partial<RunSettings>): void {
-  usePlayground.getState().patchSettings(patch);
+  useSettings.getState().patchSettings(patch);
   startRun();
 }
 
 /** After a lost GPU device: a new worker (and device) resumes from the last snapshot. */
 export function restartFromSnapshot(): void {
-  const { snapshot } = usePlayground.getState();
+  const { snapshot } = useRun.getState();
   startRun(snapshot ?? undefined);
 }
 
 export function setFeatureCache(enabled: boolean): void {
-  usePlayground.setState({ featureCacheRequested: enabled });
+  useRun.setState({ featureCacheRequested: enabled });
   send({ type: 'setFeatureCache', enabled });
 }
 
 export const cancelLoad = () => send({ type: 'cancelLoad' });
 /** The paper's evaluation on the whole held-out set (paused runs only: it is a long pass for big sets). */
 export function evaluateHeldOut(): void {
-  usePlayground.setState({ heldOutPending: true });
+  useRun.setState({ heldOutPending: true });
   send({ type: 'evaluateHeldOut' });
 }
 
@@ -182,12 +186,12 @@ export const exportAdapters = () => send({ type: 'exportAdapters', appVersion })
 
 /** Sends the file's bytes to the worker, which checks them against the run before changing anything. */
 export async function importAdapters(file: File): Promise<void> {
-  usePlayground.setState({ adapterImport: null });
+  useRun.setState({ adapterImport: null });
   const bytes = await file.arrayBuffer();
   worker?.postMessage({ type: 'importAdapters', bytes, fileName: file.name } satisfies ToWorker, [bytes]);
 }
 
-export const dismissAdapterImport = () => usePlayground.setState({ adapterImport: null });
+export const dismissAdapterImport = () => useRun.setState({ adapterImport: null });
 
 function download(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);

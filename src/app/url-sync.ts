@@ -1,10 +1,10 @@
-/** Keeps the address bar's query equal to the page's state, so that copying the link shares the setup. */
-import { usePlayground, type PlaygroundState } from './store';
+/** Keeps the address bar's query equal to the page's settings, so that copying the link shares the setup. */
+import { useSettings, type SettingsState } from './stores/settings-store';
 import { presetById, presetMatches } from './presets';
 import { encodeUrlState, type UrlState } from './url-state';
 
-/** The page's state as the link schema sees it. */
-export function urlStateOf(s: PlaygroundState): UrlState {
+/** The page's settings as the link schema sees them. */
+export function urlStateOf(s: SettingsState): UrlState {
   // A loaded paper experiment stays in the link only while the settings are still its configuration.
   const preset = presetById(s.presetId);
   return {
@@ -18,17 +18,17 @@ export function urlStateOf(s: PlaygroundState): UrlState {
   };
 }
 
-function queryOf(s: PlaygroundState): string {
+function queryOf(s: SettingsState): string {
   return `?${encodeUrlState(urlStateOf(s))}`;
 }
 
 export function syncUrlWithState(): () => void {
-  const write = (s: PlaygroundState) => {
+  const write = (s: SettingsState) => {
     const query = queryOf(s);
     if (query !== location.search) history.replaceState(history.state, '', `${location.pathname}${query}${location.hash}`);
   };
-  write(usePlayground.getState());
-  return usePlayground.subscribe((s, previous) => {
+  write(useSettings.getState());
+  return useSettings.subscribe((s, previous) => {
     if (
       s.settings !== previous.settings ||
       s.stepsPerUpdate !== previous.stepsPerUpdate ||

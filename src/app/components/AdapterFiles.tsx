@@ -1,11 +1,13 @@
-import { usePlayground } from '../store';
+import { useControlMode } from '../hooks/control-mode';
+import { LockNote } from '../instructor/ui';
+import { useRun } from '../stores/run-store';
 import { dismissAdapterImport, exportAdapters, importAdapters } from '../training-client';
 
 /** Export the trainable groups as a .safetensors file, or load one back into this run. */
 export function AdapterFiles() {
-  const ready = usePlayground((s) => s.phase === 'ready');
-  const running = usePlayground((s) => s.running);
-  const outcome = usePlayground((s) => s.adapterImport);
+  const ready = useRun((s) => s.phase === 'ready');
+  const running = useRun((s) => s.running);
+  const outcome = useRun((s) => s.adapterImport);
   const idle = ready && !running;
   return (
     <div className="adapter-files" role="group" aria-label="Adapter files">
@@ -34,5 +36,25 @@ export function AdapterFiles() {
         </div>
       )}
     </div>
+  );
+}
+
+/** Export / import adapters, unless an instructor link hides or locks them. */
+export function AdapterFilesControl() {
+  const mode = useControlMode('adapters');
+  if (mode === 'hidden') return null;
+  const files = (
+    <section className="panel" aria-labelledby="adapter-files-title">
+      <h2 id="adapter-files-title">Adapter files</h2>
+      <p className="muted">The trainable groups as a .safetensors file (paused runs only), or such a file loaded back into this run.</p>
+      <AdapterFiles />
+    </section>
+  );
+  if (mode === 'shown') return files;
+  return (
+    <fieldset className="locked-fieldset" disabled aria-describedby="lock-note-adapters">
+      {files}
+      <LockNote control="adapters" mode={mode} />
+    </fieldset>
   );
 }

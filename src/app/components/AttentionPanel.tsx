@@ -1,9 +1,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { AttentionPayload } from '../../worker/protocol';
-import { usePlayground } from '../store';
+import { useSettings } from '../stores/settings-store';
+import { useRun } from '../stores/run-store';
+import { useUi } from '../stores/ui-store';
 import { setAttentionLayer } from '../training-client';
 import { viridis } from './colormap';
-import { LockNote, lockedProps, useControlMode } from '../instructor/ui';
+import { LockNote, lockedProps } from '../instructor/ui';
+import { useControlMode } from '../hooks/control-mode';
 
 /** Maps of one payload: each head's [T, T] probabilities, then their mean. */
 export function headMaps(a: AttentionPayload): { title: string; values: Float32Array }[] {
@@ -21,7 +24,8 @@ interface Hover {
   value: number;
 }
 
-function Heatmap({ title, values, labels, cell, onHover }: { title: string; values: Float32Array; labels: string[]; cell: number; onHover(h: Hover | null): void }) {
+/** One map drawn `size` px square whatever the sequence length (pixelated), with token labels when `labelled`. */
+function Heatmap({ title, values, labels, size, labelled, onHover }: { title: string; values: Float32Array; labels: string[]; size: number; labelled: boolean; onHover(h: Hover | null): void }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const T = labels.length;
   useEffect(() => {
@@ -41,13 +45,14 @@ function Heatmap({ title, values, labels, cell, onHover }: { title: string; valu
     if (q < 0 || k < 0 || q >= T || k >= T) return onHover(null);
     onHover({ title, query: labels[q], key: labels[k], value: values[q * T + k] });
   };
-  const showLabels = T <= 24;
+  const showLabels = labelled && T <= 24;
+  const cell = size / T;
   const canvas = (
       <canvas
         ref={ref}
         width={T}
         height={T}
-        style={{ width: T * cell, height: T * cell }}
+        style={{ width: size, height: size }}
         onMouseMove={move}
         onMouseLeave={() => onHover(null)}
         role="img"
@@ -56,7 +61,7 @@ function Heatmap({ title, values, labels, cell, onHover }: { title: string; valu
       />
   );
   return (
-    <figure className="heatmap">
+    <figure className={`heatmap${labelled ? ' main' : ''}`}>
       <figcaption>{title}</figcaption>
       {showLabels ? (
         <div className="heatmap-grid" aria-hidden="false">
@@ -124,32 +129,31 @@ function exportPng(a: AttentionPayload, compareTo: AttentionPayload | null): voi
 }
 
 export function AttentionPanel() {
-  const attention = usePlayground((s) => s.attention);
-  const atStart = usePlayground((s) => s.attentionAtStart);
-  const layers = usePlayground((s) => s.model?.layers ?? 1);
-  const task = usePlayground((s) => s.settings.task);
-  const compare = usePlayground((s) => s.attentionCompare);
-  const setCompare = (attentionCompare: boolean) => usePlayground.setState({ attentionCompare });
+  const attention = useRun((s) => s.attention);
+  const atStart = useRun((s) => s.attentionAtStart);
+  const layers = useRun((s) => s.model?.layers ?? 1);
+  const task = useSettings((s) => s.settings.task);
+  const compare = useUi((s) => s.attentionCompare);
+  const setCompare = (attentionCompare: boolean) => useUi.setState({ attentionCompare });
   const layerMode = useControlMode('layer');
   const [hover, setHover] = useState<Hover | null>(null);
   const maps = useMemo(() => (attention ? headMaps(attention) : []), [attention]);
   const startMaps = useMemo(() => (atStart ? headMaps(atStart) : []), [atStart]);
   if (!attention) {
     return (
-      <section className="panel attention" aria-labelledby="attention-title">
+      <section className="flow-stage attention" aria-labelledby="attention-title">
         <h2 id="attention-title">Attention</h2>
         <p>Waiting for the first forward pass…</p>
       </section>
     );
   }
-  const T = attention.seqLen;
-  const cell = Math.max(1, Math.min(16, Math.floor(160 / T)));
+  // The mean of the heads large, with token labels; each head small beside it.
   const row = (list: typeof maps, tag: string) =>
-    list.map((m) => <Heatmap key={`${tag}-${m.title}`} title={m.title} values={m.values} labels={attention.tokenLabels} cell={cell} onHover={setHover} />);
+    list.map((m, i) => <Heatmap key={`${tag}-${m.title}`} title={m.title} values={m.values} labels={attention.tokenLabels} size={i === 0 ? 132 : 46} labelled={i === 0} onHover={setHover} />);
   return (
-    <section className="panel attention" aria-labelledby="attention-title">
+    <section className="flow-stage attention" aria-labelledby="attention-title">
       <h2 id="attention-title">
-        Attention, layer {attention.layer} <span className="muted">(step {attention.step}; rows attend to columns)</span>
+        Attention, layer {attention.layer} <span className="muted">(step {attention.step})</span>
       </h2>
       <div className="attention-options">
         {layerMode !== 'hidden' && (
@@ -172,11 +176,6 @@ export function AttentionPanel() {
           Export PNG
         </button>
       </div>
-      {task === 'bit-xor' && (
-        <p className="hint">
-          Output token b<i>i</i> predicts a<i>i</i> XOR b<i>i</i>: once it has learned, it looks back at a<i>i</i>, a diagonal in the lower-left block.
-        </p>
-      )}
       {compare && atStart && (
         <>
           <h3>Step {atStart.step}</h3>
@@ -186,13 +185,18 @@ export function AttentionPanel() {
       )}
       <div className="heatmaps">{row(maps, 'now')}</div>
       <p className="hover-readout" aria-live="off" data-testid="attention-hover">
-        {hover ? `${hover.title}: ${hover.query} → ${hover.key} = ${hover.value.toFixed(3)}` : 'Hover a cell to read its value.'}
+        {hover ? `${hover.title}: ${hover.query} → ${hover.key} = ${hover.value.toFixed(3)}` : 'Rows attend to columns; hover a cell.'}
       </p>
       <div className="legend" aria-hidden="true">
         <span>0</span>
         <span className="legend-bar" />
         <span>1</span>
       </div>
+      {task === 'bit-xor' && (
+        <p className="hint">
+          Output token b<i>i</i> predicts a<i>i</i> XOR b<i>i</i>: once it has learned, it looks back at a<i>i</i>, a diagonal in the lower-left block.
+        </p>
+      )}
     </section>
   );
 }

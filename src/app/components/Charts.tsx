@@ -1,11 +1,13 @@
 import { useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type LegendPayload } from 'recharts';
-import { usePlayground } from '../store';
+import { useSettings } from '../stores/settings-store';
+import { useRun } from '../stores/run-store';
+import { useUi } from '../stores/ui-store';
 import { paperReference } from '../presets';
 import { evaluateHeldOut } from '../training-client';
 import { PAGE_EVAL_BATCHES, type MetricsPoint } from '../../worker/protocol';
-import { useRunLines } from './RunComparison';
-import { LIVE_COLOUR, LOSS_COLOUR, overlayColour, REFERENCE_COLOUR } from '../palette';
+import { useRunLines } from '../hooks/run-lines';
+import { GRAD_NORM_COLOUR, LIVE_COLOUR, LOSS_COLOUR, overlayColour, REFERENCE_COLOUR, TEST_LOSS_COLOUR } from '../palette';
 
 /** Exponential moving average with bias correction (as TensorBoard's smoothing slider). */
 export function smooth(values: number[], weight: number): number[] {
@@ -21,18 +23,21 @@ const liveFirst = (live: string[]) => (item: LegendPayload) => {
   const i = live.indexOf(String(item.value));
   return i >= 0 ? `0${i}` : `1${String(item.value)}`;
 };
-const LOSS_LEGEND_ORDER = liveFirst(['loss', 'smoothed']);
+const LOSS_LEGEND_ORDER = liveFirst(['loss', 'smoothed', 'test loss']);
+
+/** A metrics point with the gradient norm the worker may report (the training session adds it). */
+type PointWithGradNorm = MetricsPoint & { gradNorm?: number };
 
 export function Charts() {
-  const points = usePlayground((s) => s.points);
-  const metric = usePlayground((s) => s.metric);
-  const settings = usePlayground((s) => s.settings);
-  const presetId = usePlayground((s) => s.presetId);
-  const overlays = usePlayground((s) => s.overlays);
-  const heldOut = usePlayground((s) => s.heldOut);
-  const heldOutPending = usePlayground((s) => s.heldOutPending);
-  const running = usePlayground((s) => s.running);
-  const phase = usePlayground((s) => s.phase);
+  const points = useRun((s) => s.points);
+  const metric = useRun((s) => s.metric);
+  const settings = useSettings((s) => s.settings);
+  const presetId = useSettings((s) => s.presetId);
+  const overlays = useUi((s) => s.overlays);
+  const heldOut = useRun((s) => s.heldOut);
+  const heldOutPending = useRun((s) => s.heldOutPending);
+  const running = useRun((s) => s.running);
+  const phase = useRun((s) => s.phase);
   // Kept runs ticked in the Runs panel, the pinned baseline first (black, thick, dashed).
   const runLines = useRunLines();
   const accuracyLegendOrder = useMemo(() => liveFirst([`test ${metric} (live run)`]), [metric]);
@@ -42,8 +47,18 @@ export function Charts() {
   const lossData = useMemo(() => {
     const train = points.filter((p): p is MetricsPoint & { trainLoss: number } => p.trainLoss !== undefined);
     const smoothed = smooth(train.map((p) => p.trainLoss), smoothing);
-    return train.map((p, i) => ({ step: p.step, loss: p.trainLoss, smoothed: smoothed[i] }));
+    const rows = new Map<number, { step: number; loss?: number; smoothed?: number; testLoss?: number }>(train.map((p, i) => [p.step, { step: p.step, loss: p.trainLoss, smoothed: smoothed[i] }]));
+    // Test loss on the evaluation steps, on the same axis (its line joins them across the training steps).
+    for (const p of points) if (p.testLoss !== undefined) rows.set(p.step, { ...(rows.get(p.step) ?? { step: p.step }), testLoss: p.testLoss });
+    return [...rows.values()].sort((x, y) => x.step - y.step);
   }, [points, smoothing]);
+  const trainPoints = useMemo(() => points.filter((p) => p.trainLoss !== undefined).length, [points]);
+  const hasTestLoss = lossData.some((r) => r.testLoss !== undefined);
+  const latestLoss = useMemo(() => lossData.findLast((r) => r.loss !== undefined)?.loss, [lossData]);
+  const gradData = useMemo(
+    () => (points as PointWithGradNorm[]).filter((p): p is PointWithGradNorm & { gradNorm: number } => p.gradNorm !== undefined).map((p) => ({ step: p.step, gradNorm: p.gradNorm })),
+    [points],
+  );
   const accData = useMemo(
     () => points.filter((p): p is MetricsPoint & { testAccuracy: number } => p.testAccuracy !== undefined).map((p) => ({ step: p.step, accuracy: 100 * p.testAccuracy })),
     [points],
@@ -57,7 +72,7 @@ export function Charts() {
   const latest = accData.at(-1);
 
   return (
-    <section className="panel charts" aria-labelledby="charts-title">
+    <section className="flow-stage charts" aria-labelledby="charts-title">
       <h2 id="charts-title">Learning curves</h2>
       <div className="chart-options">
         <label>
@@ -70,22 +85,27 @@ export function Charts() {
         </label>
       </div>
       <div className="chart-grid">
-        <figure data-testid="loss-chart" data-points={lossData.length}>
-          <figcaption>Train loss{lossData.length ? ` (latest ${lossData.at(-1)!.loss.toFixed(4)})` : ''}</figcaption>
-          <ResponsiveContainer width="100%" height={220}>
+        <figure data-testid="loss-chart" data-points={trainPoints}>
+          <figcaption>
+            Loss{latestLoss !== undefined ? <span className="latest"> (train, latest {latestLoss.toFixed(4)})</span> : null}
+          </figcaption>
+          <div className="chart-box">
+          <ResponsiveContainer width="100%" height="100%">
             <LineChart data={lossData} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
               <YAxis scale={logScale ? 'log' : 'linear'} domain={logScale ? ['auto', 'auto'] : [0, 'auto']} allowDataOverflow width={56} tickFormatter={(v: number) => v.toPrecision(2)} />
               <Tooltip formatter={(v) => Number(v).toFixed(4)} />
               <Legend itemSorter={LOSS_LEGEND_ORDER} />
-              <Line type="monotone" dataKey="loss" name="loss" stroke={LOSS_COLOUR} strokeOpacity={0.25} dot={false} isAnimationActive={false} />
-              <Line type="monotone" dataKey="smoothed" name="smoothed" stroke={LOSS_COLOUR} strokeWidth={2} dot={false} isAnimationActive={false} />
+              <Line type="monotone" dataKey="loss" name="loss" stroke={LOSS_COLOUR} strokeOpacity={0.25} dot={false} connectNulls isAnimationActive={false} />
+              <Line type="monotone" dataKey="smoothed" name="smoothed" stroke={LOSS_COLOUR} strokeWidth={2} dot={false} connectNulls isAnimationActive={false} />
+              {hasTestLoss && <Line type="monotone" dataKey="testLoss" name="test loss" stroke={TEST_LOSS_COLOUR} strokeWidth={2} strokeDasharray="5 3" dot={false} connectNulls isAnimationActive={false} />}
               {runLoss.map((r) => (
                 <Line key={`run-${r.id}`} data={r.smoothed} type="monotone" dataKey="smoothed" name={r.name} stroke={r.colour} strokeWidth={r.baseline ? 2.5 : 1.5} strokeDasharray={r.baseline ? '8 4' : undefined} dot={false} isAnimationActive={false} />
               ))}
             </LineChart>
           </ResponsiveContainer>
+          </div>
         </figure>
         <figure
           data-testid="accuracy-chart"
@@ -96,16 +116,17 @@ export function Charts() {
           data-reference-label={reference?.label}
           data-reference-source={reference?.source}
         >
-          <figcaption>
+          <figcaption title={latest ? `latest ${latest.accuracy.toFixed(1)}% on ${PAGE_EVAL_BATCHES * settings.batchSize} held-out examples, step ${latest.step}` : undefined}>
             Test {metric}
             {latest ? (
-              <span data-testid="latest-accuracy">
+              <span data-testid="latest-accuracy" className="latest">
                 {' '}
                 (latest {latest.accuracy.toFixed(1)}% on {PAGE_EVAL_BATCHES * settings.batchSize} held-out examples, step {latest.step})
               </span>
             ) : null}
           </figcaption>
-          <ResponsiveContainer width="100%" height={220}>
+          <div className="chart-box">
+          <ResponsiveContainer width="100%" height="100%">
             <LineChart data={accData} margin={{ top: 12, right: 16, bottom: 8, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
@@ -124,6 +145,30 @@ export function Charts() {
               )}
             </LineChart>
           </ResponsiveContainer>
+          </div>
+        </figure>
+        <figure className="grad-norm" data-testid="grad-norm-chart" data-points={gradData.length}>
+          <figcaption>
+            Gradient norm{gradData.length ? <span className="latest"> (latest {gradData.at(-1)!.gradNorm.toPrecision(3)})</span> : null}
+          </figcaption>
+          <div className="chart-box small">
+            {gradData.length ? (
+              <ResponsiveContainer width="100%" height="100%">
+                <LineChart data={gradData} margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
+                  <CartesianGrid strokeDasharray="3 3" />
+                  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+                  <YAxis scale={logScale ? 'log' : 'linear'} domain={logScale ? ['auto', 'auto'] : [0, 'auto']} allowDataOverflow width={56} tickFormatter={(v: number) => v.toPrecision(2)} />
+                  <Tooltip formatter={(v) => Number(v).toPrecision(4)} />
+                  <Line type="monotone" dataKey="gradNorm" name="gradient norm" stroke={GRAD_NORM_COLOUR} strokeWidth={1.5} dot={false} isAnimationActive={false} />
+                </LineChart>
+              </ResponsiveContainer>
+            ) : (
+              <p className="muted chart-empty">Each step’s gradient norm appears here once the worker reports it.</p>
+            )}
+          </div>
+        </figure>
+      </div>
+      <div className="chart-notes">
           {reference && (
             <p className="reference-source" data-testid="reference-source">
               Dashed line: the paper’s {reference.value}% ({reference.source}){settings.model === 'gpt2' ? '' : '; the paper used GPT-2 small'}, on its whole test set.
@@ -147,7 +192,6 @@ export function Charts() {
               </span>
             ) : null}
           </p>
-        </figure>
       </div>
     </section>
   );

@@ -1,36 +1,42 @@
-import { useEffect, useState } from 'react';
-import { usePlayground } from '../store';
+import { useEffect } from 'react';
+import { useSettings } from '../stores/settings-store';
+import { useRun } from '../stores/run-store';
 import { BACKBONE_CHOICES, backboneIdOf, BATCH_SIZES, SPEEDS, taskChoices } from '../settings';
 import { changeRunSettings, setLearningRate, setStepsPerUpdate, startRun, step, togglePlay } from '../training-client';
-import type { TaskName } from '../../engine/tasks/task';
 import type { BackendChoice } from '../../worker/protocol';
-import { LockNote, lockedProps, useControlMode } from '../instructor/ui';
+import { LockNote, lockedProps } from '../instructor/ui';
 import { LOCK_REASON } from '../instructor/controls';
 import { SETTINGS_LIMITS } from '../../worker/settings-schema';
+import { useControlMode } from '../hooks/control-mode';
+import { useCifarInstalled } from '../hooks/cifar-installed';
+import { LockableSelect, type SelectOption } from './LockableSelect';
 
 const LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
+const numbers = (xs: readonly number[]): SelectOption<number>[] => xs.map((x) => ({ value: x, label: String(x) }));
+const BACKENDS: SelectOption<BackendChoice>[] = [
+  { value: 'auto', label: 'Best available (WebGPU, then WebGL, then WebAssembly, then CPU)' },
+  { value: 'webgpu', label: 'WebGPU only' },
+  { value: 'webgl', label: 'WebGL only' },
+  { value: 'wasm', label: 'CPU, WebAssembly' },
+  { value: 'cpu', label: 'CPU only (plain JavaScript)' },
+];
 
-/** Play/Pause, Step, Reset and the speed control, with Space, → and R as shortcuts. */
-export function TransportControls() {
-  const running = usePlayground((s) => s.running);
-  const phase = usePlayground((s) => s.phase);
-  const stepsPerUpdate = usePlayground((s) => s.stepsPerUpdate);
-  const speedMode = useControlMode('speed');
-  const ready = phase === 'ready';
-
+/** Space, → and R drive training from anywhere on the page but a form field. */
+function useTransportKeys(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement;
       if (e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName)) return;
-      // Space on a focused button presses that button, as everywhere else.
-      if (target.tagName === 'BUTTON' && e.key === ' ') return;
-      if (usePlayground.getState().phase !== 'ready') return;
+      // Space on a focused button (or tab) presses that button, as everywhere else.
+      if ((target.tagName === 'BUTTON' || target.getAttribute('role') === 'tab') && e.key === ' ') return;
+      if (useRun.getState().phase !== 'ready') return;
       if (e.key === ' ') {
         e.preventDefault();
         togglePlay();
       } else if (e.key === 'ArrowRight') {
+        if (target.getAttribute('role') === 'tab') return;
         e.preventDefault();
-        if (!usePlayground.getState().running) step();
+        if (!useRun.getState().running) step();
       } else if (e.key === 'r' || e.key === 'R') {
         startRun();
       }
@@ -38,10 +44,37 @@ export function TransportControls() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
+}
 
+/** The step the run is at and how fast it goes (fixed widths: the bar does not move as digits change). */
+function StepCounter() {
+  const steps = useRun((s) => s.points.at(-1)?.step ?? 0);
+  const msPerStep = useRun((s) => s.msPerStep);
+  return (
+    <p className="step-counter" aria-label="Progress">
+      <span className="step-number" data-testid="top-step">
+        step <strong>{steps.toLocaleString('en-US')}</strong>
+      </span>
+      <span className="steps-per-second" data-testid="steps-per-second">
+        {msPerStep ? `${(1000 / msPerStep).toFixed(1)} steps/s` : '– steps/s'}
+      </span>
+    </p>
+  );
+}
+
+/** Play/Pause, Step, Reset, the step counter and the speed control, with Space, → and R as shortcuts. */
+export function TransportControls() {
+  const running = useRun((s) => s.running);
+  const phase = useRun((s) => s.phase);
+  const stepsPerUpdate = useSettings((s) => s.stepsPerUpdate);
+  const ready = phase === 'ready';
+  useTransportKeys();
   return (
     <div className="transport" role="group" aria-label="Training controls">
-      <button type="button" className="primary" onClick={togglePlay} disabled={!ready} aria-keyshortcuts="Space">
+      <button type="button" className="primary play" onClick={togglePlay} disabled={!ready} aria-keyshortcuts="Space">
+        <span aria-hidden="true" className="icon">
+          {running ? '❚❚' : '▶'}
+        </span>
         {running ? 'Pause' : 'Play'}
       </button>
       <button type="button" onClick={step} disabled={!ready || running} aria-keyshortcuts="ArrowRight">
@@ -50,119 +83,47 @@ export function TransportControls() {
       <button type="button" onClick={() => startRun()} disabled={phase === 'loading'} aria-keyshortcuts="R">
         Reset
       </button>
-      {speedMode !== 'hidden' && (
-        <label className="speed">
-          Steps per update
-          <select value={stepsPerUpdate} disabled={speedMode === 'locked'} {...lockedProps('speed', speedMode, 'Steps per update')} onChange={(e) => setStepsPerUpdate(Number(e.target.value))}>
-            {SPEEDS.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-          <LockNote control="speed" mode={speedMode} />
-        </label>
-      )}
+      <StepCounter />
+      <LockableSelect control="speed" className="speed" label="Steps per update" value={stepsPerUpdate} options={numbers(SPEEDS)} onChange={setStepsPerUpdate} />
     </div>
   );
 }
 
-/** CIFAR-10 is offered only where its files are served (README, Datasets). */
-export function useCifarInstalled(): boolean {
-  const [installed, setInstalled] = useState(false);
-  useEffect(() => {
-    fetch('/data/cifar-10-batches-bin/test_batch.bin', { method: 'HEAD' })
-      .then((res) => setInstalled(res.ok))
-      .catch(() => setInstalled(false));
-  }, []);
-  return installed;
-}
-
-/** Task, backbone, batch, learning rate, seed and backend. All but the learning rate start a new run. */
+/** Task, backbone, learning rate, batch, seed and compute. All but the learning rate start a new run. */
 export function RunSettingsForm() {
-  const settings = usePlayground((s) => s.settings);
-  const loading = usePlayground((s) => s.phase === 'loading');
+  const settings = useSettings((s) => s.settings);
+  const loading = useRun((s) => s.phase === 'loading');
   const cifarInstalled = useCifarInstalled();
-  const mode = {
-    task: useControlMode('task'),
-    backbone: useControlMode('backbone'),
-    batch: useControlMode('batch'),
-    lr: useControlMode('lr'),
-    seed: useControlMode('seed'),
-    backend: useControlMode('backend'),
-  };
-  const rowLocked = (['batch', 'lr', 'seed'] as const).filter((c) => mode[c] === 'locked').map((c) => ({ batch: 'batch size', lr: 'learning rate', seed: 'seed' })[c]);
+  const seedMode = useControlMode('seed');
+  const rowModes = { batch: useControlMode('batch'), lr: useControlMode('lr'), seed: seedMode };
+  const rowLocked = (['batch', 'lr', 'seed'] as const).filter((c) => rowModes[c] === 'locked').map((c) => ({ batch: 'batch size', lr: 'learning rate', seed: 'seed' })[c]);
+  const tasks = taskChoices().map((t) => {
+    const missing = t.value.startsWith('cifar10') && !cifarInstalled;
+    return { value: t.value, label: `${t.label}${missing ? ' (data not installed)' : ''}`, disabled: missing };
+  });
+  const backbones = BACKBONE_CHOICES.map((b) => ({ value: b.id, label: b.label }));
+  // A link may set a rate the list lacks: offer it too.
+  const rates = numbers([...new Set([...LEARNING_RATES, settings.lr])].sort((a, b) => a - b));
   return (
-    <section className="panel settings" aria-labelledby="settings-title">
-      <h2 id="settings-title">Experiment</h2>
-      {mode.task !== 'hidden' && (
-        <label>
-          Task
-          <select value={settings.task} disabled={loading || mode.task === 'locked'} {...lockedProps('task', mode.task, 'Task')} onChange={(e) => changeRunSettings({ task: e.target.value as TaskName })}>
-            {taskChoices().map((t) => {
-              const missing = t.value.startsWith('cifar10') && !cifarInstalled;
-              return (
-                <option key={t.value} value={t.value} disabled={missing}>
-                  {t.label}
-                  {missing ? ' (data not installed)' : ''}
-                </option>
-              );
-            })}
-          </select>
-          <LockNote control="task" mode={mode.task} />
-        </label>
-      )}
-      {mode.backbone !== 'hidden' && (
-        <label>
-          Backbone
-          <select
-            value={backboneIdOf(settings)}
-            disabled={loading || mode.backbone === 'locked'}
-            {...lockedProps('backbone', mode.backbone, 'Backbone')}
-            onChange={(e) => {
-              const b = BACKBONE_CHOICES.find((c) => c.id === e.target.value)!;
-              changeRunSettings({ model: b.model, init: b.init });
-            }}
-          >
-            {BACKBONE_CHOICES.map((b) => (
-              <option key={b.id} value={b.id}>
-                {b.label}
-              </option>
-            ))}
-          </select>
-          <LockNote control="backbone" mode={mode.backbone} />
-        </label>
-      )}
+    <div className="run-settings" role="group" aria-label="Experiment">
+      <LockableSelect control="task" className="task" label="Task" value={settings.task} options={tasks} disabled={loading} onChange={(task) => changeRunSettings({ task })} />
+      <LockableSelect
+        control="backbone"
+        className="backbone"
+        label="Backbone"
+        value={backboneIdOf(settings)}
+        options={backbones}
+        disabled={loading}
+        onChange={(id) => {
+          const b = BACKBONE_CHOICES.find((c) => c.id === id)!;
+          changeRunSettings({ model: b.model, init: b.init });
+        }}
+      />
       <div className="row">
-        {mode.batch !== 'hidden' && (
-          <label>
-            Batch size
-            <select value={settings.batchSize} disabled={loading || mode.batch === 'locked'} {...lockedProps('batch', mode.batch, 'Batch size')} onChange={(e) => changeRunSettings({ batchSize: Number(e.target.value) })}>
-              {BATCH_SIZES.map((b) => (
-                <option key={b} value={b}>
-                  {b}
-                </option>
-              ))}
-            </select>
-            <LockNote control="batch" mode={mode.batch} />
-          </label>
-        )}
-        {mode.lr !== 'hidden' && (
-          <label>
-            Learning rate
-            <select value={settings.lr} disabled={mode.lr === 'locked'} {...lockedProps('lr', mode.lr, 'Learning rate')} onChange={(e) => setLearningRate(Number(e.target.value))}>
-              {/* A link may set a rate the list lacks: offer it too. */}
-              {[...new Set([...LEARNING_RATES, settings.lr])].sort((a, b) => a - b).map((lr) => (
-                <option key={lr} value={lr}>
-                  {lr}
-                </option>
-              ))}
-            </select>
-            <LockNote control="lr" mode={mode.lr} />
-          </label>
-        )}
-        {mode.seed !== 'hidden' && (
-          <label>
+        <LockableSelect control="lr" className="narrow" label="Learning rate" value={settings.lr} options={rates} onChange={setLearningRate} />
+        <LockableSelect control="batch" className="narrow" label="Batch size" value={settings.batchSize} options={numbers(BATCH_SIZES)} disabled={loading} onChange={(batchSize) => changeRunSettings({ batchSize })} />
+        {seedMode !== 'hidden' && (
+          <label className="narrow">
             Seed
             <input
               type="number"
@@ -170,37 +131,25 @@ export function RunSettingsForm() {
               max={SETTINGS_LIMITS.seed.max}
               step={1}
               value={settings.seed}
-              disabled={loading || mode.seed === 'locked'}
-              {...lockedProps('seed', mode.seed, 'Seed')}
+              disabled={loading || seedMode === 'locked'}
+              {...lockedProps('seed', seedMode, 'Seed')}
               onChange={(e) => {
                 // Seeds are 32-bit: a larger one would alias a smaller one (rng.ts).
                 const seed = Math.min(SETTINGS_LIMITS.seed.max, Math.max(0, Math.floor(Number(e.target.value) || 0)));
                 changeRunSettings({ seed });
               }}
             />
-            <LockNote control="seed" mode={mode.seed} />
+            <LockNote control="seed" mode={seedMode} />
           </label>
         )}
-        {/* One visible reason for the three narrow columns (each input is described by its own, visually hidden, note). */}
+        {/* One visible reason for the narrow columns (each input is described by its own, visually hidden, note). */}
         {rowLocked.length > 0 && (
           <span className="lock-note row-lock-note" aria-hidden="true" data-testid="lock-note-row">
             {rowLocked.join(', ')}: {LOCK_REASON}
           </span>
         )}
       </div>
-      {mode.backend !== 'hidden' && (
-        <label>
-          Compute
-          <select value={settings.backend} disabled={loading || mode.backend === 'locked'} {...lockedProps('backend', mode.backend, 'Compute')} onChange={(e) => changeRunSettings({ backend: e.target.value as BackendChoice })}>
-            <option value="auto">Best available (WebGPU, then WebGL, then WebAssembly, then CPU)</option>
-            <option value="webgpu">WebGPU only</option>
-            <option value="webgl">WebGL only</option>
-            <option value="wasm">CPU, WebAssembly</option>
-            <option value="cpu">CPU only (plain JavaScript)</option>
-          </select>
-          <LockNote control="backend" mode={mode.backend} />
-        </label>
-      )}
-    </section>
+      <LockableSelect control="backend" className="compute" label="Compute" value={settings.backend} options={BACKENDS} disabled={loading} onChange={(backend) => changeRunSettings({ backend })} />
+    </div>
   );
 }

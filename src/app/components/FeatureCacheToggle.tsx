@@ -1,4 +1,5 @@
-import { usePlayground } from '../store';
+import { useSettings } from '../stores/settings-store';
+import { useRun } from '../stores/run-store';
 import { setFeatureCache } from '../training-client';
 
 const seconds = (s: number) => (s < 1 ? `${(1000 * s).toFixed(0)} ms` : `${s.toFixed(2)} s`);
@@ -8,10 +9,10 @@ const seconds = (s: number) => (s < 1 ? `${(1000 * s).toFixed(0)} ms` : `${s.toF
  * computed once and the head trained on them, many times faster per epoch. Shows what it measured.
  */
 export function FeatureCacheToggle() {
-  const groups = usePlayground((s) => s.settings.groups);
-  const report = usePlayground((s) => s.featureCache);
-  const requested = usePlayground((s) => s.featureCacheRequested);
-  const ready = usePlayground((s) => s.phase === 'ready');
+  const groups = useSettings((s) => s.settings.groups);
+  const report = useRun((s) => s.featureCache);
+  const requested = useRun((s) => s.featureCacheRequested);
+  const ready = useRun((s) => s.phase === 'ready');
   const outputOnly = groups.length === 1 && groups[0] === 'output';
   const speedup = report?.cachedSecondsPerEpoch ? report.uncachedSecondsPerEpoch / report.cachedSecondsPerEpoch : null;
   return (

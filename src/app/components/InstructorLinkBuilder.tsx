@@ -4,7 +4,7 @@ import { CONTROL_LABELS, CONTROL_NAMES, hasFlags, type ControlMode, type Control
 import { flagsFromChoices, instructorLink, lessonBlockers, type ControlChoices } from '../instructor/link';
 import { LESSONS } from '../lessons/lessons';
 import { openLesson } from '../lessons/lesson-store';
-import { usePlayground } from '../store';
+import { useSettings } from '../stores/settings-store';
 import { urlStateOf } from '../url-sync';
 
 const MODES: ControlMode[] = ['shown', 'locked', 'hidden'];
@@ -17,8 +17,8 @@ const ONLY_GROUPS: ControlChoices = { task: 'locked', backbone: 'locked', lr: 'l
  * Not shown on a link that already hides or locks something (the students' view).
  */
 export function InstructorLinkBuilder() {
-  const pageFlags = usePlayground((s) => s.instructor);
-  const state = usePlayground(useShallow(urlStateOf));
+  const pageFlags = useSettings((s) => s.instructor);
+  const state = useSettings(useShallow(urlStateOf));
   const [choices, setChoices] = useState<ControlChoices>({});
   const [lesson, setLesson] = useState<string | null>(null);
   const [copied, setCopied] = useState<string | null>(null);

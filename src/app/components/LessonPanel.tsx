@@ -2,15 +2,18 @@ import { lessonById } from '../lessons/lessons';
 import { openLesson, setLessonCollapsed, useLessonUi } from '../lessons/lesson-store';
 import { isComplete, stepStatus, trainedSoFar } from '../lessons/progress';
 import { snapshotOf } from '../lessons/snapshot';
-import { usePlayground } from '../store';
+import { useShallow } from 'zustand/react/shallow';
+import { useSettings } from '../stores/settings-store';
+import { useRun } from '../stores/run-store';
+import { useUi } from '../stores/ui-store';
 
 /** Training progress of the current step ("4 of 10 steps"), while its condition holds. */
 function StepCounter({ lessonId, index }: { lessonId: string; index: number }) {
   const progress = useLessonUi((s) => s.progress);
-  const trained = usePlayground((s) => {
-    const step = lessonById(lessonId)!.steps[index];
-    return trainedSoFar(step, progress, snapshotOf(s));
-  });
+  const settings = useSettings((s) => s.settings);
+  const run = useRun(useShallow(({ phase, points, attention, model }) => ({ phase, points, attention, model })));
+  const attentionCompare = useUi((s) => s.attentionCompare);
+  const trained = trainedSoFar(lessonById(lessonId)!.steps[index], progress, snapshotOf({ settings, ...run, attentionCompare }));
   const total = lessonById(lessonId)!.steps[index].trainSteps;
   if (!total) return null;
   return (
@@ -25,7 +28,7 @@ function StepCounter({ lessonId, index }: { lessonId: string; index: number }) {
  * automatically when the page shows it done (lessons/progress.ts). Collapses to a small button.
  */
 export function LessonPanel() {
-  const lessonId = usePlayground((s) => s.lessonId);
+  const lessonId = useSettings((s) => s.lessonId);
   const { progress, collapsed } = useLessonUi();
   const lesson = lessonById(lessonId);
   if (!lesson) return null;

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'react';
 import { groupDefinition } from '../../engine/groups';
 import type { TaskName } from '../../engine/tasks/task';
 import { CONTROL_LABELS } from '../instructor/controls';
-import { LockNote, useControlMode } from '../instructor/ui';
+import { LockNote } from '../instructor/ui';
+import { useControlMode } from '../hooks/control-mode';
 import {
   PAPER_PRESETS,
   PRESET_TASKS,
@@ -20,23 +21,25 @@ import {
 } from '../presets';
 import { BACKBONE_CHOICES, backboneIdOf } from '../settings';
 import { MNIST_DATA_NOTE, UNFREEZING_STEPS } from '../../engine/paper-numbers';
-import { usePlayground } from '../store';
+import { useSettings } from '../stores/settings-store';
+import { useUi } from '../stores/ui-store';
 import { changeRunSettings } from '../training-client';
-import { useCifarInstalled } from './Controls';
+import { useCifarInstalled } from '../hooks/cifar-installed';
 
 
 /** Loads a preset: all its settings at once, then a fresh run (the demo also shows layer 0 beside step 0). */
 function loadPreset(p: PaperPreset, scale: PresetScale): void {
-  const { settings } = usePlayground.getState();
-  usePlayground.setState({ presetId: p.id, ...(p.attentionLayer !== undefined ? { attentionLayer: p.attentionLayer, attentionCompare: true } : {}) });
+  const { settings } = useSettings.getState();
+  useSettings.setState({ presetId: p.id, ...(p.attentionLayer !== undefined ? { attentionLayer: p.attentionLayer } : {}) });
+  if (p.attentionLayer !== undefined) useUi.setState({ attentionCompare: true });
   changeRunSettings(presetSettings(p, settings, scale));
 }
 
 function PresetButton({ preset, scale, blocked, text }: { preset: PaperPreset; scale: PresetScale; blocked: string | null; text: string }) {
-  const settings = usePlayground((s) => s.settings);
-  const layer = usePlayground((s) => s.attentionLayer);
-  const instructor = usePlayground((s) => s.instructor);
-  const activeId = usePlayground((s) => s.presetId);
+  const settings = useSettings((s) => s.settings);
+  const layer = useSettings((s) => s.attentionLayer);
+  const instructor = useSettings((s) => s.instructor);
+  const activeId = useSettings((s) => s.presetId);
   const conflicts = presetConflicts(preset, scale, settings, layer, instructor);
   const why = blocked ?? (conflicts.length ? `It would change ${conflicts.map((c) => CONTROL_LABELS[c]).join(', ')}, locked by your instructor.` : null);
   const active = activeId === preset.id && presetMatches(preset, settings);
@@ -57,8 +60,8 @@ function PresetButton({ preset, scale, blocked, text }: { preset: PaperPreset; s
 
 /** What the loaded preset set, or that the settings have moved on since. */
 function Loaded() {
-  const settings = usePlayground((s) => s.settings);
-  const preset = presetById(usePlayground((s) => s.presetId));
+  const settings = useSettings((s) => s.settings);
+  const preset = presetById(useSettings((s) => s.presetId));
   if (!preset) return null;
   if (!presetMatches(preset, settings)) {
     return (
@@ -82,7 +85,7 @@ function Loaded() {
  */
 export function PresetPicker() {
   const mode = useControlMode('presets');
-  const currentTask = usePlayground((s) => s.settings.task);
+  const currentTask = useSettings((s) => s.settings.task);
   const [task, setTask] = useState<TaskName>(PRESET_TASKS.some((t) => t.task === currentTask) ? currentTask : 'bit-xor');
   const [scale, setScale] = useState<PresetScale>('gpt2');
   const cifarInstalled = useCifarInstalled();

@@ -1,22 +1,10 @@
 import { useMemo, useState } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import { backboneLabel, deltaFromBaseline, groupsLabel, summarize, type RunRecord, type RunSummary } from '../runs/run-history';
-import { colourOf, runLines, type RunLine } from '../runs/run-lines';
-import { usePlayground } from '../store';
+import { colourOf } from '../runs/run-lines';
+import { useUi } from '../stores/ui-store';
 import { percent } from '../format';
 import { clearSavedRuns, deleteRun, discardRejectedRun, dismissRejectedRuns, dismissRunsNotice, renameRun, toggleBaseline, toggleShown, useRuns } from '../runs/runs-store';
 import type { AutosaveStatus } from '../runs/autosave';
-
-/** The kept runs the charts overlay (the live run is drawn by the charts themselves). */
-export function useRunLines(): RunLine[] {
-  // Only the drawn runs' records: the live run's updates (every screen update) leave these alone.
-  const drawn = useRuns(useShallow((s) => s.runs.filter((r) => r.id !== s.liveId && (r.id === s.baselineId || s.shown.includes(r.id)))));
-  const liveId = useRuns((s) => s.liveId);
-  const shown = useRuns((s) => s.shown);
-  const baselineId = useRuns((s) => s.baselineId);
-  const sweepOverlays = usePlayground((s) => s.overlays.length);
-  return useMemo(() => runLines({ runs: drawn, liveId, shown, baselineId, sweepOverlays }), [drawn, liveId, shown, baselineId, sweepOverlays]);
-}
 
 /** Storage full, or a run that could not be resumed: visible, dismissible, never fatal. */
 export function RunsNotice() {
@@ -201,7 +189,7 @@ export function RunComparison() {
   const shown = useRuns((s) => s.shown);
   const baselineId = useRuns((s) => s.baselineId);
   const autosave = useRuns((s) => s.autosave);
-  const sweepOverlays = usePlayground((s) => s.overlays.length);
+  const sweepOverlays = useUi((s) => s.overlays.length);
   const [confirmClear, setConfirmClear] = useState(false);
   const summaries = useMemo(() => new Map(runs.map((r) => [r.id, summaryOf(r.points)])), [runs]);
   const baseline = baselineId !== null ? (summaries.get(baselineId) ?? null) : null;

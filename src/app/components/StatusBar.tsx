@@ -1,15 +1,15 @@
-import { usePlayground } from '../store';
+import { useRun } from '../stores/run-store';
 import { megabytes } from '../format';
 
 export function StatusBar() {
-  const backend = usePlayground((s) => s.backend);
-  const model = usePlayground((s) => s.model);
-  const msPerStep = usePlayground((s) => s.msPerStep);
-  const gpuBytes = usePlayground((s) => s.gpuBytes);
-  const steps = usePlayground((s) => s.points.at(-1)?.step ?? 0);
-  const phase = usePlayground((s) => s.phase);
-  const checksum = usePlayground((s) => s.paramChecksum);
-  const loadingMessage = usePlayground((s) => s.loadingMessage);
+  const backend = useRun((s) => s.backend);
+  const model = useRun((s) => s.model);
+  const msPerStep = useRun((s) => s.msPerStep);
+  const gpuBytes = useRun((s) => s.gpuBytes);
+  const steps = useRun((s) => s.points.at(-1)?.step ?? 0);
+  const phase = useRun((s) => s.phase);
+  const checksum = useRun((s) => s.paramChecksum);
+  const loadingMessage = useRun((s) => s.loadingMessage);
   const backendText = backend ? `${backend.name === 'webgpu' ? 'WebGPU' : backend.name === 'webgl' ? 'WebGL' : backend.name === 'wasm' ? 'WebAssembly' : 'CPU'}${backend.adapter ? ` · ${backend.adapter}` : ''}` : '…';
   return (
     <footer className="status-bar" aria-label="Status">

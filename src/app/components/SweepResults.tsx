@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { parseJsonRecord } from '../../engine/records';
 import { parseSweepResults, sweepIndexSchema, type SweepCellRecord, type SweepIndexEntry, type SweepResultsFile } from '../../engine/sweep/results-schema';
-import { usePlayground } from '../store';
+import { useUi } from '../stores/ui-store';
 import { siteUrl } from '../../worker/site-url';
 
 /** The sweeps index; each entry's url is relative to it. */
@@ -12,10 +12,10 @@ const fmt = (x: number | null) => (x === null ? '—' : x.toFixed(1));
 
 function overlay(cell: SweepCellRecord, sweep: string): void {
   const id = `${sweep}/${cell.id}`;
-  const { overlays } = usePlayground.getState();
+  const { overlays } = useUi.getState();
   if (overlays.some((o) => o.id === id)) return;
   const points = cell.curve.flatMap((p) => (p.test_acc === null ? [] : [{ step: p.step, accuracy: 100 * p.test_acc }]));
-  usePlayground.setState({ overlays: [...overlays, { id, label: `${cell.label} · ${cell.task} · seed ${cell.seed}`, points }] });
+  useUi.setState({ overlays: [...overlays, { id, label: `${cell.label} · ${cell.task} · seed ${cell.seed}`, points }] });
 }
 
 function SweepTable({ entry, onHide }: { entry: SweepIndexEntry; onHide(): void }) {
@@ -99,7 +99,7 @@ export function SweepResults() {
   const [indexError, setIndexError] = useState<string | null>(null);
   /** Sweeps the user hid (a damaged results.json): the file on the server is left alone. */
   const [hidden, setHidden] = useState<string[]>([]);
-  const overlays = usePlayground((s) => s.overlays);
+  const overlays = useUi((s) => s.overlays);
   const refresh = useCallback(() => {
     setIndexError(null);
     const indexUrl = sweepIndexUrl();
@@ -135,7 +135,7 @@ export function SweepResults() {
       {overlays.length > 0 && (
         <p>
           {overlays.length} curve{overlays.length > 1 ? 's' : ''} on the accuracy chart.{' '}
-          <button type="button" onClick={() => usePlayground.setState({ overlays: [] })}>
+          <button type="button" onClick={() => useUi.setState({ overlays: [] })}>
             Remove curves
           </button>
         </p>

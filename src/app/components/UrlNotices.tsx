@@ -1,8 +1,8 @@
-import { usePlayground } from '../store';
+import { useUi } from '../stores/ui-store';
 
 /** What was changed while reading a hand-edited link; dismissible. */
 export function UrlNotices() {
-  const notices = usePlayground((s) => s.urlNotices);
+  const notices = useUi((s) => s.urlNotices);
   if (notices.length === 0) return null;
   return (
     <div className="notice warning url-notices" role="status" aria-label="Link settings changed">
@@ -12,7 +12,7 @@ export function UrlNotices() {
           <li key={n}>{n}</li>
         ))}
       </ul>
-      <button type="button" onClick={() => usePlayground.setState({ urlNotices: [] })}>
+      <button type="button" onClick={() => useUi.setState({ urlNotices: [] })}>
         Dismiss
       </button>
     </div>

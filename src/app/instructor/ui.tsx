@@ -1,10 +1,5 @@
 /** How a control shows what an instructor link did to it: absent when hidden, disabled with a reason when locked. */
-import { usePlayground } from '../store';
-import { controlMode, LOCK_REASON, type ControlMode, type ControlName } from './controls';
-
-export function useControlMode(name: ControlName): ControlMode {
-  return usePlayground((s) => controlMode(s.instructor, name));
-}
+import { LOCK_REASON, type ControlMode, type ControlName } from './controls';
 
 /**
  * Props for a locked input: described by the note, with the reason on hover. The note sits inside the

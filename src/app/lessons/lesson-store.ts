@@ -5,7 +5,8 @@
  */
 import { create } from 'zustand';
 import { z } from 'zod';
-import { usePlayground } from '../store';
+import { useSettings } from '../stores/settings-store';
+import { pageState, subscribePage } from '../stores/page';
 import { lessonById } from './lessons';
 import { advance, NO_PROGRESS, type LessonProgress } from './progress';
 import { snapshotOf } from './snapshot';
@@ -44,7 +45,7 @@ function save(id: string, progress: LessonProgress): void {
 export function openLesson(id: string | null): void {
   if (id !== null) save(id, NO_PROGRESS);
   useLessonUi.setState({ progress: NO_PROGRESS, collapsed: false });
-  usePlayground.setState({ lessonId: id });
+  useSettings.setState({ lessonId: id });
 }
 
 export const setLessonCollapsed = (collapsed: boolean) => useLessonUi.setState({ collapsed });
@@ -52,7 +53,7 @@ export const setLessonCollapsed = (collapsed: boolean) => useLessonUi.setState({
 /** Re-evaluates the current step on every change of the page's state. */
 export function trackLessonProgress(): () => void {
   const update = () => {
-    const s = usePlayground.getState();
+    const s = pageState();
     const lesson = lessonById(s.lessonId);
     if (!lesson) return;
     const { progress } = useLessonUi.getState();
@@ -61,10 +62,14 @@ export function trackLessonProgress(): () => void {
     useLessonUi.setState({ progress: next });
     if (next.done !== progress.done) save(lesson.id, next);
   };
-  useLessonUi.setState({ progress: saved(usePlayground.getState().lessonId) });
+  useLessonUi.setState({ progress: saved(useSettings.getState().lessonId) });
   update();
-  return usePlayground.subscribe((s, previous) => {
+  const offLesson = useSettings.subscribe((s, previous) => {
     if (s.lessonId !== previous.lessonId) useLessonUi.setState({ progress: saved(s.lessonId) });
-    update();
   });
+  const offPage = subscribePage(update);
+  return () => {
+    offLesson();
+    offPage();
+  };
 }

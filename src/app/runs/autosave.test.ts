@@ -15,7 +15,7 @@ function run(id: string, steps: number, createdAt = 0): RunRecord {
     renamed: false,
     settings: SETTINGS,
     metric: 'per-bit accuracy',
-    points: Array.from({ length: steps + 1 }, (_, step) => (step === 0 ? { step, testAccuracy: 0.5 } : { step, trainLoss: 1 / step, ...(step % 2 === 0 ? { testAccuracy: 0.5 + step / 100 } : {}) })),
+    points: Array.from({ length: steps + 1 }, (_, step) => (step === 0 ? { step, testAccuracy: 0.5 } : { step, trainLoss: 1 / step, gradNorm: 2 / step, ...(step % 2 === 0 ? { testAccuracy: 0.5 + step / 100 } : {}) })),
     createdAt,
     updatedAt: createdAt,
   };

@@ -15,6 +15,7 @@ const loss = z.custom<number>((v) => typeof v === 'number', 'expected a number')
 export const metricsPointSchema = z.object({
   step: z.number().int().nonnegative(),
   trainLoss: loss.optional(),
+  gradNorm: z.number().nonnegative().optional(),
   testAccuracy: z.number().min(0).max(1).optional(),
   testLoss: loss.optional(),
 }) satisfies z.ZodType<MetricsPoint>;

@@ -3,7 +3,8 @@
  * snapshot (curves, settings and trainable values), or start a fresh run. See `restoreDecision`
  * (run-history.ts) for how a link with settings of its own is treated.
  */
-import { usePlayground } from '../store';
+import { useRun } from '../stores/run-store';
+import { useSettings } from '../stores/settings-store';
 import { startRun } from '../training-client';
 import { idbRunStorage, type RunStorage, type SavedRuns } from './autosave';
 import { hasTrained, linkStatesRunSettings, pointsUpTo, restoreDecision } from './run-history';
@@ -41,7 +42,7 @@ export async function restore(storage: RunStorage, openedWith: string): Promise<
   if (saved.rejected.length > 0) setRejectedRuns(saved.rejected);
   const last = saved.runs.find((r) => r.id === saved.currentId);
   if (!last) return startRun();
-  const decision = restoreDecision(last.settings, usePlayground.getState().settings, linkStatesRunSettings(openedWith));
+  const decision = restoreDecision(last.settings, useSettings.getState().settings, linkStatesRunSettings(openedWith));
   if (!decision.restore) return startRun();
   let damaged: string | null = null;
   const snapshot = await storage.loadSnapshot(last.id).catch((error: unknown) => {
@@ -61,11 +62,12 @@ export async function restore(storage: RunStorage, openedWith: string): Promise<
     if (damaged === null && hasTrained(last.points)) {
       useRuns.setState({ notice: `"${last.name}" could not be resumed: its trainable values were not saved. Its curves are kept under Runs; a new run with its settings has started.` });
     }
-    usePlayground.getState().patchSettings(decision.settings);
+    useSettings.getState().patchSettings(decision.settings);
     return startRun();
   }
   const points = pointsUpTo(last.points, snapshot.step);
   adoptLiveRun(last, decision.settings, points, snapshot.step);
-  usePlayground.setState({ settings: decision.settings, points, metric: last.metric, snapshot });
+  useSettings.setState({ settings: decision.settings });
+  useRun.setState({ points, metric: last.metric, snapshot });
   startRun(snapshot);
 }

@@ -2,24 +2,24 @@ import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MetricsPoint, Snapshot } from '../../worker/protocol';
 import { DEFAULT_SETTINGS } from '../settings';
-import { usePlayground } from '../store';
+import { useRun } from '../stores/run-store';
+import { useSettings } from '../stores/settings-store';
+import { beginFreshRun } from '../run-lifecycle';
 import { openDB } from 'idb';
 import { idbRunStorage, type RunStorage, type SaveBatch } from './autosave';
 import { restore } from './restore';
 import type { RunRecord } from './run-history';
-import { clearSavedRuns, deleteRun, liveRun, renameRun, stopTrackingRuns, toggleBaseline, trackRuns, useRuns } from './runs-store';
+import { clearSavedRuns, deleteRun, liveRun, renameRun, stopTrackingRuns, toggleBaseline, trackRuns, updateLiveSettings, useRuns } from './runs-store';
 
-// The page's side of the worker, minus the worker: what startRun does to the stores.
+// The page's side of the worker, minus the worker: startRun does to the stores what
+// run-lifecycle's beginFreshRun does (a fresh run) or nothing (resuming a snapshot), then spawns
+// the worker, which a Node test has not got.
 const { startRun } = vi.hoisted(() => ({ startRun: vi.fn() }));
 vi.mock('../training-client', () => ({ startRun }));
 
-async function realStartRun(snapshot?: Snapshot): Promise<void> {
-  const { beginNewRun } = await import('./runs-store');
-  if (!snapshot) {
-    beginNewRun();
-    usePlayground.getState().resetRun();
-  }
-}
+const startFresh = (snapshot?: Snapshot) => {
+  if (!snapshot) beginFreshRun();
+};
 
 const trainedPoints = (steps: number): MetricsPoint[] => [
   { step: 0, testAccuracy: 0.5 },
@@ -34,8 +34,9 @@ let n = 0;
 beforeEach(() => {
   storage = idbRunStorage(`fpt-runs-store-test-${n++}`);
   startRun.mockReset();
-  startRun.mockImplementation(realStartRun);
-  usePlayground.setState({ settings: { ...DEFAULT_SETTINGS, init: 'random', lr: 0.003 }, points: [], snapshot: null, running: false, metric: 'per-bit accuracy' });
+  startRun.mockImplementation(startFresh);
+  useSettings.setState({ settings: { ...DEFAULT_SETTINGS, init: 'random', lr: 0.003 } });
+  useRun.setState({ points: [], snapshot: null, running: false, metric: 'per-bit accuracy' });
   useRuns.setState({ runs: [], liveId: '', shown: [], baselineId: null, notice: null, autosave: { state: 'idle' } });
 });
 
@@ -46,20 +47,20 @@ const saved = () => vi.waitFor(() => expect(useRuns.getState().autosave.state).t
 describe('the live run and the kept ones', () => {
   it('a new run keeps the previous one, with the settings it trained with, and saves it', async () => {
     trackRuns(storage);
-    await realStartRun();
+    startFresh();
     const first = liveRun()!;
     expect(first.name).toBe('Bit XOR 5 · tiny random · in+out+pos+ln · lr 0.003 · seed 0');
 
-    usePlayground.setState({ points: trainedPoints(3) });
-    // The learning rate changes within a run: the live record follows (after the current task).
-    usePlayground.getState().patchSettings({ lr: 0.01 });
-    await Promise.resolve();
+    useRun.setState({ points: trainedPoints(3) });
+    // The learning rate changes within a run (training-client's setLearningRate says so): the live record follows.
+    useSettings.getState().patchSettings({ lr: 0.01 });
+    updateLiveSettings({ lr: 0.01 });
     expect(liveRun()!.settings.lr).toBe(0.01);
     expect(liveRun()!.name).toContain('lr 0.01');
 
     // A new seed starts a new run in the same task: the ended run keeps seed 0.
-    usePlayground.getState().patchSettings({ seed: 1 });
-    await realStartRun();
+    useSettings.getState().patchSettings({ seed: 1 });
+    startFresh();
     await Promise.resolve();
     const { runs, liveId } = useRuns.getState();
     expect(runs.map((r) => [r.settings.seed, r.points.length, r.id === liveId])).toEqual([
@@ -76,13 +77,13 @@ describe('the live run and the kept ones', () => {
 
   it('drops a run that never trained; deletes, renames and pins', async () => {
     trackRuns(storage);
-    await realStartRun();
-    await realStartRun();
+    startFresh();
+    startFresh();
     expect(useRuns.getState().runs).toHaveLength(1);
 
-    usePlayground.setState({ points: trainedPoints(2) });
+    useRun.setState({ points: trainedPoints(2) });
     const kept = liveRun()!.id;
-    await realStartRun();
+    startFresh();
     renameRun(kept, '  pretrained, frozen  ');
     toggleBaseline(kept);
     expect(useRuns.getState().runs[0].name).toBe('pretrained, frozen');
@@ -100,10 +101,10 @@ describe('the live run and the kept ones', () => {
 
   it('clearing forgets every saved run; the live run stays on screen', async () => {
     trackRuns(storage);
-    await realStartRun();
-    usePlayground.setState({ points: trainedPoints(2) });
-    await realStartRun();
-    usePlayground.setState({ points: trainedPoints(1), snapshot: snapshotAt(1) });
+    startFresh();
+    useRun.setState({ points: trainedPoints(2) });
+    startFresh();
+    useRun.setState({ points: trainedPoints(1), snapshot: snapshotAt(1) });
     await saved();
     expect((await storage.load()).runs).toHaveLength(2);
     await clearSavedRuns();
@@ -116,25 +117,25 @@ describe('the live run and the kept ones', () => {
 describe('snapshots', () => {
   it('saves the first snapshot, which arrives before the metrics of its step', async () => {
     trackRuns(storage);
-    await realStartRun();
+    startFresh();
     const id = useRuns.getState().liveId;
     // 25 steps per update: the worker posts the step-25 snapshot while the curve still shows only step 0.
-    usePlayground.setState({ points: [{ step: 0, testAccuracy: 0.5 }] });
-    usePlayground.setState({ snapshot: snapshotAt(25) });
-    usePlayground.setState({ points: trainedPoints(25) });
+    useRun.setState({ points: [{ step: 0, testAccuracy: 0.5 }] });
+    useRun.setState({ snapshot: snapshotAt(25) });
+    useRun.setState({ points: trainedPoints(25) });
     await vi.waitFor(async () => expect((await storage.loadSnapshot(id))?.step).toBe(25), { timeout: 5000 });
   });
 
   it("a new run removes the ended run's stored snapshot (only the live run's is read back)", async () => {
     trackRuns(storage);
-    await realStartRun();
+    startFresh();
     const first = useRuns.getState().liveId;
-    usePlayground.setState({ points: trainedPoints(2), snapshot: snapshotAt(2) });
+    useRun.setState({ points: trainedPoints(2), snapshot: snapshotAt(2) });
     await vi.waitFor(async () => expect((await storage.loadSnapshot(first))?.step).toBe(2), { timeout: 5000 });
     // One more snapshot waits unwritten when the run ends.
-    usePlayground.setState({ points: trainedPoints(4), snapshot: snapshotAt(4), running: true });
-    usePlayground.getState().patchSettings({ seed: 1 });
-    await realStartRun();
+    useRun.setState({ points: trainedPoints(4), snapshot: snapshotAt(4), running: true });
+    useSettings.getState().patchSettings({ seed: 1 });
+    startFresh();
     const second = useRuns.getState().liveId;
     expect(second).not.toBe(first);
     await vi.waitFor(async () => expect((await storage.load()).currentId).toBe(second), { timeout: 5000 });
@@ -168,8 +169,8 @@ describe('restoring on page load', () => {
     const snapshot = startRun.mock.calls[0][0] as Snapshot;
     expect(snapshot.step).toBe(3);
     expect(Array.from(snapshot.params['out.bias'].data)).toEqual([3, -3]);
-    const s = usePlayground.getState();
-    expect(s.settings).toEqual(record.settings);
+    const s = useRun.getState();
+    expect(useSettings.getState().settings).toEqual(record.settings);
     expect(s.points.map((p) => p.step)).toEqual([0, 1, 2, 3]);
     expect(s.running).toBe(false);
     expect(useRuns.getState().liveId).toBe(record.id);
@@ -188,13 +189,13 @@ describe('restoring on page load', () => {
 
   it('a link asking for another run starts it, and the saved run stays in the list', async () => {
     const record = await seed();
-    usePlayground.getState().patchSettings({ seed: 5 });
+    useSettings.getState().patchSettings({ seed: 5 });
     await restore(storage, '?v=1&seed=5&bb=tiny-random');
     expect(startRun).toHaveBeenCalledWith();
     const { runs, liveId } = useRuns.getState();
     expect(runs.map((r) => r.id)).toEqual([record.id, liveId]);
     expect(liveRun()!.settings.seed).toBe(5);
-    expect(usePlayground.getState().points).toEqual([]);
+    expect(useRun.getState().points).toEqual([]);
   });
 
   it('curves without saved values: a fresh run with the same settings, and a notice', async () => {
@@ -203,7 +204,7 @@ describe('restoring on page load', () => {
     const noSnapshot: RunStorage = { ...storage, loadSnapshot: async () => null };
     await restore(noSnapshot, '');
     expect(startRun).toHaveBeenCalledWith();
-    expect(usePlayground.getState().settings.lr).toBe(0.01);
+    expect(useSettings.getState().settings.lr).toBe(0.01);
     expect(useRuns.getState().notice).toContain('"saved run" could not be resumed');
   });
 
@@ -211,7 +212,7 @@ describe('restoring on page load', () => {
     const broken: RunStorage = { ...storage, load: () => Promise.reject(new Error('IndexedDB is blocked')) };
     await restore(broken, '');
     expect(startRun).toHaveBeenCalledWith();
-    usePlayground.setState({ points: trainedPoints(2) });
+    useRun.setState({ points: trainedPoints(2) });
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(useRuns.getState().autosave).toMatchObject({ state: 'off' });
     expect((useRuns.getState().autosave as { message: string }).message).toContain('IndexedDB is blocked');

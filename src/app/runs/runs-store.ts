@@ -1,10 +1,13 @@
 /**
  * The Runs panel's state (zustand, beside the page's store): every kept run plus the live one, which
- * of them the charts overlay, the pinned baseline, and autosave's status. `trackRuns` follows the
- * page's store: the live run's curves, settings and snapshots go to the autosaver as training goes.
+ * of them the charts overlay, the pinned baseline, and autosave's status. training-client.ts says
+ * when a run starts and ends and when its learning rate or groups change (`endLiveRun`,
+ * `startLiveRun`, `updateLiveSettings`); `trackRuns` follows the run store for what the worker
+ * reports, so the live run's curves and snapshots go to the autosaver as training goes.
  */
 import { create } from 'zustand';
-import { usePlayground, type PlaygroundState } from '../store';
+import { useRun } from '../stores/run-store';
+import type { RunSettings } from '../../worker/protocol';
 import { Autosaver, type AutosaveStatus, type RunStorage } from './autosave';
 import { autoRunName, hasTrained, uniqueName, type RunRecord } from './run-history';
 import { runRecordSchema, type RejectedRecord } from './records';
@@ -25,14 +28,14 @@ export interface RunsState {
 
 const newId = () => (typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `run-${Date.now()}-${Math.random().toString(36).slice(2)}`);
 
-function freshRecord(id: string, s: PlaygroundState, others: readonly RunRecord[]): RunRecord {
+function freshRecord(id: string, settings: RunSettings, metric: string, others: readonly RunRecord[]): RunRecord {
   const now = Date.now();
   return {
     id,
-    name: uniqueName(autoRunName(s.settings), others.map((r) => r.name)),
+    name: uniqueName(autoRunName(settings), others.map((r) => r.name)),
     renamed: false,
-    settings: s.settings,
-    metric: s.metric,
+    settings,
+    metric,
     points: [],
     createdAt: now,
     updatedAt: now,
@@ -86,30 +89,47 @@ function saveLive(soon: boolean): void {
 }
 
 /**
- * The run that was live ends (it stays in the list if it trained at all) and a new one begins with
- * the page's current settings. training-client's startRun calls this before clearing the curves.
+ * The live run ends, with the curve it reached: it stays in the list (and is saved) if it trained at
+ * all. Until `startLiveRun`, there is no live run.
  */
-export function beginNewRun(): void {
-  const s = usePlayground.getState();
+export function endLiveRun(points: RunRecord['points'], metric: string): void {
   const { runs, liveId } = useRuns.getState();
   const old = runs.find((r) => r.id === liveId);
   let kept = runs.filter((r) => r.id !== liveId);
-  if (old && hasTrained(s.points)) {
-    const ended = { ...old, points: s.points, metric: s.metric, updatedAt: Date.now() };
+  if (old && hasTrained(points)) {
+    const ended = { ...old, points, metric, updatedAt: Date.now() };
     kept = [...kept, ended];
     saver?.saveRun(ended, true);
   }
   // Only the live run's snapshot is read back (restore.ts): the ended run's is dropped.
   if (old) saver?.dropSnapshot(old.id);
-  const id = newId();
   const keptIds = new Set(kept.map((r) => r.id));
   useRuns.setState((st) => ({
-    runs: [...kept, freshRecord(id, s, kept)],
-    liveId: id,
+    runs: kept,
+    liveId: '',
     shown: st.shown.filter((x) => keptIds.has(x)),
     baselineId: st.baselineId !== null && keptIds.has(st.baselineId) ? st.baselineId : null,
   }));
+}
+
+/** A new live run begins with these settings (its curve arrives through the run store). */
+export function startLiveRun(settings: RunSettings, metric: string): void {
+  const id = newId();
+  useRuns.setState(({ runs }) => ({ runs: [...runs, freshRecord(id, settings, metric, runs)], liveId: id }));
   saver?.setCurrent(id);
+}
+
+/** The learning rate or the trained groups changed within the live run: its record follows. */
+export function updateLiveSettings(patch: Pick<Partial<RunSettings>, 'lr' | 'groups'>): void {
+  const live = liveRun();
+  if (!live) return;
+  updateRun(live.id, { settings: { ...live.settings, ...patch } });
+  saveLive(!useRun.getState().running);
+}
+
+/** The live run paused (or stopped): what waits unwritten is written now. */
+export function liveRunPaused(): void {
+  void saver?.flush();
 }
 
 /**
@@ -138,17 +158,17 @@ export function addKeptRuns(records: readonly RunRecord[]): void {
 let tracking: (() => void) | null = null;
 
 /**
- * Follows the page's store and saves the live run through `runStorage` (once per page); with null
+ * Follows the run store and saves the live run through `runStorage` (once per page); with null
  * (no usable storage) runs are kept for this page only.
  */
 export function trackRuns(runStorage: RunStorage | null): void {
   if (tracking) return;
   storage = runStorage;
   // No record and no current-run mark yet: the run to restore is read first (restore.ts), and the
-  // first startRun or adoptLiveRun makes the live record.
+  // first startLiveRun or adoptLiveRun makes the live record.
   const instance: Autosaver | null = runStorage && new Autosaver(runStorage, { onStatus: (status) => saver === instance && onStatus(status) });
   saver = instance;
-  const unsubscribe = usePlayground.subscribe((s, prev) => {
+  const unsubscribe = useRun.subscribe((s, prev) => {
     const { liveId } = useRuns.getState();
     if (s.points !== prev.points || s.metric !== prev.metric) {
       updateRun(liveId, { points: s.points, metric: s.metric });
@@ -160,19 +180,6 @@ export function trackRuns(runStorage: RunStorage | null): void {
       if (!saver.saveSnapshot(liveId, s.snapshot, !s.running) && !wasCurvesOnly) {
         useRuns.setState({ notice: `This run's trainable values (over ${Math.round(saver.snapshotLimitMb)} MB) are too large to autosave: its curves and settings are saved, but a reload starts it afresh.` });
       }
-    }
-    if (s.running !== prev.running && !s.running) void saver?.flush();
-    if (s.settings !== prev.settings) {
-      // The learning rate and groups change within a run. Any other change starts a new run right
-      // after (startRun → beginNewRun, in the same task): by then the live id has moved on and the
-      // ended run keeps the settings it trained with.
-      queueMicrotask(() => {
-        if (useRuns.getState().liveId !== liveId) return;
-        const live = liveRun();
-        if (!live) return;
-        updateRun(liveId, { settings: { ...live.settings, lr: s.settings.lr, groups: s.settings.groups } });
-        saveLive(!s.running);
-      });
     }
   });
   const flushNow = () => void saver?.flush();
