@@ -20,6 +20,7 @@ import { trackLessonProgress, useLessonUi } from './lessons/lesson-store';
 import { LockNote, useControlMode } from './instructor/ui';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
 import { PanelBoundary } from './components/PanelBoundary';
+import { BackboneNotice } from './components/BackboneNotice';
 import { discardUnreadableRuns, useRuns } from './runs/runs-store';
 
 const DISCARD_RUNS = { label: 'Discard unreadable kept runs', action: discardUnreadableRuns };
@@ -123,6 +124,7 @@ export function App() {
       <SiteNotices />
       <UrlNotices />
       <Notice />
+      <BackboneNotice />
       <Warnings />
       <RunsNotice />
       <div className={`layout${lessonOpen ? ' with-lesson' : ''}`}>

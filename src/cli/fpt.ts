@@ -21,6 +21,7 @@ import { droppedDepths, LSTM_LR, PRESET_NAMES, presetConfigs } from '../engine/s
 import { RANDOM_INITS } from '../engine/init';
 import { planCells, shardCells, trainCell, type SweepSettings } from '../engine/sweep/run';
 import { resolveModel } from './models';
+import { initLabel } from '../weights/embedded-models';
 import { mergeSweepDirs, sweepToDir } from './sweep-files';
 import { choice, commandHelp, custom, defineCommand, flag, list, number, parseCommand, text, UsageError, type Command, type OptionValues } from './options';
 import { FptModel } from '../engine/model';
@@ -41,7 +42,7 @@ async function useBackend(name: CliBackend): Promise<string> {
  * come from the trainer's own DEFAULT_SETTINGS and PAPER_LSTM, ranges from LIMITS: one source each.
  */
 export const TRAINING_OPTIONS = {
-  model: text({ placeholder: 'DIR|tiny|gpt2', default: 'tiny', help: 'checkpoint directory, tiny (the committed test model) or gpt2 / gpt2-medium / gpt2-large' }),
+  model: text({ placeholder: 'DIR|tiny|mini|gpt2', default: 'tiny', help: 'checkpoint directory, tiny (the committed random test model, 2 layers, 64 wide: its own weights are random), mini (models/mini-brown-gpt2, pretrained on English here, 4 layers, 128 wide) or gpt2 / gpt2-medium / gpt2-large' }),
   steps: number(LIMITS.steps, { default: 500, help: 'training steps' }),
   batch: number(LIMITS.batchSize, { default: DEFAULT_SETTINGS.batchSize, help: 'examples per batch' }),
   lr: number(LIMITS.lr, { default: DEFAULT_SETTINGS.lr, help: "Adam's learning rate" }),
@@ -127,7 +128,7 @@ async function train(values: OptionValues<typeof TRAIN_OPTIONS>): Promise<number
   const total = counts.reduce((a, c) => a + c.params, 0);
   if (!values.json) {
     const engine = trainer.model instanceof FptModel ? (trainer.model.fused ? ', fused kernels' : ', TF.js ops') : '';
-    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${describeBody(body)}${body === 'random' ? ` (${trainer.settings.randomInit} scheme)` : ''}, lr ${trainer.settings.lr}, backend ${backend}${engine}`);
+    console.log(`task ${task.name}, model ${isLstm ? describeBody(body) : model.label}, init ${model.embedded && body === 'pretrained' ? initLabel(model.embedded.dir, body) : describeBody(body)}${body === 'random' ? ` (${trainer.settings.randomInit} scheme)` : ''}, lr ${trainer.settings.lr}, backend ${backend}${engine}`);
     console.log(`trainable ${trainable} of ${total} parameters (${((100 * trainable) / total).toFixed(3)}%): ${trainer.model.groups.join(', ')}`);
   }
   // Output-only on cached features (paper 3.9): build the cache, measure an uncached epoch to compare.
