@@ -71,6 +71,11 @@ async function weightCacheKeys(): Promise<string[]> {
   return (await cache.keys()).map((r) => r.url);
 }
 
+/** Whether a complete GPT-2 load was ever recorded in this browser (read synchronously). */
+export function hasGpt2Record(): boolean {
+  return readRecord() !== null;
+}
+
 /** In the page: whether GPT-2 small's weights are all in this browser's weight cache. */
 export async function isGpt2Cached(): Promise<boolean> {
   const recorded = readRecord();

@@ -9,7 +9,7 @@ import { idbRunStorage, type RunStorage, type SavedRuns } from './autosave';
 import { hasTrained, linkStatesRunSettings, pointsUpTo, restoreDecision } from './run-history';
 import { addKeptRuns, adoptLiveRun, setAutosaveOff, setRejectedRuns, trackRuns, useRuns } from './runs-store';
 import { InvalidRecordError } from '../../engine/records';
-import { isGpt2Cached, startingSettings } from '../gpt2-default';
+import { hasGpt2Record, isGpt2Cached, startingSettings } from '../gpt2-default';
 
 // The query the page was opened with, read when this module is evaluated: main.tsx imports App (and
 // so this module) before syncUrlWithState() rewrites the address with every setting filled in.
@@ -26,11 +26,18 @@ export function restoreOrStart(storage: RunStorage = idbRunStorage()): Promise<v
   }));
 }
 
-/** No saved run: the link's or the default settings, or GPT-2 small's preset once it is cached (gpt2-default.ts). */
-async function startFresh(openedWith: string): Promise<void> {
-  const fresh = startingSettings(usePlayground.getState().settings, linkStatesRunSettings(openedWith), await isGpt2Cached());
-  if (fresh) usePlayground.setState({ settings: fresh.settings, presetId: fresh.presetId });
-  startRun();
+/**
+ * No saved run: the link's or the default settings, or GPT-2 small's preset once it is cached
+ * (gpt2-default.ts). Starts at once (synchronously) unless GPT-2 was ever recorded as cached.
+ */
+function startFresh(openedWith: string): void | Promise<void> {
+  const link = linkStatesRunSettings(openedWith);
+  if (link || !hasGpt2Record()) return startRun();
+  return isGpt2Cached().then((cached) => {
+    const fresh = startingSettings(usePlayground.getState().settings, link, cached);
+    if (fresh) usePlayground.setState({ settings: fresh.settings, presetId: fresh.presetId });
+    startRun();
+  });
 }
 
 /** The work of restoreOrStart, given the query the page was opened with (exported for tests). */

@@ -48,7 +48,7 @@ describe('the live run and the kept ones', () => {
     trackRuns(storage);
     await realStartRun();
     const first = liveRun()!;
-    expect(first.name).toBe('Bit XOR 5 · tiny random · in+out+pos+ln · lr 0.003 · seed 0');
+    expect(first.name).toBe('Bit XOR 5 · mini-brown random · in+out+pos+ln · lr 0.003 · seed 0');
 
     usePlayground.setState({ points: trainedPoints(3) });
     // The learning rate changes within a run: the live record follows (after the current task).
