@@ -97,7 +97,7 @@ test('a paper experiment sets everything at once and the chart draws that row\'s
   test.setTimeout(240_000);
   await openPlayground(page);
   const chart = page.getByTestId('accuracy-chart');
-  // The default page (tiny checkpoint, FPT groups, Bit XOR) already matches Table 2's FPT row.
+  // The default page (mini English GPT-2, FPT groups, Bit XOR) already matches Table 2's FPT row.
   await expect(chart).toHaveAttribute('data-reference-source', 'Table 2, FPT, Bit XOR; GPT-2 small (12 layers × 768), converged');
 
   await page.getByLabel('Run on').selectOption('tiny');
