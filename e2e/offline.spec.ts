@@ -15,7 +15,7 @@ test('after one visit the site opens and trains offline: app shell, embedded mod
   expect(await page.evaluate(() => navigator.onLine)).toBe(false);
   await page.reload();
   await waitForRun(page);
-  await expect(page.getByTestId('status-model')).toHaveText(/^mini-brown-gpt2 · pretrained/);
+  await expect(page.getByTestId('status-model')).toHaveText(/^tiny-gpt2 · random test weights/);
   await page.getByRole('button', { name: 'Step' }).click();
   await expect(page.getByTestId('status-step')).toHaveText('step 1');
 

@@ -44,7 +44,7 @@ async function stepTo(page: Page, n: number): Promise<string> {
 }
 
 test('exported adapters import back bit-exactly; a file with a wrong shape is refused', async ({ page }, testInfo) => {
-  await openPlayground(page, '?bb=tiny&backend=cpu');
+  await openPlayground(page, '?bb=tiny&g=input,output,positions,layernorm&backend=cpu');
   await stepTo(page, 1);
   const atStep2 = await stepTo(page, 2);
 

@@ -40,7 +40,7 @@ describe('URL state', () => {
     expect(state.stepsPerUpdate).toBe(5);
     expect(state.layer).toBe(2);
     expect(notices).toEqual([
-      'backbone "gpt5" is not one of mini-brown, mini-brown-random, mini-brown-statistics, tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics: using mini-brown',
+      'backbone "gpt5" is not one of mini-brown, mini-brown-random, mini-brown-statistics, tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics: using tiny',
       'task "nope" is not one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra: using bit-xor',
       'bits 1000 is above 256: using 256',
       'batch size 20 is not one of 2, 4, 8, 16, 32, 64: using 16',
@@ -137,7 +137,7 @@ describe('URL state', () => {
     const long = 'x'.repeat(1_000_000);
     const { notices } = decodeUrlState(`?v=1&task=${long}&lr=${long}&g=${Array.from({ length: 1000 }, (_, i) => `g${i}`).join(',')}&hide=${long}&lesson=${long}&bb=${long}`);
     expect(notices).toEqual([
-      `backbone "${'x'.repeat(40)}…" (1000000 characters) is not one of mini-brown, mini-brown-random, mini-brown-statistics, tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics: using mini-brown`,
+      `backbone "${'x'.repeat(40)}…" (1000000 characters) is not one of mini-brown, mini-brown-random, mini-brown-statistics, tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics: using tiny`,
       `task "${'x'.repeat(40)}…" (1000000 characters) is not one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra: using bit-xor`,
       `learning rate "${'x'.repeat(40)}…" (1000000 characters) is not a number: using 0.003`,
       'unknown parameter groups "g0", "g1", "g2", "g3", "g4" and 995 more ignored (known: input, output, positions, layernorm, attention, feedforward)',

@@ -35,7 +35,7 @@ beforeEach(() => {
   storage = idbRunStorage(`fpt-runs-store-test-${n++}`);
   startRun.mockReset();
   startRun.mockImplementation(realStartRun);
-  usePlayground.setState({ settings: { ...DEFAULT_SETTINGS, init: 'random', lr: 0.003 }, points: [], snapshot: null, running: false, metric: 'per-bit accuracy' });
+  usePlayground.setState({ settings: { ...DEFAULT_SETTINGS, model: 'tiny-gpt2', init: 'random', lr: 0.003, groups: ['input', 'output', 'positions', 'layernorm'] }, points: [], snapshot: null, running: false, metric: 'per-bit accuracy' });
   useRuns.setState({ runs: [], liveId: '', shown: [], baselineId: null, notice: null, autosave: { state: 'idle' } });
 });
 
@@ -48,7 +48,7 @@ describe('the live run and the kept ones', () => {
     trackRuns(storage);
     await realStartRun();
     const first = liveRun()!;
-    expect(first.name).toBe('Bit XOR 5 · mini-brown random · in+out+pos+ln · lr 0.003 · seed 0');
+    expect(first.name).toBe('Bit XOR 5 · tiny random · in+out+pos+ln · lr 0.003 · seed 0');
 
     usePlayground.setState({ points: trainedPoints(3) });
     // The learning rate changes within a run: the live record follows (after the current task).
