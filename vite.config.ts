@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { copySiteFiles, sweepIndex } from './src/site/site-files.ts';
+import { EMBEDDED_MODELS } from './src/weights/embedded-models.ts';
 import { serveRoots, type Middleware } from './src/site/static-roots.ts';
 
 /**
@@ -34,10 +35,13 @@ function serveLocalDirs(): Plugin {
 }
 
 /**
- * The built site's own files beside the bundle: the tiny model, the models named in FPT_SITE_MODELS
+ * The built site's own files beside the bundle: the embedded models (the mini English GPT-2 and the
+ * random test model, src/weights/embedded-models.ts), the models named in FPT_SITE_MODELS
  * (comma-separated; `npm run site` sets it when GPT-2's shards are converted), finished sweeps and a
  * static sweeps/index.json, so that dist/ works from any static file server.
  */
+const EMBEDDED = EMBEDDED_MODELS.map((m) => m.dir);
+
 function siteFiles(): Plugin {
   let outDir = 'dist';
   return {
@@ -47,7 +51,7 @@ function siteFiles(): Plugin {
     // writeBundle, not closeBundle: the service worker (closeBundle) must find these files to precache.
     writeBundle() {
       const extra = (process.env.FPT_SITE_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean);
-      const report = copySiteFiles(resolve('.'), outDir, ['tiny-gpt2', ...extra.filter((m) => m !== 'tiny-gpt2')]);
+      const report = copySiteFiles(resolve('.'), outDir, [...EMBEDDED, ...extra.filter((m) => !EMBEDDED.includes(m))]);
       const models = report.models.map((m) => `${m.name} (${m.files} files, ${(m.bytes / 1e6).toFixed(1)} MB)`).join(', ');
       console.log(`site files: models ${models}; ${report.sweeps} finished sweep(s)`);
     },
@@ -76,7 +80,7 @@ function contentSecurityPolicy(): Plugin {
 
 /**
  * Offline after the first visit, and installable: a service worker (Workbox, through vite-plugin-pwa)
- * precaches the app shell, the MNIST digits and the tiny model. GPT-2's shards stay out of it: the
+ * precaches the app shell, the MNIST digits and the embedded models (1.9 MB and 0.4 MB). GPT-2's shards stay out of it: the
  * loader's own shard cache (Cache Storage, src/weights/weight-cache.ts) keeps them. A new deploy waits
  * until the page says "a new version is ready" and the user reloads (src/app/site/service-worker.ts),
  * so one tab never mixes two versions.
@@ -96,7 +100,7 @@ const pwa = VitePWA({
     icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
   },
   workbox: {
-    globPatterns: ['**/*.{html,js,css,svg,json,webmanifest,wasm}', 'models/tiny-gpt2/*'],
+    globPatterns: ['**/*.{html,js,css,svg,json,webmanifest,wasm}', ...EMBEDDED.map((dir) => `models/${dir}/*`)],
     globIgnores: ['sweeps/**', 'models/gpt2*/**', 'data/**'],
     // The ten MNIST digit files are about 2.3 MB each.
     maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,

@@ -43,7 +43,7 @@ test.describe('the paper comparisons in the page', () => {
 
   test('output-only training on cached features runs and shows the speed-up it measured', async ({ page }) => {
     test.setTimeout(300_000);
-    await openPlayground(page);
+    await openPlayground(page, '?bb=tiny&g=input,output,positions,layernorm');
     const cacheToggle = page.getByRole('checkbox', { name: 'Train the output head on cached features' });
     await expect(cacheToggle).toBeDisabled();
     for (const group of ['Input layer', 'Positional embeddings', 'Layer norms']) await page.getByRole('checkbox', { name: group }).uncheck();

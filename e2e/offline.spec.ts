@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { openPlayground, waitForRun } from './support';
 
-test('after one visit the site opens and trains offline: app shell, tiny model and MNIST digits are precached', async ({ page, context }) => {
+test('after one visit the site opens and trains offline: app shell, embedded models and MNIST digits are precached', async ({ page, context }) => {
   test.setTimeout(400_000);
   // The CPU backend: what is tested is where the files come from, and it starts fastest here.
   await openPlayground(page, '?backend=cpu');
@@ -15,7 +15,7 @@ test('after one visit the site opens and trains offline: app shell, tiny model a
   expect(await page.evaluate(() => navigator.onLine)).toBe(false);
   await page.reload();
   await waitForRun(page);
-  await expect(page.getByTestId('status-model')).toHaveText(/^tiny-gpt2 · pretrained/);
+  await expect(page.getByTestId('status-model')).toHaveText(/^tiny-gpt2 · random test weights/);
   await page.getByRole('button', { name: 'Step' }).click();
   await expect(page.getByTestId('status-step')).toHaveText('step 1');
 

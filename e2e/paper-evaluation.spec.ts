@@ -3,7 +3,7 @@ import { openPlayground, waitForRun } from './support';
 
 test('accuracies say what they were measured on, and the whole held-out set is evaluated on request', async ({ page }) => {
   test.setTimeout(300_000);
-  await openPlayground(page);
+  await openPlayground(page, '?bb=tiny&g=input,output,positions,layernorm');
   await waitForRun(page);
   await page.getByRole('button', { name: 'Step' }).click();
   // The live accuracy: the page's 8 held-out batches of 16, at its step.

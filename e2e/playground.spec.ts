@@ -1,36 +1,72 @@
 import { expect, test } from '@playwright/test';
 import { longestLongTask, openPlayground, stepCount, trainableCount, waitForRun } from './support';
 
-test('Bit XOR on the tiny backbone reaches 100% test accuracy on WebGPU', async ({ page }) => {
+/** The random test model (2 layers, 64 wide): the fastest backbone, for tests about the page rather than the default. */
+const TINY = '?bb=tiny&g=input,output,positions,layernorm';
+
+/** Steps the untouched default gets to reach 100% (seed 0 reaches it at step 120 on wasm: docs/default-backbone.md). */
+const DEFAULT_STEP_BUDGET = 250;
+
+test('the untouched default, after Play, reaches 100% per-bit test accuracy on Bit XOR within the step budget on WebGPU', async ({ page }) => {
   test.setTimeout(600_000);
+  const started = Date.now();
   await openPlayground(page);
   await expect(page.getByTestId('status-backend')).toHaveText(/^WebGPU/);
-  await page.getByLabel('Backbone').selectOption('tiny-random');
-  await waitForRun(page);
-  await expect(page.getByTestId('status-model')).toHaveText(/tiny-gpt2 · random/);
+  // The embedded random test model, every group trainable, said so in one line with the GPT-2 offer.
+  await expect(page.getByTestId('status-model')).toHaveText(/^tiny-gpt2 · random test weights · 2×64, 4 heads/);
   await expect(page.getByTestId('status-engine')).toHaveText('fused kernels');
-  for (const group of ['Attention', 'Feed-forward']) await page.getByRole('checkbox', { name: group }).check();
-  await page.getByLabel('Learning rate').selectOption('0.003');
-  await page.getByLabel('Steps per update').selectOption('25');
+  await expect(page.getByTestId('backbone-notice')).toContainText('random test model (2 layers, 64 wide): its weights are random, not pretrained on text');
+  await expect(page.getByTestId('backbone-notice')).toContainText('Its attention and feed-forward train too');
+  await expect(page.getByRole('button', { name: 'Use GPT-2 small, 172 MB' })).toBeVisible();
+  for (const group of ['Attention', 'Feed-forward']) await expect(page.getByRole('checkbox', { name: group })).toBeChecked();
+  const loaded = Date.now();
   await page.getByRole('button', { name: 'Play' }).click();
-  await expect(page.getByRole('button', { name: 'Pause' })).toBeVisible();
-  await expect(page.getByTestId('latest-accuracy')).toHaveText(/100\.0%/, { timeout: 540_000 });
+  // Checked in the page every 200 ms: an evaluation stays on screen for 10 steps, far longer.
+  const reached = await page.waitForFunction(
+    (budget) => {
+      const text = document.querySelector('[data-testid="latest-accuracy"]')?.textContent ?? '';
+      const m = /latest ([\d.]+)% on \d+ held-out examples, step (\d+)/.exec(text);
+      if (!m) return null;
+      const [accuracy, step] = [Number(m[1]), Number(m[2])];
+      return accuracy >= 99.9 || step > budget ? { accuracy, step } : null;
+    },
+    DEFAULT_STEP_BUDGET,
+    { polling: 200, timeout: 540_000 },
+  );
+  const { accuracy, step } = (await reached.jsonValue())!;
+  const seconds = (Date.now() - loaded) / 1000;
+  console.log(`default reached ${accuracy}% per-bit test accuracy at step ${step}: ${seconds.toFixed(0)} s after Play, ${((Date.now() - started) / 1000).toFixed(0)} s after opening`);
+  expect(step).toBeLessThanOrEqual(DEFAULT_STEP_BUDGET);
+  expect(accuracy).toBeGreaterThanOrEqual(99.9);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByRole('button', { name: 'Play' })).toBeVisible();
   await expect(page.getByText('paper: 100%')).toBeVisible();
-  await expect(page.getByTestId('live-region')).toHaveText(/test per-bit accuracy 100\.0%/);
-  // The held-out example shown is part of the test set: at 100% its every bit is predicted right.
-  const target = await page.getByTestId('example-target').textContent();
-  await expect
-    .poll(async () => `${(await page.getByTestId('latest-accuracy').textContent())!.replace(/ on 128 held-out examples, step \d+/, '')}|${await page.getByTestId('example-prediction').textContent()}`)
-    .toBe(` (latest 100.0%)|${target}`);
   const longTasks = await longestLongTask(page);
   console.log(`main-thread long tasks while training to 100% (${await stepCount(page)} steps): ${longTasks.count}, longest ${longTasks.longestMs.toFixed(0)} ms`);
   await page.screenshot({ path: 'screenshots/bit-xor-100-percent.png', fullPage: true });
 });
 
+test('old links to the random test model still open, named as what it is', async ({ page }) => {
+  await openPlayground(page, '?v=1&task=bit-xor&bits=5&bb=tiny&g=input,output,positions,layernorm&lr=0.001&seed=0&batch=16&speed=1&layer=0&backend=auto');
+  await expect(page.getByLabel('Backbone')).toHaveValue('tiny');
+  await expect(page.getByLabel('Backbone').locator('option:checked')).toHaveText('Random test model (2 layers, 64 wide)');
+  await expect(page.getByTestId('status-model')).toHaveText(/^tiny-gpt2 · random test weights · 2×64/);
+  await expect(page.getByTestId('backbone-notice')).toContainText('random test model (2 layers, 64 wide): its weights are random, not pretrained on text');
+  await expect(page.getByText('Bit XOR 5 · random test model · in+out+pos+ln · lr 0.001 · seed 0', { exact: false }).first()).toBeVisible();
+});
+
+test('the mini GPT-2 pretrained on English here is offered, embedded, and trains', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openPlayground(page, '?bb=mini-brown&g=input,output,positions,layernorm');
+  await expect(page.getByLabel('Backbone').locator('option:checked')).toHaveText('Mini GPT-2 pretrained on English here (4 layers, 128 wide)');
+  await expect(page.getByTestId('status-model')).toHaveText(/^mini-brown-gpt2 · pretrained · 4×128, 4 heads/);
+  await expect(page.getByTestId('backbone-notice')).toContainText('This is a mini GPT-2 pretrained on English here (4 layers, 128 wide), embedded in the page');
+  await page.getByRole('button', { name: 'Step' }).click();
+  await expect.poll(() => stepCount(page), { timeout: 240_000 }).toBe(1);
+});
+
 test('toggling a group changes the counts and which tensors train', async ({ page }) => {
-  await openPlayground(page);
+  await openPlayground(page, TINY);
   const fpt = await trainableCount(page);
   // The tiny model: input 1×64+64, output 64×2+2, positions 10×64, layer norms 5×2×64.
   expect(fpt).toBe(128 + 130 + 640 + 640);
@@ -54,7 +90,7 @@ test('toggling a group changes the counts and which tensors train', async ({ pag
 });
 
 test('the heatmap panel renders one map per head plus their mean, with values on hover and PNG export', async ({ page }) => {
-  await openPlayground(page);
+  await openPlayground(page, TINY);
   const maps = page.getByTestId('heatmap');
   await expect(maps).toHaveCount(5);
   await expect(page.locator('.heatmap figcaption')).toHaveText(['mean of heads', 'head 1', 'head 2', 'head 3', 'head 4']);
@@ -81,7 +117,7 @@ test('the heatmap panel renders one map per head plus their mean, with values on
 });
 
 test('Step and Reset from buttons and keyboard; Reset clears the curves', async ({ page }) => {
-  await openPlayground(page);
+  await openPlayground(page, TINY);
   await page.getByRole('button', { name: 'Step' }).click();
   await expect.poll(() => stepCount(page)).toBe(1);
   await page.locator('body').press('ArrowRight');
@@ -115,7 +151,7 @@ test('a forced CPU backend trains and says so', async ({ page }) => {
 
 test('a lost GPU device stops training with a message and restarts from the last snapshot', async ({ page }) => {
   test.setTimeout(420_000);
-  await openPlayground(page, '?debug=1');
+  await openPlayground(page, `${TINY}&debug=1`);
   await page.getByLabel('Steps per update').selectOption('25');
   await page.getByRole('button', { name: 'Play' }).click();
   await expect.poll(() => stepCount(page), { timeout: 300_000 }).toBeGreaterThanOrEqual(25);
@@ -140,7 +176,7 @@ test('weights come from the shard cache on a second visit', async ({ page }) => 
   page.on('request', (r) => {
     if (/\/models\/tiny-gpt2\/shard-\d+\.bin/.test(r.url())) shardRequests.push(r.url());
   });
-  await openPlayground(page);
+  await openPlayground(page, TINY);
   expect(shardRequests.length).toBe(6);
   shardRequests.length = 0;
   await page.reload();
@@ -162,4 +198,20 @@ test('pretrained GPT-2 that cannot be downloaded says what to do', async ({ page
   expect([own >= 0, hub > own]).toEqual([true, true]);
   await expect(page.getByRole('button', { name: 'Play' })).toBeDisabled();
   await page.screenshot({ path: 'screenshots/gpt2-offline.png', fullPage: true });
+});
+
+test('the GPT-2 small offer switches to the paper’s Bit XOR FPT preset and, where GPT-2 cannot be downloaded, says what to do', async ({ page }) => {
+  await openPlayground(page);
+  await expect(page.getByTestId('backbone-notice')).toContainText('GPT-2 small is a 172 MB download');
+  await page.getByRole('button', { name: 'Use GPT-2 small, 172 MB' }).click();
+  await expect(page.getByRole('alert')).toContainText('Pretrained gpt2 weights could not be loaded', { timeout: 60_000 });
+  await expect(page.getByRole('alert')).toContainText('npm run models:gpt2');
+  // Table 2's FPT row: GPT-2 small pretrained, the FPT groups, the paper's learning rate and batch.
+  await expect(page.getByLabel('Backbone')).toHaveValue('gpt2');
+  await expect(page.getByLabel('Learning rate')).toHaveValue('0.001');
+  await expect(page.getByLabel('Batch size')).toHaveValue('16');
+  for (const group of ['Attention', 'Feed-forward']) await expect(page.getByRole('checkbox', { name: group })).not.toBeChecked();
+  await expect(page.getByRole('button', { name: 'Table 2, FPT, Bit XOR: paper 100%' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('backbone-notice')).toHaveCount(0);
+  await page.screenshot({ path: 'screenshots/gpt2-offer-offline.png', fullPage: true });
 });

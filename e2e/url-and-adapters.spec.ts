@@ -26,10 +26,10 @@ test('a tampered link is clamped, with a notice saying what changed', async ({ p
   await openPlayground(page, '?v=1&seed=-3&lr=banana&task=nope&backend=cpu');
   const notice = page.getByRole('status', { name: 'Link settings changed' });
   await expect(notice).toContainText('seed -3 is below 0: using 0');
-  await expect(notice).toContainText('learning rate "banana" is not a number: using 0.001');
+  await expect(notice).toContainText('learning rate "banana" is not a number: using 0.003');
   await expect(notice).toContainText('task "nope" is not one of');
   await expect(page.getByLabel('Seed')).toHaveValue('0');
-  await expect(page.getByLabel('Learning rate')).toHaveValue('0.001');
+  await expect(page.getByLabel('Learning rate')).toHaveValue('0.003');
   await expect(page.getByLabel('Task')).toHaveValue('bit-xor');
   await expect(page).toHaveURL(/[?&]seed=0&/);
   await notice.getByRole('button', { name: 'Dismiss' }).click();
@@ -44,7 +44,7 @@ async function stepTo(page: Page, n: number): Promise<string> {
 }
 
 test('exported adapters import back bit-exactly; a file with a wrong shape is refused', async ({ page }, testInfo) => {
-  await openPlayground(page, '?backend=cpu');
+  await openPlayground(page, '?bb=tiny&g=input,output,positions,layernorm&backend=cpu');
   await stepTo(page, 1);
   const atStep2 = await stepTo(page, 2);
 

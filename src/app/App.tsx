@@ -13,6 +13,7 @@ import { trackLessonProgress, useLessonUi } from './lessons/lesson-store';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
 import { PanelBoundary } from './components/PanelBoundary';
 import { ModelFlow } from './components/ModelFlow';
+import { BackboneNotice } from './components/BackboneNotice';
 import { PanelTabs, SecondaryPanels } from './components/panels';
 
 function LoadingNotice({ message }: { message: string }) {
@@ -109,6 +110,7 @@ export function App() {
         <SiteNotices />
         <UrlNotices />
         <Notice />
+        <BackboneNotice />
         <Warnings />
         <RunsNotice />
       </div>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { GroupName } from '../engine/groups';
 import { presetConfigs } from '../engine/sweep/presets';
 import { CUMULATIVE_UNFREEZING } from '../engine/paper-numbers';
 import { TASK_NAMES } from '../engine/tasks';
@@ -97,7 +98,7 @@ describe('paper presets: loading and the chart line', () => {
 
   it('cannot be loaded where they would change a locked or hidden control', () => {
     const p = presetById('bit-xor-attention')!;
-    const here = { ...DEFAULT_SETTINGS, model: 'gpt2', lr: 1e-3 };
+    const here = { ...DEFAULT_SETTINGS, model: 'gpt2', lr: 1e-3, groups: ['input', 'output', 'positions', 'layernorm'] as GroupName[] };
     expect(presetChanges(p, 'gpt2', here, 1)).toEqual(['layer']);
     expect(presetConflicts(p, 'gpt2', here, 1, { hide: [], lock: ['layer', 'task'] })).toEqual(['layer']);
     expect(presetConflicts(p, 'gpt2', here, 0, { hide: [], lock: ['layer', 'task'] })).toEqual([]);

@@ -122,12 +122,12 @@ export function presetTitle(p: PaperPreset): string {
   return `${taskName(p.task)} · ${body} GPT-2 · ${p.label} (${p.source.table})`;
 }
 
-/** Which backbone runs a preset: GPT-2 small as in the paper, or the committed tiny model (offline, fast). */
+/** Which backbone runs a preset: GPT-2 small as in the paper, or the committed random test model (`tiny`: offline, fast, not pretrained). */
 export type PresetScale = 'gpt2' | 'tiny';
 
 export const TINY_POSITIONS = 128;
 
-/** The tiny model has 128 positions: enough for every task but ListOps (512 tokens) and CIFAR-10 LRA (1024). */
+/** The random test model has 128 positions: enough for every task but ListOps (512 tokens) and CIFAR-10 LRA (1024). */
 export function scaleFits(task: TaskName, scale: PresetScale): boolean {
   return scale === 'gpt2' || PRESET_TASKS.find((t) => t.task === task)!.tokens <= TINY_POSITIONS;
 }

@@ -40,11 +40,11 @@ describe('URL state', () => {
     expect(state.stepsPerUpdate).toBe(5);
     expect(state.layer).toBe(2);
     expect(notices).toEqual([
-      'backbone "gpt5" is not one of tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics, pretrained-here: using tiny',
+      'backbone "gpt5" is not one of mini-brown, mini-brown-random, mini-brown-statistics, tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics, pretrained-here: using tiny',
       'task "nope" is not one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra: using bit-xor',
       'bits 1000 is above 256: using 256',
       'batch size 20 is not one of 2, 4, 8, 16, 32, 64: using 16',
-      'learning rate "banana" is not a number: using 0.001',
+      'learning rate "banana" is not a number: using 0.003',
       'seed -3 is below 0: using 0',
       'unknown parameter group "bogus" ignored (known: input, output, positions, layernorm, attention, feedforward)',
       'compute backend "tpu" is not one of auto, webgpu, webgl, wasm, cpu: using auto',
@@ -90,7 +90,7 @@ describe('URL state', () => {
     };
     const search = encodeUrlState(state);
     expect(search).toBe(
-      'v=1&task=bit-xor&bits=5&bb=gpt2&g=output,layernorm&lr=0.001&seed=0&batch=16&speed=1&layer=0&backend=auto&hide=backend,adapters&lock=task,backbone,lr&lesson=bit-xor-attention&preset=table19-bit-xor-layernorm',
+      'v=1&task=bit-xor&bits=5&bb=gpt2&g=output,layernorm&lr=0.003&seed=0&batch=16&speed=1&layer=0&backend=auto&hide=backend,adapters&lock=task,backbone,lr&lesson=bit-xor-attention&preset=table19-bit-xor-layernorm',
     );
     expect(decodeUrlState(`?${search}`)).toEqual({ state, notices: [] });
     // Any order and repeats in a hand-written link come back canonical.
@@ -114,7 +114,7 @@ describe('URL state', () => {
 
   it('keeps a paper experiment only while the link has its settings', () => {
     expect(decodeUrlState('?v=1&task=bit-xor&bb=tiny&g=output&preset=table19-bit-xor-output')).toEqual({
-      state: { ...DEFAULT_URL_STATE, settings: { ...DEFAULT_URL_STATE.settings, groups: ['output'] }, preset: 'table19-bit-xor-output' },
+      state: { ...DEFAULT_URL_STATE, settings: { ...DEFAULT_URL_STATE.settings, model: 'tiny-gpt2', groups: ['output'] }, preset: 'table19-bit-xor-output' },
       notices: [],
     });
     const { state, notices } = decodeUrlState('?v=1&task=mnist&g=output&preset=table19-bit-xor-output');
@@ -137,9 +137,9 @@ describe('URL state', () => {
     const long = 'x'.repeat(1_000_000);
     const { notices } = decodeUrlState(`?v=1&task=${long}&lr=${long}&g=${Array.from({ length: 1000 }, (_, i) => `g${i}`).join(',')}&hide=${long}&lesson=${long}&bb=${long}`);
     expect(notices).toEqual([
-      `backbone "${'x'.repeat(40)}…" (1000000 characters) is not one of tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics, pretrained-here: using tiny`,
+      `backbone "${'x'.repeat(40)}…" (1000000 characters) is not one of mini-brown, mini-brown-random, mini-brown-statistics, tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics, pretrained-here: using tiny`,
       `task "${'x'.repeat(40)}…" (1000000 characters) is not one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra: using bit-xor`,
-      `learning rate "${'x'.repeat(40)}…" (1000000 characters) is not a number: using 0.001`,
+      `learning rate "${'x'.repeat(40)}…" (1000000 characters) is not a number: using 0.003`,
       'unknown parameter groups "g0", "g1", "g2", "g3", "g4" and 995 more ignored (known: input, output, positions, layernorm, attention, feedforward)',
       `cannot hide unknown control "${'x'.repeat(40)}…" (1000000 characters): ignored (known: task, backbone, lr, batch, seed, groups, speed, backend, layer, presets, adapters)`,
       `lesson "${'x'.repeat(40)}…" (1000000 characters) is not known: no lesson opened (known: bit-xor-attention, pretrained-vs-random)`,

@@ -23,6 +23,7 @@ import { RANDOM_INITS } from '../engine/init';
 import { planCells, shardCells, trainCell, type SweepSettings } from '../engine/sweep/run';
 import { curveRow } from '../engine/sweep/cell-file';
 import { resolveModel } from './models';
+import { initLabel } from '../weights/embedded-models';
 import { mergeSweepDirs, sweepToDir } from './sweep-files';
 import { choice, commandHelp, custom, defineCommand, flag, list, number, parseCommand, text, UsageError, type Command, type OptionValues } from './options';
 import { FptError } from '../engine/errors';
@@ -43,7 +44,7 @@ async function useBackend(name: CliBackend): Promise<string> {
  * task registry, ranges from LIMITS: one source each.
  */
 export const TRAINING_OPTIONS = {
-  model: text({ placeholder: 'DIR|tiny|gpt2', default: 'tiny', help: 'checkpoint directory, tiny (the committed test model) or gpt2 / gpt2-medium / gpt2-large' }),
+  model: text({ placeholder: 'DIR|tiny|mini|gpt2', default: 'tiny', help: 'checkpoint directory, tiny (the committed random test model, 2 layers, 64 wide: its own weights are random), mini (models/mini-brown-gpt2, pretrained on English here, 4 layers, 128 wide) or gpt2 / gpt2-medium / gpt2-large' }),
   steps: number(LIMITS.steps, { default: DEFAULT_RUN_LENGTH.steps, help: 'training steps' }),
   batch: number(LIMITS.batchSize, { default: DEFAULT_TRAIN_SETTINGS.batchSize, help: 'examples per batch' }),
   lr: number(LIMITS.lr, { default: DEFAULT_TRAIN_SETTINGS.lr, help: "Adam's learning rate" }),
@@ -153,6 +154,8 @@ interface TrainRun {
   body: BodySpec;
   /** The model's label: the checkpoint's, or the LSTM's description. */
   modelLabel: string;
+  /** How the body's weights are described: an embedded model's own words for its pretrained weights (random test weights are never "pretrained"). */
+  initText: string;
   trainer: Trainer;
 }
 
@@ -175,7 +178,8 @@ async function buildTrainRun(values: TrainValues): Promise<TrainRun> {
     },
     model.checkpoint?.tensors,
   );
-  return { task, body, modelLabel: isLstm ? describeBody(body) : model.label, trainer };
+  const initText = model.embedded && body === 'pretrained' ? initLabel(model.embedded.dir, body) : describeBody(body);
+  return { task, body, modelLabel: isLstm ? describeBody(body) : model.label, initText, trainer };
 }
 
 /** Trainable and total parameters of the run's model. */
@@ -184,11 +188,11 @@ function parameterCounts(trainer: Trainer): { trainable: number; total: number }
   return { trainable: counts.filter((c) => c.trainable).reduce((a, c) => a + c.params, 0), total: counts.reduce((a, c) => a + c.params, 0) };
 }
 
-function printRunHeader({ task, body, modelLabel, trainer }: TrainRun, backend: string): void {
+function printRunHeader({ task, body, modelLabel, initText, trainer }: TrainRun, backend: string): void {
   const { trainable, total } = parameterCounts(trainer);
   const engine = trainer.model.fused ? ', fused kernels' : ', TF.js ops';
   const scheme = body === 'random' ? ` (${trainer.settings.randomInit} scheme)` : '';
-  console.log(`task ${task.name}, model ${modelLabel}, init ${describeBody(body)}${scheme}, lr ${trainer.settings.lr}, backend ${backend}${engine}`);
+  console.log(`task ${task.name}, model ${modelLabel}, init ${initText}${scheme}, lr ${trainer.settings.lr}, backend ${backend}${engine}`);
   console.log(`trainable ${trainable} of ${total} parameters (${((100 * trainable) / total).toFixed(3)}%): ${trainer.model.groups.join(', ')}`);
 }
 

@@ -101,7 +101,7 @@ export function PresetPicker() {
       : task.startsWith('cifar10') && !cifarInstalled
         ? 'The CIFAR-10 files are not installed on this server (README, Datasets).'
         : !scaleFits(task, scale)
-          ? `The tiny model has ${TINY_POSITIONS} positions and ${name} needs ${PRESET_TASKS.find((t) => t.task === task)!.tokens} tokens: run it on GPT-2 small.`
+          ? `The random test model has ${TINY_POSITIONS} positions and ${name} needs ${PRESET_TASKS.find((t) => t.task === task)!.tokens} tokens: run it on GPT-2 small.`
           : null;
   const of = (kind: PaperPreset['kind']) => PAPER_PRESETS.filter((p) => p.kind === kind && p.task === task);
   const demo = PAPER_PRESETS.find((p) => p.kind === 'demo')!;
@@ -126,7 +126,7 @@ export function PresetPicker() {
           Run on
           <select value={scale} onChange={(e) => setScale(e.target.value as PresetScale)}>
             <option value="gpt2">GPT-2 small, as in the paper</option>
-            <option value="tiny">Tiny GPT-2 (offline and fast; not pretrained on text)</option>
+            <option value="tiny">Random test model (2 layers, 64 wide; offline and fast; not pretrained on text)</option>
           </select>
         </label>
       </div>

@@ -1,5 +1,6 @@
 import { useRun } from '../stores/run-store';
 import { megabytes } from '../format';
+import { initLabel } from '../../weights/embedded-models';
 
 export function StatusBar() {
   const backend = useRun((s) => s.backend);
@@ -19,7 +20,7 @@ export function StatusBar() {
           fell back: {backend.fallbackReasons.join('; ')}
         </span>
       )}
-      <span data-testid="status-model">{model ? `${model.label} · ${model.init} · ${model.layers}×${model.width}, ${model.heads} heads` : phase === 'loading' ? loadingMessage : '—'}</span>
+      <span data-testid="status-model">{model ? `${model.label} · ${initLabel(model.label, model.init)} · ${model.layers}×${model.width}, ${model.heads} heads` : phase === 'loading' ? loadingMessage : '—'}</span>
       {model && (
         <span data-testid="status-engine" title={model.fused ? "GPT-2's blocks run on this project's own WebGPU kernels" : 'GPT-2 runs as composite TF.js operations'}>
           {model.fused ? 'fused kernels' : 'TF.js ops'}

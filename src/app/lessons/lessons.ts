@@ -57,7 +57,7 @@ export const PRETRAINED_VS_RANDOM: Lesson = {
   title: 'Is it the pretraining? Pretrained vs random GPT-2',
   summary:
     'The same frozen architecture with the same trained parts, once pretrained on text and once random: on Bit XOR both reach 100%, but the random body needs far more steps; on MNIST it also ends lower.',
-  needs: 'GPT-2 small’s pretrained weights: a network connection, or `npm run models:gpt2` on the machine that serves the page. The tiny backbones are not trained on text and cannot show this.',
+  needs: 'GPT-2 small’s pretrained weights: a network connection, or `npm run models:gpt2` on the machine that serves the page. The random test model is not trained on text, and the mini English GPT-2 embedded in the page is far too early a model to stand in for GPT-2 small here.',
   uses: ['presets'],
   steps: [
     {

@@ -10,6 +10,7 @@ import { idbRunStorage, type RunStorage, type SavedRuns } from './autosave';
 import { hasTrained, linkStatesRunSettings, pointsUpTo, restoreDecision } from './run-history';
 import { addKeptRuns, adoptLiveRun, setAutosaveOff, setRejectedRuns, trackRuns, useRuns } from './runs-store';
 import { InvalidRecordError } from '../../engine/records';
+import { hasGpt2Record, isGpt2Cached, startingSettings } from '../gpt2-default';
 
 // The query the page was opened with, read when this module is evaluated: main.tsx imports App (and
 // so this module) before syncUrlWithState() rewrites the address with every setting filled in.
@@ -24,6 +25,20 @@ export function restoreOrStart(storage: RunStorage = idbRunStorage()): Promise<v
     useRuns.setState({ notice: `The saved runs could not be restored (${error instanceof Error ? error.message : String(error)}); a new run has started.` });
     startRun();
   }));
+}
+
+/**
+ * No saved run: the link's or the default settings, or GPT-2 small's preset once it is cached
+ * (gpt2-default.ts). Starts at once (synchronously) unless GPT-2 was ever recorded as cached.
+ */
+function startFresh(openedWith: string): void | Promise<void> {
+  const link = linkStatesRunSettings(openedWith);
+  if (link || !hasGpt2Record()) return startRun();
+  return isGpt2Cached().then((cached) => {
+    const fresh = startingSettings(useSettings.getState().settings, link, cached);
+    if (fresh) useSettings.setState({ settings: fresh.settings, presetId: fresh.presetId });
+    startRun();
+  });
 }
 
 /** The work of restoreOrStart, given the query the page was opened with (exported for tests). */
@@ -41,7 +56,7 @@ export async function restore(storage: RunStorage, openedWith: string): Promise<
   // Runs that do not fit their schema are not loaded (a panel would crash on them): listed, to discard.
   if (saved.rejected.length > 0) setRejectedRuns(saved.rejected);
   const last = saved.runs.find((r) => r.id === saved.currentId);
-  if (!last) return startRun();
+  if (!last) return startFresh(openedWith);
   const decision = restoreDecision(last.settings, useSettings.getState().settings, linkStatesRunSettings(openedWith));
   if (!decision.restore) return startRun();
   let damaged: string | null = null;

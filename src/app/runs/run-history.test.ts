@@ -82,6 +82,9 @@ describe('run names', () => {
     expect(autoRunName({ ...SETTINGS, task: 'listops', model: 'gpt2', init: 'pretrained', groups: ['input', 'output', 'positions', 'layernorm'], lr: 0.001, batchSize: 8, seed: 3 })).toBe(
       'ListOps · gpt2 pretrained · in+out+pos+ln · lr 0.001 · batch 8 · seed 3',
     );
+    // The tiny checkpoint's own weights are random: never "pretrained" in a name.
+    expect(autoRunName({ ...SETTINGS, init: 'pretrained' })).toBe('Bit XOR 5 · random test model · out+ln · lr 0.003 · seed 0');
+    expect(autoRunName({ ...SETTINGS, model: 'mini-brown-gpt2', init: 'pretrained' })).toBe('Bit XOR 5 · mini-brown pretrained · out+ln · lr 0.003 · seed 0');
     expect(groupsLabel(['input', 'output', 'positions', 'layernorm', 'attention', 'feedforward'])).toBe('all');
     expect(groupsLabel([])).toBe('none');
   });

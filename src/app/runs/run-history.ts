@@ -6,6 +6,7 @@
 import { ALL_GROUPS, groupDefinition, type GroupName } from '../../engine/groups';
 import type { MetricsPoint, RunSettings } from '../../worker/protocol';
 import { findTaskDefinition, taskLabel as taskDisplayName } from '../../engine/tasks/registry';
+import { embeddedModel } from '../../weights/embedded-models';
 
 export interface RunRecord {
   id: string;
@@ -82,9 +83,11 @@ export function groupsLabel(groups: readonly GroupName[]): string {
   return groups.map((g) => groupDefinition(g).short).join('+');
 }
 
-/** "tiny · random", "gpt2 · pretrained". */
+/** "tiny · random", "gpt2 · pretrained", "mini-brown · pretrained"; the tiny checkpoint's own weights: "random test model". */
 export function backboneLabel(settings: Pick<RunSettings, 'model' | 'init'>): string {
-  const model = settings.model === 'tiny-gpt2' ? 'tiny' : settings.model;
+  const known = embeddedModel(settings.model);
+  if (known && !known.languagePretrained && settings.init === 'pretrained') return known.short;
+  const model = known ? known.dir.replace(/-gpt2$/, '') : settings.model;
   return `${model} · ${settings.init}`;
 }
 

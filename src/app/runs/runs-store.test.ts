@@ -35,7 +35,7 @@ beforeEach(() => {
   storage = idbRunStorage(`fpt-runs-store-test-${n++}`);
   startRun.mockReset();
   startRun.mockImplementation(startFresh);
-  useSettings.setState({ settings: { ...DEFAULT_SETTINGS, init: 'random', lr: 0.003 } });
+  useSettings.setState({ settings: { ...DEFAULT_SETTINGS, model: 'tiny-gpt2', init: 'random', lr: 0.003, groups: ['input', 'output', 'positions', 'layernorm'] } });
   useRun.setState({ points: [], snapshot: null, running: false, metric: 'per-bit accuracy' });
   useRuns.setState({ runs: [], liveId: '', shown: [], baselineId: null, notice: null, autosave: { state: 'idle' } });
 });

@@ -1,0 +1,61 @@
+/**
+ * One line on what the backbone is (the embedded mini English GPT-2, the random test model, or GPT-2
+ * small) and why the page does not start on GPT-2 small, plus the offer to switch to it with the
+ * paper's Bit XOR FPT preset. After a complete GPT-2 load its cached pieces are recorded, so the next
+ * fresh visit starts on it (src/app/gpt2-default.ts).
+ */
+import { useEffect } from 'react';
+import { useRun } from '../stores/run-store';
+import { useSettings } from '../stores/settings-store';
+import { changeRunSettings } from '../training-client';
+import { useControlMode } from '../hooks/control-mode';
+import { presetById, presetSettings } from '../presets';
+import { GPT2_DEFAULT_PRESET, GPT2_HUB_MB, GPT2_SHARDS_MB, recordGpt2Cached } from '../gpt2-default';
+import { embeddedModel } from '../../weights/embedded-models';
+
+function useGpt2CacheRecord(): void {
+  const ready = useRun((s) => s.phase === 'ready' && s.model?.label === 'gpt2' && s.model.init === 'pretrained');
+  useEffect(() => {
+    if (!ready) return;
+    const p = useRun.getState().loadProgress;
+    void recordGpt2Cached(p && { cache: p.cache, shardsTotal: p.shardsTotal });
+  }, [ready]);
+}
+
+function switchToGpt2(): void {
+  const preset = presetById(GPT2_DEFAULT_PRESET)!;
+  useSettings.setState({ presetId: preset.id });
+  changeRunSettings(presetSettings(preset, useSettings.getState().settings, 'gpt2'));
+}
+
+export function BackboneNotice() {
+  const model = useSettings((s) => s.settings.model);
+  const init = useSettings((s) => s.settings.init);
+  const bodyTrains = useSettings((s) => s.settings.groups.some((g) => g === 'attention' || g === 'feedforward'));
+  const canSwitch = useControlMode('backbone') === 'shown';
+  useGpt2CacheRecord();
+  if (model === 'gpt2') return null;
+  const known = embeddedModel(model);
+  let what: string;
+  if (known?.languagePretrained && init === 'pretrained') {
+    what = `This is a ${known.label}, embedded in the page, so it starts at once and offline; not GPT-2 small, which is a ${GPT2_SHARDS_MB} MB download.`;
+  } else if (known && init === 'pretrained') {
+    what = `This is the ${known.label}: its weights are random, not pretrained on text. It is embedded in the page, so it starts at once and offline; GPT-2 small is a ${GPT2_SHARDS_MB} MB download.`;
+  } else {
+    what = `This is ${known ? `the shape of the ${known.label}` : model} with ${init} weights, not a model pretrained on text.`;
+  }
+  // Not the paper's frozen body: said, and What trains shows those groups ticked.
+  if (bodyTrains) what += ' Its attention and feed-forward train too, so this is not a frozen body (see What trains).';
+  return (
+    <div className="notice backbone-notice" role="note" data-testid="backbone-notice">
+      <p>
+        {what}{' '}
+        {canSwitch && (
+          <button type="button" onClick={switchToGpt2} title={`${GPT2_SHARDS_MB} MB from this site's converted shards; ${GPT2_HUB_MB} MB when read from Hugging Face`}>
+            Use GPT-2 small, {GPT2_SHARDS_MB} MB
+          </button>
+        )}
+      </p>
+    </div>
+  );
+}
