@@ -146,7 +146,8 @@ export default defineConfig(
         },
       }
     : {},
-  { files: ['*.js'], languageOptions: { globals: globals.node } },
+  // Config files and plain-JavaScript scripts run in Node.
+  { files: ['*.js', 'scripts/**/*.{js,mjs}'], languageOptions: { globals: globals.node } },
   {
     rules: {
       // The code's convention, as tsc's noUnusedLocals/noUnusedParameters read it: a leading `_`

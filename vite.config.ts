@@ -50,7 +50,10 @@ function siteFiles(): Plugin {
     configResolved: (config) => void (outDir = resolve(config.root, config.build.outDir)),
     // writeBundle, not closeBundle: the service worker (closeBundle) must find these files to precache.
     writeBundle() {
-      const extra = (process.env.FPT_SITE_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+      const extra = (process.env.FPT_SITE_MODELS ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean);
       const report = copySiteFiles(resolve('.'), outDir, [...EMBEDDED, ...extra.filter((m) => !EMBEDDED.includes(m))]);
       const models = report.models.map((m) => `${m.name} (${m.files} files, ${(m.bytes / 1e6).toFixed(1)} MB)`).join(', ');
       console.log(`site files: models ${models}; ${report.sweeps} finished sweep(s)`);

@@ -15,7 +15,35 @@ test.describe('the paper comparisons in the page', () => {
     // static index, as `npm run build` does. A held-out sample of 64 (not the default 2,000) keeps this
     // at ~15 s on two CPU cores instead of ~2.5 min.
     rmSync(SWEEP_DIR, { recursive: true, force: true });
-    execFileSync('npx', ['tsx', 'src/cli/fpt.ts', 'sweep', '--preset', 'table19', '--tasks', 'bit-xor', '--steps', '10', '--seeds', '1', '--model', 'tiny', '--batch', '4', '--eval-every', '5', '--eval-batches', '2', '--held-out', '64', '--out', SWEEP_DIR], { stdio: 'pipe', timeout: 300_000 });
+    execFileSync(
+      'npx',
+      [
+        'tsx',
+        'src/cli/fpt.ts',
+        'sweep',
+        '--preset',
+        'table19',
+        '--tasks',
+        'bit-xor',
+        '--steps',
+        '10',
+        '--seeds',
+        '1',
+        '--model',
+        'tiny',
+        '--batch',
+        '4',
+        '--eval-every',
+        '5',
+        '--eval-batches',
+        '2',
+        '--held-out',
+        '64',
+        '--out',
+        SWEEP_DIR,
+      ],
+      { stdio: 'pipe', timeout: 300_000 },
+    );
     copySiteFiles('.', SITE, []);
   });
   test.afterAll(() => {

@@ -93,7 +93,7 @@ test('a guided lesson ticks off each step as the student does it', async ({ page
   await expect(page).not.toHaveURL(/lesson=/);
 });
 
-test('a paper experiment sets everything at once and the chart draws that row\'s number', async ({ page }) => {
+test("a paper experiment sets everything at once and the chart draws that row's number", async ({ page }) => {
   test.setTimeout(240_000);
   await openPlayground(page, '?bb=tiny&g=input,output,positions,layernorm');
   const chart = page.getByTestId('accuracy-chart');
@@ -119,8 +119,11 @@ test('a paper experiment sets everything at once and the chart draws that row\'s
   await expect(page.getByLabel('Learning rate')).toHaveValue('0.001');
   await expect(page.getByLabel('Batch size')).toHaveValue('16');
   for (const group of ['Output head', 'Layer norms']) await expect(page.getByRole('checkbox', { name: group, exact: true })).toBeChecked();
-  for (const group of ['Input layer', 'Positional embeddings', 'Attention', 'Feed-forward']) await expect(page.getByRole('checkbox', { name: group, exact: true })).not.toBeChecked();
-  await expect(page.getByTestId('preset-loaded')).toContainText('Loaded Table 19, Bit XOR, + layernorm (in the paper: pretrained GPT-2 small, frozen): task Bit XOR, backbone Random test model (2 layers, 64 wide)');
+  for (const group of ['Input layer', 'Positional embeddings', 'Attention', 'Feed-forward'])
+    await expect(page.getByRole('checkbox', { name: group, exact: true })).not.toBeChecked();
+  await expect(page.getByTestId('preset-loaded')).toContainText(
+    'Loaded Table 19, Bit XOR, + layernorm (in the paper: pretrained GPT-2 small, frozen): task Bit XOR, backbone Random test model (2 layers, 64 wide)',
+  );
   await expect(page.getByTestId('preset-loaded')).toContainText('trains output head, layer norms, learning rate 0.001, batch 16');
   await expect(page.getByRole('button', { name: 'Table 19, Bit XOR, + layernorm: paper 98%' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page).toHaveURL(/[?&]g=output,layernorm&.*&preset=table19-bit-xor-layernorm(&|$)/);
@@ -154,7 +157,9 @@ test('the instructor link builder writes a link that opens the lesson with the c
   await page.getByRole('button', { name: 'Students toggle groups only' }).click();
   await page.getByLabel('Lesson to open').selectOption('bit-xor-attention');
   const linkBox = page.getByTestId('instructor-link');
-  await expect(linkBox).toHaveValue(/\?v=1&task=bit-xor&bits=5&bb=tiny-random&g=input,output,positions,layernorm&lr=0.001&seed=3&.*&hide=backend,presets,adapters&lock=task,backbone,lr,batch,seed&lesson=bit-xor-attention$/);
+  await expect(linkBox).toHaveValue(
+    /\?v=1&task=bit-xor&bits=5&bb=tiny-random&g=input,output,positions,layernorm&lr=0.001&seed=3&.*&hide=backend,presets,adapters&lock=task,backbone,lr,batch,seed&lesson=bit-xor-attention$/,
+  );
   // A lesson that needs a control the link takes away says so.
   await page.getByLabel('Attention layer: hidden').check();
   await expect(page.getByRole('note').filter({ hasText: 'The lesson asks students to use Attention layer, which this link hides.' })).toBeVisible();

@@ -25,9 +25,27 @@ let printed = '';
 test.beforeAll(async () => {
   certDir = mkdtempSync(join(tmpdir(), 'fpt-lan-cert-'));
   // Node itself (with tsx's loader), not npx, so that killing it stops the server.
-  lan = spawn(process.execPath, ['--import', 'tsx', 'src/cli/serve-lan.ts', '--port', String(httpsPort), '--host', '127.0.0.1', '--dir', process.env.E2E_DIST ?? 'dist', '--cert-dir', certDir, '--name', HOST], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  lan = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/serve-lan.ts',
+      '--port',
+      String(httpsPort),
+      '--host',
+      '127.0.0.1',
+      '--dir',
+      process.env.E2E_DIST ?? 'dist',
+      '--cert-dir',
+      certDir,
+      '--name',
+      HOST,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   lan.stdout!.on('data', (d: Buffer) => (printed += d.toString()));
   lan.stderr!.on('data', (d: Buffer) => (printed += d.toString()));
   await expect.poll(() => printed, { timeout: 60_000 }).toContain('Ctrl+C stops the server.');
@@ -52,7 +70,7 @@ test('over plain http from another host the page says why WebGPU is off, and sti
   await page.screenshot({ path: 'screenshots/lan-http-no-webgpu.png', fullPage: true });
 });
 
-test('over the LAN server\'s https (self-signed) the same page has WebGPU and trains', async ({ page }) => {
+test("over the LAN server's https (self-signed) the same page has WebGPU and trains", async ({ page }) => {
   expect(printed).toContain(`https://127.0.0.1:${httpsPort}${base}`);
   await page.goto(`https://${HOST}:${httpsPort}/`);
   await expect(page).toHaveURL(new RegExp(`^https://${HOST}:${httpsPort}${base}`));

@@ -28,7 +28,10 @@ async function observeLayoutShift(page: Page): Promise<void> {
       for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: { node?: Node }[] })[]) {
         if (e.hadRecentInput) continue;
         w.cls += e.value;
-        w.shifts.push({ value: e.value, sources: (e.sources ?? []).map((s) => (s.node instanceof Element ? `${s.node.tagName}.${s.node.className}` : String(s.node?.nodeName))) });
+        w.shifts.push({
+          value: e.value,
+          sources: (e.sources ?? []).map((s) => (s.node instanceof Element ? `${s.node.tagName}.${s.node.className}` : String(s.node?.nodeName))),
+        });
       }
     }).observe({ type: 'layout-shift', buffered: true });
   });
@@ -56,8 +59,16 @@ async function inViewport(locator: Locator, page: Page): Promise<boolean> {
 async function axeSerious(page: Page, state: string): Promise<string[]> {
   const { violations } = await new AxeBuilder({ page }).analyze();
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const lines = bad.map((v) => `${state}: ${v.impact} ${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  console.log(`axe, ${state}: ${violations.length} violations, ${bad.length} serious or critical${violations.length ? ` [${violations.map((v) => `${v.id}:${v.impact}`).join(', ')}]` : ''}`);
+  const lines = bad.map(
+    (v) =>
+      `${state}: ${v.impact} ${v.id} (${v.nodes.length}): ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(' | ')}`,
+  );
+  console.log(
+    `axe, ${state}: ${violations.length} violations, ${bad.length} serious or critical${violations.length ? ` [${violations.map((v) => `${v.id}:${v.impact}`).join(', ')}]` : ''}`,
+  );
   return lines;
 }
 
@@ -71,7 +82,9 @@ async function shoot(page: Page, state: string, sizes: Size[] = ['1280x720', '14
   await page.setViewportSize(before);
 }
 
-test('at 1280×720 the model, every group toggle, a heatmap and both charts are on screen at load; keyboard reaches them; axe finds nothing serious', async ({ page }) => {
+test('at 1280×720 the model, every group toggle, a heatmap and both charts are on screen at load; keyboard reaches them; axe finds nothing serious', async ({
+  page,
+}) => {
   test.setTimeout(900_000);
   await page.setViewportSize(SIZES['1280x720']);
   await observeLayoutShift(page);
@@ -98,17 +111,20 @@ test('at 1280×720 the model, every group toggle, a heatmap and both charts are 
   const reached = new Set<string>();
   for (let i = 0; i < 40; i++) {
     await page.keyboard.press('Tab');
-    reached.add(await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement | null;
-      if (!el) return '';
-      const label = el.getAttribute('aria-label') ?? (el.closest('label')?.firstChild?.textContent ?? null);
-      if (label !== null) return label.trim();
-      const copy = el.cloneNode(true) as HTMLElement;
-      copy.querySelectorAll('[aria-hidden="true"]').forEach((n) => n.remove());
-      return copy.textContent?.trim() ?? '';
-    }));
+    reached.add(
+      await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        if (!el) return '';
+        const label = el.getAttribute('aria-label') ?? el.closest('label')?.firstChild?.textContent ?? null;
+        if (label !== null) return label.trim();
+        const copy = el.cloneNode(true) as HTMLElement;
+        copy.querySelectorAll('[aria-hidden="true"]').forEach((n) => n.remove());
+        return copy.textContent?.trim() ?? '';
+      }),
+    );
   }
-  for (const name of ['Play', 'Step', 'Reset', 'Steps per update', 'Task', 'Backbone', 'Learning rate', 'Batch size', 'Seed', 'Compute', ...GROUPS]) expect(reached, name).toContain(name);
+  for (const name of ['Play', 'Step', 'Reset', 'Steps per update', 'Task', 'Backbone', 'Learning rate', 'Batch size', 'Seed', 'Compute', ...GROUPS])
+    expect(reached, name).toContain(name);
   // ...and operates them: Space on the focused "Layer norms" toggle freezes the layer norms.
   await page.getByRole('checkbox', { name: 'Layer norms' }).focus();
   await page.keyboard.press('Space');
@@ -150,15 +166,23 @@ test('at 1280×720 the model, every group toggle, a heatmap and both charts are 
   expect(serious).toEqual([]);
 });
 
-test('on a phone (390×844): nothing overflows sideways, Play, the curves and a heatmap within one scroll, 44 px touch targets, axe clean; the intro stays dismissed', async ({ page }) => {
+test('on a phone (390×844): nothing overflows sideways, Play, the curves and a heatmap within one scroll, 44 px touch targets, axe clean; the intro stays dismissed', async ({
+  page,
+}) => {
   await page.setViewportSize(SIZES['390x844']);
   await openPlayground(page);
   await expect(page.getByTestId('heatmap').first()).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBe(0);
   const top = async (l: Locator) => (await l.boundingBox())!.y + (await page.evaluate(() => window.scrollY));
-  const within = { Play: await top(page.getByRole('button', { name: 'Play' })), curves: await top(page.getByTestId('accuracy-chart')), heatmap: await top(page.getByTestId('heatmap').first()) };
-  console.log(`phone: page y of Play ${within.Play.toFixed(0)}, accuracy chart ${within.curves.toFixed(0)}, first heatmap ${within.heatmap.toFixed(0)} (one scroll = ${2 * 844} px)`);
+  const within = {
+    Play: await top(page.getByRole('button', { name: 'Play' })),
+    curves: await top(page.getByTestId('accuracy-chart')),
+    heatmap: await top(page.getByTestId('heatmap').first()),
+  };
+  console.log(
+    `phone: page y of Play ${within.Play.toFixed(0)}, accuracy chart ${within.curves.toFixed(0)}, first heatmap ${within.heatmap.toFixed(0)} (one scroll = ${2 * 844} px)`,
+  );
   for (const y of Object.values(within)) expect(y).toBeLessThan(2 * 844);
   // Every control of the top bar and the flow is at least 44 px tall (a checkbox counts its whole part).
   const small = await page.evaluate(() =>

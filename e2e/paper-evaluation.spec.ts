@@ -13,6 +13,8 @@ test('accuracies say what they were measured on, and the whole held-out set is e
   await expect(page.getByTestId('reference-steps')).toContainText('took about 500 steps to converge (Table 6)');
   // The paper's evaluation: Bit XOR is generated, so a fixed sample of 2,000 examples.
   await page.getByRole('button', { name: 'Evaluate on the whole held-out set' }).click();
-  await expect(page.getByTestId('held-out-result')).toHaveText(/^ \d+\.\d% on a fixed sample of 2,000 generated examples, at step \d+ \(loss \d+\.\d{4}\)\.$/, { timeout: 240_000 });
+  await expect(page.getByTestId('held-out-result')).toHaveText(/^ \d+\.\d% on a fixed sample of 2,000 generated examples, at step \d+ \(loss \d+\.\d{4}\)\.$/, {
+    timeout: 240_000,
+  });
   await page.getByTestId('accuracy-chart').screenshot({ path: 'screenshots/held-out-evaluation.png' });
 });

@@ -35,14 +35,18 @@ test('the untouched default, after Play, reaches 100% per-bit test accuracy on B
   );
   const { accuracy, step } = (await reached.jsonValue())!;
   const seconds = (Date.now() - loaded) / 1000;
-  console.log(`default reached ${accuracy}% per-bit test accuracy at step ${step}: ${seconds.toFixed(0)} s after Play, ${((Date.now() - started) / 1000).toFixed(0)} s after opening`);
+  console.log(
+    `default reached ${accuracy}% per-bit test accuracy at step ${step}: ${seconds.toFixed(0)} s after Play, ${((Date.now() - started) / 1000).toFixed(0)} s after opening`,
+  );
   expect(step).toBeLessThanOrEqual(DEFAULT_STEP_BUDGET);
   expect(accuracy).toBeGreaterThanOrEqual(99.9);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByRole('button', { name: 'Play' })).toBeVisible();
   await expect(page.getByText('paper: 100%')).toBeVisible();
   const longTasks = await longestLongTask(page);
-  console.log(`main-thread long tasks while training to 100% (${await stepCount(page)} steps): ${longTasks.count}, longest ${longTasks.longestMs.toFixed(0)} ms`);
+  console.log(
+    `main-thread long tasks while training to 100% (${await stepCount(page)} steps): ${longTasks.count}, longest ${longTasks.longestMs.toFixed(0)} ms`,
+  );
   await page.screenshot({ path: 'screenshots/bit-xor-100-percent.png', fullPage: true });
 });
 

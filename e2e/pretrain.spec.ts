@@ -36,13 +36,17 @@ test('the Pretrain panel learns English in the browser and hands the model to Bi
   const continuation = JSON.parse(sample.replace(/^The jury said → /, '')) as string;
   expect(new TextEncoder().encode(continuation).length).toBe(48);
   await page.screenshot({ path: 'screenshots/pretrain-panel.png', fullPage: true });
-  console.log(`pretrain panel: held-out ${start} -> ${await number(page, 'pretrain-heldout')} bits/byte at step ${step}; unigram ${unigram}; ${await panel.getByTestId('pretrain-info').textContent()}`);
+  console.log(
+    `pretrain panel: held-out ${start} -> ${await number(page, 'pretrain-heldout')} bits/byte at step ${step}; unigram ${unigram}; ${await panel.getByTestId('pretrain-info').textContent()}`,
+  );
 
   // The handoff: stored as the `pretrained-here` backbone, an FPT run on Bit XOR starts on it.
   await panel.getByRole('button', { name: 'Freeze this and try Bit XOR' }).click();
   await expect(panel.getByTestId('pretrain-saved')).toContainText(/Stored as backbone "pretrained-here" after \d+ steps/);
   await expect(page.getByLabel('Backbone')).toHaveValue('pretrained-here');
-  await expect(page.getByTestId('status-model')).toContainText("pretrained-here (this browser's Pretrain panel) · pretrained · 2×64, 4 heads", { timeout: 120_000 });
+  await expect(page.getByTestId('status-model')).toContainText("pretrained-here (this browser's Pretrain panel) · pretrained · 2×64, 4 heads", {
+    timeout: 120_000,
+  });
   await expect(page.getByRole('button', { name: /^(Play|Pause)$/ })).toBeEnabled({ timeout: 120_000 });
   await page.getByRole('button', { name: 'Step', exact: true }).click();
   await expect(page.getByTestId('status-step')).toHaveText('step 1', { timeout: 120_000 });
@@ -53,7 +57,9 @@ test('a text that is not UTF-8 is refused with a message, and the built-in corpu
   await openPlayground(page);
   await openPanel(page, 'Pretrain');
   const panel = page.getByRole('region', { name: 'Pretrain a mini GPT-2 on English' });
-  await panel.getByLabel('Text file to pretrain on').setInputFiles({ name: 'latin1.txt', mimeType: 'text/plain', buffer: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff, 0xfe]) });
+  await panel
+    .getByLabel('Text file to pretrain on')
+    .setInputFiles({ name: 'latin1.txt', mimeType: 'text/plain', buffer: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff, 0xfe]) });
   await expect(panel.getByTestId('pretrain-corpus')).toContainText('latin1.txt');
   await panel.getByRole('button', { name: 'Start pretraining' }).click();
   await expect(panel.getByRole('alert')).toHaveText('latin1.txt is not UTF-8 text: give a plain text file');

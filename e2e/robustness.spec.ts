@@ -17,7 +17,7 @@ async function stepAndSave(page: Page): Promise<void> {
 /** Changes the stored records of the live run in IndexedDB, as a damaged disk or another version would. */
 async function damageLiveRun(page: Page, what: 'drop-points' | 'misfit-snapshot'): Promise<void> {
   await page.evaluate(async (what) => {
-    const req = <T,>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+    const req = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
     const db = await req(indexedDB.open('fpt-playground-runs'));
     const tx = db.transaction(['runs', 'snapshots', 'meta'], 'readwrite');
     const id = (await req(tx.objectStore('meta').get('current'))) as string;
@@ -56,7 +56,9 @@ test('a damaged results.json, or one with "mean": null, does not blank the page'
   });
   const unmeasured = {
     settings: cell(null).settings,
-    summary: [{ task: 'bit-xor', config: 'pretrained-output', label: 'pretrained, output only', mean: null, std: 0, seeds: 1, steps: 2, paper: 56, accuracies: [null] }],
+    summary: [
+      { task: 'bit-xor', config: 'pretrained-output', label: 'pretrained, output only', mean: null, std: 0, seeds: 1, steps: 2, paper: 56, accuracies: [null] },
+    ],
     cells: [cell(null)],
   };
   await page.route('**/sweeps/index.json', (route) =>
@@ -68,7 +70,9 @@ test('a damaged results.json, or one with "mean": null, does not blank the page'
     }),
   );
   await page.route('**/sweeps/unmeasured/results.json', (route) => route.fulfill({ json: unmeasured }));
-  await page.route('**/sweeps/damaged/results.json', (route) => route.fulfill({ body: JSON.stringify(unmeasured).slice(0, 300), contentType: 'application/json' }));
+  await page.route('**/sweeps/damaged/results.json', (route) =>
+    route.fulfill({ body: JSON.stringify(unmeasured).slice(0, 300), contentType: 'application/json' }),
+  );
   await openPlayground(page, LINK);
   await openPanel(page, 'Sweeps');
 
@@ -112,7 +116,9 @@ test('a saved snapshot that no longer fits the model is dropped once, with a not
   await damageLiveRun(page, 'misfit-snapshot');
   await page.reload();
   await waitForRun(page);
-  await expect(page.getByTestId('runs-notice')).toContainText('could not be resumed: its saved trainable values do not fit this model (snapshot parameter out.weight does not fit this model).');
+  await expect(page.getByTestId('runs-notice')).toContainText(
+    'could not be resumed: its saved trainable values do not fit this model (snapshot parameter out.weight does not fit this model).',
+  );
   await expect(page.locator('.notice.error')).toHaveCount(0);
   // The old run is kept with its curve; a new run is live at step 0.
   await expect(page.getByTestId('run-row')).toHaveCount(2);
@@ -131,7 +137,9 @@ test('a record that slips past the schemas takes down only its panel, which offe
   await openPanel(page, 'Runs');
   await page.evaluate(() => {
     const runs = (window as unknown as { fptDebug: { runs: { setState(f: (s: { runs: unknown[] }) => object): void } } }).fptDebug.runs;
-    runs.setState((s) => ({ runs: [{ id: 'bad', name: 'no points', renamed: false, settings: {}, metric: 'accuracy', createdAt: 0, updatedAt: 0 }, ...s.runs] }));
+    runs.setState((s) => ({
+      runs: [{ id: 'bad', name: 'no points', renamed: false, settings: {}, metric: 'accuracy', createdAt: 0, updatedAt: 0 }, ...s.runs],
+    }));
   });
   const failed = page.getByRole('alert', { name: 'Runs failed' });
   await expect(failed).toContainText('The Runs panel failed and is not shown:');

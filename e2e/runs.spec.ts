@@ -69,7 +69,12 @@ test('two runs are kept, overlaid on the charts, and compared with a pinned base
   await expect(kept.getByRole('button', { name: 'Pin as the baseline' })).toHaveAttribute('aria-pressed', 'true');
   await expect(accuracyChart.locator('path.recharts-curve[stroke="#000000"][stroke-dasharray="8 4"]')).toHaveCount(1);
   const delta = (await live.getByTestId('run-final').getByTestId('run-delta').textContent())!;
-  const shown = Number(delta.replace('−', '-').replace('±', '').match(/\(([-+]?[\d.]+) pp\)/)![1]);
+  const shown = Number(
+    delta
+      .replace('−', '-')
+      .replace('±', '')
+      .match(/\(([-+]?[\d.]+) pp\)/)![1],
+  );
   expect(Math.abs(shown - (second - first))).toBeLessThanOrEqual(0.11);
   await expect(kept.getByTestId('run-delta')).toHaveCount(0);
   await page.locator('section.runs').scrollIntoViewIfNeeded();

@@ -21,8 +21,19 @@ test.beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'fpt-deploy-'));
   cpSync(process.env.E2E_DIST ?? 'dist', join(root, base), { recursive: true });
   // Node itself, not npx, so that killing it stops the server.
-  server = spawn(process.execPath, ['node_modules/sirv-cli/bin.js', root, '--dev', '--host', '127.0.0.1', '--port', String(port), '--quiet'], { stdio: 'ignore' });
-  await expect.poll(() => fetch(`http://127.0.0.1:${port}${base}`).then((r) => r.status, () => 0), { timeout: 30_000 }).toBe(200);
+  server = spawn(process.execPath, ['node_modules/sirv-cli/bin.js', root, '--dev', '--host', '127.0.0.1', '--port', String(port), '--quiet'], {
+    stdio: 'ignore',
+  });
+  await expect
+    .poll(
+      () =>
+        fetch(`http://127.0.0.1:${port}${base}`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      { timeout: 30_000 },
+    )
+    .toBe(200);
 });
 
 test.afterAll(() => {

@@ -14,7 +14,8 @@ test('a link with settings opens exactly those settings, and the address follows
   await expect(page.getByLabel('Steps per update')).toHaveValue('5');
   await expect(page.getByLabel('Layer', { exact: true })).toHaveValue('1');
   for (const group of ['Input layer', 'Output head']) await expect(page.getByRole('checkbox', { name: group, exact: true })).toBeChecked();
-  for (const group of ['Positional embeddings', 'Layer norms', 'Attention', 'Feed-forward']) await expect(page.getByRole('checkbox', { name: group, exact: true })).not.toBeChecked();
+  for (const group of ['Positional embeddings', 'Layer norms', 'Attention', 'Feed-forward'])
+    await expect(page.getByRole('checkbox', { name: group, exact: true })).not.toBeChecked();
   await expect(page.getByRole('status', { name: 'Link settings changed' })).toHaveCount(0);
 
   await page.getByRole('checkbox', { name: 'Layer norms' }).check();
@@ -63,13 +64,21 @@ test('exported adapters import back bit-exactly; a file with a wrong shape is re
 
   const file = openSafetensors(readFileSync(exported), 'exported');
   const wrongShape = writeSafetensors(
-    file.names().map((name) => (name === 'output.bias' ? { name, dtype: 'F32' as const, shape: [3], data: [0, 0, 0] } : { name, dtype: 'F32' as const, shape: file.info(name).shape, data: file.read(name) })),
+    file
+      .names()
+      .map((name) =>
+        name === 'output.bias'
+          ? { name, dtype: 'F32' as const, shape: [3], data: [0, 0, 0] }
+          : { name, dtype: 'F32' as const, shape: file.info(name).shape, data: file.read(name) },
+      ),
     file.header.metadata,
   );
   const mismatched = testInfo.outputPath('wrong-shape.safetensors');
   writeFileSync(mismatched, wrongShape);
   await page.getByLabel('Import adapters').setInputFiles(mismatched);
-  await expect(page.getByRole('alert')).toContainText('wrong-shape.safetensors was not imported. Wrong shape for output.bias: the file has [3], this model needs [2].');
+  await expect(page.getByRole('alert')).toContainText(
+    'wrong-shape.safetensors was not imported. Wrong shape for output.bias: the file has [3], this model needs [2].',
+  );
   await expect(page.getByTestId('param-checksum')).toHaveText(atStep2);
   expect(await stepCount(page)).toBe(3);
 });

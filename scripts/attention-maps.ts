@@ -66,13 +66,22 @@ const task = await createTask('bit-xor', {});
 mkdirSync(values.out!, { recursive: true });
 const summary: Record<string, unknown>[] = [];
 for (const init of values.inits!.split(',') as BackboneInit[]) {
-  const trainer = new Trainer(task, model.config, init, { batchSize: Number(values.batch), lr: Number(values.lr), randomInit: 'hf-scaled', seed: Number(values.seed), groups: FPT_DEFAULT_GROUPS, evalBatches: 8 }, model.checkpoint!.tensors);
+  const trainer = new Trainer(
+    task,
+    model.config,
+    init,
+    { batchSize: Number(values.batch), lr: Number(values.lr), randomInit: 'hf-scaled', seed: Number(values.seed), groups: FPT_DEFAULT_GROUPS, evalBatches: 8 },
+    model.checkpoint!.tensors,
+  );
   const before = await trainer.attention(0);
   const curve = await runTrainingLoop(trainer, { steps: Number(values.steps), evalEvery: Number(values.steps) });
   const after = await trainer.attention(0);
   const example = task.describe(trainer.previewBatch, 0);
   trainer.dispose();
-  for (const [when, map] of [['step0', before], [`step${values.steps}`, after]] as const) {
+  for (const [when, map] of [
+    ['step0', before],
+    [`step${values.steps}`, after],
+  ] as const) {
     const name = `bit-xor-attention-${init}-${when}`;
     writePng(map, join(values.out!, `${name}.png`));
     summary.push({ init, when, file: `${name}.png`, heads: map.heads, seqLen: map.seqLen, probs: Array.from(map.probs, (p) => Math.round(p * 1e4) / 1e4) });

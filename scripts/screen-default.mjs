@@ -27,8 +27,26 @@ const logDir = opt('--log-dir', null);
 for (const spec of args) {
   const [name, rest] = [spec.slice(0, spec.indexOf(':')), spec.slice(spec.indexOf(':') + 1)];
   // node itself with tsx's loader (not npx): killing the child then stops the training.
-  const argv = ['--import', 'tsx', 'src/cli/fpt.ts', 'train', '--task', 'bit-xor', '--json', '--backend', backend, '--steps', steps,
-    '--seed', seed, '--eval-every', '10', '--eval-batches', '8', ...rest.split(/\s+/).filter(Boolean)];
+  const argv = [
+    '--import',
+    'tsx',
+    'src/cli/fpt.ts',
+    'train',
+    '--task',
+    'bit-xor',
+    '--json',
+    '--backend',
+    backend,
+    '--steps',
+    steps,
+    '--seed',
+    seed,
+    '--eval-every',
+    '10',
+    '--eval-batches',
+    '8',
+    ...rest.split(/\s+/).filter(Boolean),
+  ];
   const started = performance.now();
   const result = await new Promise((resolve) => {
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -60,10 +78,18 @@ for (const spec of args) {
     child.on('exit', () => resolve({ done, best, lastStep: last?.step ?? 0, firstEvalSeconds: firstEval }));
   });
   const total = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({
-    candidate: name, args: rest, backend, seed: Number(seed),
-    stepsTo100: result.done?.step ?? null, secondsTo100: result.done ? +result.done.seconds.toFixed(1) : null,
-    bestAcc: result.best, lastStep: result.lastStep, seconds: +total.toFixed(1),
-    secondsPerStep: +((total - (result.firstEvalSeconds ?? 0)) / Math.max(1, (result.done?.step ?? result.lastStep) - 10)).toFixed(3),
-  }));
+  console.log(
+    JSON.stringify({
+      candidate: name,
+      args: rest,
+      backend,
+      seed: Number(seed),
+      stepsTo100: result.done?.step ?? null,
+      secondsTo100: result.done ? +result.done.seconds.toFixed(1) : null,
+      bestAcc: result.best,
+      lastStep: result.lastStep,
+      seconds: +total.toFixed(1),
+      secondsPerStep: +((total - (result.firstEvalSeconds ?? 0)) / Math.max(1, (result.done?.step ?? result.lastStep) - 10)).toFixed(3),
+    }),
+  );
 }

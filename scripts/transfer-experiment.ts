@@ -50,7 +50,20 @@ const inits = values.inits!.split(',') as BackboneInit[];
 const rows: Record<string, unknown>[] = [];
 for (const init of inits) {
   for (let seed = 0; seed < Number(values.seeds); seed++) {
-    const trainer = new Trainer(task, model.config, init, { batchSize: Number(values.batch), lr: Number(values.lr), randomInit: 'hf-scaled', seed, groups: FPT_DEFAULT_GROUPS, evalBatches: Number(values['eval-batches']) }, model.checkpoint!.tensors);
+    const trainer = new Trainer(
+      task,
+      model.config,
+      init,
+      {
+        batchSize: Number(values.batch),
+        lr: Number(values.lr),
+        randomInit: 'hf-scaled',
+        seed,
+        groups: FPT_DEFAULT_GROUPS,
+        evalBatches: Number(values['eval-batches']),
+      },
+      model.checkpoint!.tensors,
+    );
     const started = performance.now();
     const curve = await runTrainingLoop(trainer, { steps: Number(values.steps), evalEvery: Number(values['eval-every']) });
     trainer.dispose();
@@ -75,7 +88,10 @@ const fmt = (x: number | null) => (x === null ? '—' : String(x));
 const table = [
   `| body (${model.config.nLayer}×${model.config.nEmbd}) | seed | final test acc | best | steps to 90% | steps to 100% |`,
   '|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.init} | ${r.seed} | ${((r.final_acc as number) * 100).toFixed(1)}% | ${((r.best_acc as number) * 100).toFixed(1)}% | ${fmt(r.steps_to_90 as number | null)} | ${fmt(r.steps_to_100 as number | null)} |`),
+  ...rows.map(
+    (r) =>
+      `| ${r.init} | ${r.seed} | ${((r.final_acc as number) * 100).toFixed(1)}% | ${((r.best_acc as number) * 100).toFixed(1)}% | ${fmt(r.steps_to_90 as number | null)} | ${fmt(r.steps_to_100 as number | null)} |`,
+  ),
 ].join('\n');
 console.log(`\n${table}`);
 if (values.out) await writeFile(values.out, `${JSON.stringify({ settings: values, rows }, null, 1)}\n`);

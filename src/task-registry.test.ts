@@ -24,7 +24,15 @@ import { runSettingsSchema } from './worker/settings-schema';
 
 /** Parity: n bits, one per token; the last token's output says whether an odd number of them is 1. */
 function createParityTask(bits = 4): Task {
-  const spec: TaskSpec = { name: 'parity', seqLen: bits, input: { kind: 'vector', dim: 1 }, outputTokens: 1, labelsPerToken: 1, classes: 2, metric: 'accuracy' };
+  const spec: TaskSpec = {
+    name: 'parity',
+    seqLen: bits,
+    input: { kind: 'vector', dim: 1 },
+    outputTokens: 1,
+    labelsPerToken: 1,
+    classes: 2,
+    metric: 'accuracy',
+  };
   return {
     ...spec,
     batch(batchSize: number, _split, rng: Rng): Batch {
@@ -116,9 +124,26 @@ describe('a task registered with one call (parity of n bits)', () => {
     expect(parseCommand(sweep, ['--preset', 'table19', '--tasks', 'bit-xor,parity']).values).toMatchObject({ tasks: ['bit-xor', 'parity'] });
     expect(commandHelp(train)).toContain('--task bit-xor|bit-memory|listops|mnist|cifar10|cifar10-lra|parity');
     expect(commandHelp(train)).toContain('bits per string, for Bit XOR (default 5)');
-    expect(() => parseCommand(train, ['--task', 'parrot'])).toThrow('--task must be one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra, parity, not "parrot"');
+    expect(() => parseCommand(train, ['--task', 'parrot'])).toThrow(
+      '--task must be one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra, parity, not "parrot"',
+    );
     // It trains: 3 steps of the tiny fixture model on the cpu backend, with --bits reaching the task.
-    const { code, out } = await run(['train', '--task', 'parity', '--bits', '6', '--steps', '3', '--eval-every', '3', '--eval-batches', '1', '--batch', '4', '--json']);
+    const { code, out } = await run([
+      'train',
+      '--task',
+      'parity',
+      '--bits',
+      '6',
+      '--steps',
+      '3',
+      '--eval-every',
+      '3',
+      '--eval-batches',
+      '1',
+      '--batch',
+      '4',
+      '--json',
+    ]);
     expect(code).toBe(0);
     const final = JSON.parse(out.at(-1)!).final;
     expect(final).toMatchObject({ task: 'parity', step: 3, groups: ['input', 'output', 'positions', 'layernorm'] });
@@ -142,7 +167,27 @@ describe('a task registered with one call (parity of n bits)', () => {
     expect(layersFor(presetConfigs('table2', { modelWidth: 64, modelLayers: 2 })[3], 'parity')).toBeUndefined();
 
     const dir = join(root, 'sweep');
-    const args = ['sweep', '--preset', 'table19', '--tasks', 'parity', '--bits', '5', '--steps', '2', '--seeds', '1', '--batch', '2', '--eval-every', '2', '--eval-batches', '1', '--held-out', '8'];
+    const args = [
+      'sweep',
+      '--preset',
+      'table19',
+      '--tasks',
+      'parity',
+      '--bits',
+      '5',
+      '--steps',
+      '2',
+      '--seeds',
+      '1',
+      '--batch',
+      '2',
+      '--eval-every',
+      '2',
+      '--eval-batches',
+      '1',
+      '--held-out',
+      '8',
+    ];
     expect((await run([...args, '--out', dir])).code).toBe(0);
     const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
     expect(results.cells.map((c: { id: string }) => c.id)).toEqual(cells.map((c) => c.id));

@@ -18,7 +18,12 @@ import { PanelTabs, SecondaryPanels } from './components/panels';
 
 function LoadingNotice({ message }: { message: string }) {
   const p = useRun((s) => s.loadProgress);
-  if (!p || p.phase === 'done') return <p className="notice loading" role="status">{message}</p>;
+  if (!p || p.phase === 'done')
+    return (
+      <p className="notice loading" role="status">
+        {message}
+      </p>
+    );
   return (
     <div className="notice loading" role="status">
       <p>

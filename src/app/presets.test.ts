@@ -4,7 +4,18 @@ import { presetConfigs } from '../engine/sweep/presets';
 import { CUMULATIVE_UNFREEZING } from '../engine/paper-numbers';
 import { TASK_NAMES } from '../engine/tasks';
 import { DEFAULT_SETTINGS } from './settings';
-import { PAPER_PRESETS, paperReference, presetById, presetChanges, presetConflicts, presetMatches, presetSettings, presetTitle, scaleFits, sourceText } from './presets';
+import {
+  PAPER_PRESETS,
+  paperReference,
+  presetById,
+  presetChanges,
+  presetConflicts,
+  presetMatches,
+  presetSettings,
+  presetTitle,
+  scaleFits,
+  sourceText,
+} from './presets';
 
 const paper = (id: string) => presetById(id)!.paper;
 
@@ -27,7 +38,10 @@ describe('paper presets: the numbers', () => {
     const t19 = presetConfigs('table19', { modelWidth: 768, modelLayers: 12, inits: ['pretrained', 'random'] });
     let compared = 0;
     for (const p of PAPER_PRESETS.filter((x) => x.kind !== 'demo')) {
-      const config = p.kind === 'table2' ? t2.find((c) => c.body === p.init) : t19.find((c) => c.body === p.init && c.groups.length === p.groups.length && c.groups.every((g) => p.groups.includes(g)));
+      const config =
+        p.kind === 'table2'
+          ? t2.find((c) => c.body === p.init)
+          : t19.find((c) => c.body === p.init && c.groups.length === p.groups.length && c.groups.every((g) => p.groups.includes(g)));
       expect([p.id, p.paper, p.number]).toEqual([p.id, config!.paper[p.task]!.value, config!.paper[p.task]]);
       compared++;
     }
@@ -48,7 +62,7 @@ describe('paper presets: the numbers', () => {
 describe('paper presets: loading and the chart line', () => {
   const current = { ...DEFAULT_SETTINGS, seed: 9, backend: 'cpu' as const, lr: 3e-3, batchSize: 8 };
 
-  it('set task, backbone, groups, the paper\'s lr and a batch, keeping seed and backend', () => {
+  it("set task, backbone, groups, the paper's lr and a batch, keeping seed and backend", () => {
     expect(presetSettings(presetById('table19-bit-xor-layernorm')!, current, 'gpt2')).toEqual({
       task: 'bit-xor',
       bits: 5,
@@ -62,21 +76,46 @@ describe('paper presets: loading and the chart line', () => {
     });
     expect(presetSettings(presetById('table2-listops-random')!, current, 'gpt2')).toMatchObject({ model: 'gpt2', init: 'random', batchSize: 4 });
     expect(presetSettings(presetById('table21-bit-xor-output')!, current, 'tiny')).toMatchObject({ model: 'tiny-gpt2', init: 'random', groups: ['output'] });
-    expect([scaleFits('bit-memory', 'tiny'), scaleFits('listops', 'tiny'), scaleFits('cifar10-lra', 'tiny'), scaleFits('listops', 'gpt2')]).toEqual([true, false, false, true]);
+    expect([scaleFits('bit-memory', 'tiny'), scaleFits('listops', 'tiny'), scaleFits('cifar10-lra', 'tiny'), scaleFits('listops', 'gpt2')]).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
   });
 
-  it('draw the chosen row\'s number while the settings match it, else the matching row, else Table 2 (or 9) with its model size', () => {
+  it("draw the chosen row's number while the settings match it, else the matching row, else Table 2 (or 9) with its model size", () => {
     const small = 'GPT-2 small (12 layers × 768), converged';
     const t19 = presetSettings(presetById('table19-bit-xor-positions')!, current, 'gpt2');
     // Table 19's "+ positions" is Table 2's FPT configuration: the chosen preset decides the label.
-    expect(paperReference(t19, 'table19-listops-positions')).toMatchObject({ value: 100, source: `Table 2, FPT, Bit XOR; ${small}`, paperSteps: 500, dataNote: null });
+    expect(paperReference(t19, 'table19-listops-positions')).toMatchObject({
+      value: 100,
+      source: `Table 2, FPT, Bit XOR; ${small}`,
+      paperSteps: 500,
+      dataNote: null,
+    });
     const listops = presetSettings(presetById('table19-listops-positions')!, current, 'gpt2');
-    expect(paperReference(listops, 'table19-listops-positions')).toEqual({ value: 38, label: 'paper: 38%', source: `Table 19, ListOps, + positions; ${small}`, exact: true, paperSteps: 2000, dataNote: null });
+    expect(paperReference(listops, 'table19-listops-positions')).toEqual({
+      value: 38,
+      label: 'paper: 38%',
+      source: `Table 19, ListOps, + positions; ${small}`,
+      exact: true,
+      paperSteps: 2000,
+      dataNote: null,
+    });
     expect(paperReference(listops, null)).toMatchObject({ value: 38.4, label: 'paper: 38.4%', source: `Table 2, FPT, ListOps; ${small}`, exact: true });
     // Output only on the tiny random body: Table 21.
-    expect(paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['output'] }, null)).toMatchObject({ value: 50, label: 'paper: 50%', source: `Table 21, Bit XOR, output only; ${small}`, exact: true, paperSteps: 2e4 });
+    expect(paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['output'] }, null)).toMatchObject({
+      value: 50,
+      label: 'paper: 50%',
+      source: `Table 21, Bit XOR, output only; ${small}`,
+      exact: true,
+      paperSteps: 2e4,
+    });
     // No table has every group trainable on a random body: Table 2's random number, said to be for other settings.
-    expect(paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['input', 'output', 'positions', 'layernorm', 'attention', 'feedforward'] }, null)).toMatchObject({
+    expect(
+      paperReference({ ...DEFAULT_SETTINGS, init: 'random', groups: ['input', 'output', 'positions', 'layernorm', 'attention', 'feedforward'] }, null),
+    ).toMatchObject({
       value: 100,
       label: 'paper: 100%',
       source: `Table 2, Random, Bit XOR; ${small} (the FPT groups; no table has your exact settings)`,

@@ -70,7 +70,10 @@ function buildPresets(): PaperPreset[] {
         source: { table: 'Table 2', row: init === 'pretrained' ? 'FPT' : 'Random', column: name },
       });
     }
-    for (const [table, init] of [['Table 19', 'pretrained'], ['Table 21', 'random']] as const) {
+    for (const [table, init] of [
+      ['Table 19', 'pretrained'],
+      ['Table 21', 'random'],
+    ] as const) {
       UNFREEZING_STEPS.forEach((step, i) => {
         out.push({
           id: `${table === 'Table 19' ? 'table19' : 'table21'}-${task}-${step.id}`,
@@ -158,12 +161,7 @@ const sameGroups = (a: readonly GroupName[], b: readonly GroupName[]) => a.lengt
 
 /** Whether the settings are still the preset's configuration (learning rate, batch, seed and backend aside). */
 export function presetMatches(p: PaperPreset, s: RunSettings): boolean {
-  return (
-    p.task === s.task &&
-    p.init === s.init &&
-    sameGroups(p.groups, s.groups) &&
-    (s.task !== 'bit-xor' || s.bits === 5)
-  );
+  return p.task === s.task && p.init === s.init && sameGroups(p.groups, s.groups) && (s.task !== 'bit-xor' || s.bits === 5);
 }
 
 /** The controls whose value loading the preset would change. */
@@ -185,7 +183,11 @@ export function presetConflicts(p: PaperPreset, scale: PresetScale, current: Run
 }
 
 /** The fallback number for each backbone init with the FPT groups: Table 2's FPT and Random rows, Table 9's Statistics Only. */
-const FALLBACK_ROW: Record<RunSettings['init'], Partial<Record<TaskName, PaperNumber>>> = { pretrained: TABLE2.pretrained, random: TABLE2.random, statistics: TABLE9.statistics };
+const FALLBACK_ROW: Record<RunSettings['init'], Partial<Record<TaskName, PaperNumber>>> = {
+  pretrained: TABLE2.pretrained,
+  random: TABLE2.random,
+  statistics: TABLE9.statistics,
+};
 
 export interface PaperReference {
   /** Test accuracy, %. */

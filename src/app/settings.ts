@@ -62,10 +62,20 @@ export interface BackboneChoice {
  */
 export const BACKBONE_CHOICES: BackboneChoice[] = [
   { id: 'mini-brown', label: capitalise(MINI_BROWN_MODEL.label), model: MINI_BROWN_MODEL.dir, init: 'pretrained' },
-  { id: 'mini-brown-random', label: 'Mini GPT-2’s shape, random frozen (every weight N(0, 0.02), the paper’s init)', model: MINI_BROWN_MODEL.dir, init: 'random' },
+  {
+    id: 'mini-brown-random',
+    label: 'Mini GPT-2’s shape, random frozen (every weight N(0, 0.02), the paper’s init)',
+    model: MINI_BROWN_MODEL.dir,
+    init: 'random',
+  },
   { id: 'mini-brown-statistics', label: 'Mini GPT-2’s shape, statistics only', model: MINI_BROWN_MODEL.dir, init: 'statistics' },
   { id: 'tiny', label: capitalise(RANDOM_TEST_MODEL.label), model: RANDOM_TEST_MODEL.dir, init: 'pretrained' },
-  { id: 'tiny-random', label: `${capitalise(RANDOM_TEST_MODEL.label)}, re-drawn: every weight N(0, 0.02), the paper’s init`, model: RANDOM_TEST_MODEL.dir, init: 'random' },
+  {
+    id: 'tiny-random',
+    label: `${capitalise(RANDOM_TEST_MODEL.label)}, re-drawn: every weight N(0, 0.02), the paper’s init`,
+    model: RANDOM_TEST_MODEL.dir,
+    init: 'random',
+  },
   { id: 'gpt2', label: 'GPT-2 small, pretrained', model: 'gpt2', init: 'pretrained' },
   { id: 'gpt2-random', label: 'GPT-2 small, random frozen (every weight N(0, 0.02), the paper’s init)', model: 'gpt2', init: 'random' },
   { id: 'gpt2-statistics', label: 'GPT-2 small, statistics only', model: 'gpt2', init: 'statistics' },

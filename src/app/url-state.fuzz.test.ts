@@ -11,20 +11,43 @@ import { decodeUrlState, encodeUrlState, type UrlState } from './url-state';
 
 const VALID: UrlState[] = [
   decodeUrlState('?v=1&task=bit-xor&bits=5&bb=tiny&g=input,output,positions,layernorm&lr=0.001&seed=0&batch=16&speed=1&layer=0&backend=auto').state,
-  decodeUrlState('?v=1&task=listops&bb=gpt2-random&g=output&lr=0.0003&seed=4294967295&batch=64&speed=25&layer=3&backend=cpu&hide=backend&lock=task,lr&lesson=bit-xor-attention').state,
+  decodeUrlState(
+    '?v=1&task=listops&bb=gpt2-random&g=output&lr=0.0003&seed=4294967295&batch=64&speed=25&layer=3&backend=cpu&hide=backend&lock=task,lr&lesson=bit-xor-attention',
+  ).state,
   decodeUrlState('?v=1&task=mnist&bb=tiny-random&g=output,layernorm,attention&lr=0.01&seed=12&batch=2&debug=1').state,
 ];
 
 const KEYS = ['v', 'task', 'bits', 'bb', 'g', 'lr', 'seed', 'batch', 'speed', 'layer', 'backend', 'hide', 'lock', 'lesson', 'preset', 'debug'];
 const wild = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.constantFrom('', ' ', 'NaN', 'Infinity', '-1', '1e308', '4294967296', '1e300', '0.5', '0x10', '%', '%zz', '&', '=', ',', ',,,', 'constructor', '__proto__', 'toString'),
+  fc.constantFrom(
+    '',
+    ' ',
+    'NaN',
+    'Infinity',
+    '-1',
+    '1e308',
+    '4294967296',
+    '1e300',
+    '0.5',
+    '0x10',
+    '%',
+    '%zz',
+    '&',
+    '=',
+    ',',
+    ',,,',
+    'constructor',
+    '__proto__',
+    'toString',
+  ),
   fc.double().map(String),
   fc.bigInt().map(String),
   fc.integer({ min: 1, max: 3000 }).map((n) => 'x'.repeat(n)),
 );
 
-type Edit = { kind: 'set'; key: string; value: string } | { kind: 'drop'; key: string } | { kind: 'dup'; key: string; value: string } | { kind: 'raw'; text: string };
+type Edit =
+  { kind: 'set'; key: string; value: string } | { kind: 'drop'; key: string } | { kind: 'dup'; key: string; value: string } | { kind: 'raw'; text: string };
 const edit: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), key: fc.constantFrom(...KEYS), value: wild }),
   fc.record({ kind: fc.constant('drop' as const), key: fc.constantFrom(...KEYS) }),
@@ -73,11 +96,20 @@ describe('link fuzz (fast-check)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...VALID),
-        fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => !KEYS.includes(k)), wild), { maxLength: 4 }),
+        fc.array(
+          fc.tuple(
+            fc.string({ minLength: 1, maxLength: 8 }).filter((k) => !KEYS.includes(k)),
+            wild,
+          ),
+          { maxLength: 4 },
+        ),
         fc.infiniteStream(fc.nat()),
         (base, extra, order) => {
           const pairs = [...new URLSearchParams(encodeUrlState(base))];
-          const shuffled = pairs.map((p) => [order.next().value as number, p] as const).sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+          const shuffled = pairs
+            .map((p) => [order.next().value as number, p] as const)
+            .sort((a, b) => a[0] - b[0])
+            .map(([, p]) => p);
           const query = new URLSearchParams([...shuffled, ...extra]);
           expect(decodeUrlState(`?${query}`)).toEqual({ state: base, notices: [] });
         },

@@ -24,7 +24,9 @@ const CUSTOM: UrlState = {
 describe('URL state', () => {
   it('round-trips every field without notices', () => {
     const search = encodeUrlState(CUSTOM);
-    expect(search).toBe('v=1&task=listops&bits=17&bb=gpt2-statistics&g=output,layernorm,attention&lr=0.0003&seed=42&batch=32&speed=25&layer=3&backend=webgl&debug=1');
+    expect(search).toBe(
+      'v=1&task=listops&bits=17&bb=gpt2-statistics&g=output,layernorm,attention&lr=0.0003&seed=42&batch=32&speed=25&layer=3&backend=webgl&debug=1',
+    );
     expect(decodeUrlState(`?${search}`)).toEqual({ state: CUSTOM, notices: [] });
   });
 
@@ -130,12 +132,17 @@ describe('URL state', () => {
     const { state, notices } = decodeUrlState('?v=1&seed=4294967296');
     expect(state.settings.seed).toBe(4294967295);
     expect(notices).toEqual(['seed 4294967296 is above 4294967295: using 4294967295']);
-    expect(decodeUrlState('?v=1&seed=4294967295')).toEqual({ state: { ...DEFAULT_URL_STATE, settings: { ...DEFAULT_URL_STATE.settings, seed: 4294967295 } }, notices: [] });
+    expect(decodeUrlState('?v=1&seed=4294967295')).toEqual({
+      state: { ...DEFAULT_URL_STATE, settings: { ...DEFAULT_URL_STATE.settings, seed: 4294967295 } },
+      notices: [],
+    });
   });
 
   it('cuts megabyte-long values in notices (issue 11)', () => {
     const long = 'x'.repeat(1_000_000);
-    const { notices } = decodeUrlState(`?v=1&task=${long}&lr=${long}&g=${Array.from({ length: 1000 }, (_, i) => `g${i}`).join(',')}&hide=${long}&lesson=${long}&bb=${long}`);
+    const { notices } = decodeUrlState(
+      `?v=1&task=${long}&lr=${long}&g=${Array.from({ length: 1000 }, (_, i) => `g${i}`).join(',')}&hide=${long}&lesson=${long}&bb=${long}`,
+    );
     expect(notices).toEqual([
       `backbone "${'x'.repeat(40)}…" (1000000 characters) is not one of mini-brown, mini-brown-random, mini-brown-statistics, tiny, tiny-random, gpt2, gpt2-random, gpt2-statistics, pretrained-here: using tiny`,
       `task "${'x'.repeat(40)}…" (1000000 characters) is not one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra: using bit-xor`,

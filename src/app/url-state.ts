@@ -112,7 +112,12 @@ export function decodeUrlState(search: string): DecodedUrlState {
   const params = migrate(new URLSearchParams(search), notices);
   const read = new FieldReader(params, notices);
   const defaults = DEFAULT_URL_STATE;
-  const backbone = read.choice('bb', 'backbone', BACKBONE_CHOICES.map((b) => b.id), backboneId(defaults.settings));
+  const backbone = read.choice(
+    'bb',
+    'backbone',
+    BACKBONE_CHOICES.map((b) => b.id),
+    backboneId(defaults.settings),
+  );
   const { model, init } = BACKBONE_CHOICES.find((b) => b.id === backbone)!;
   const settings: RunSettings = {
     task: read.choice('task', 'task', taskNames(), defaults.settings.task),
@@ -227,9 +232,13 @@ class FieldReader {
   groups(key: string, fallback: readonly GroupName[]): GroupName[] {
     const raw = this.params.get(key);
     if (raw === null) return [...fallback];
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = items.filter((g) => !(ALL_GROUPS as readonly string[]).includes(g));
-    if (unknown.length > 0) this.notices.push(`unknown parameter group${unknown.length > 1 ? 's' : ''} ${quotedList(unknown)} ignored (known: ${ALL_GROUPS.join(', ')})`);
+    if (unknown.length > 0)
+      this.notices.push(`unknown parameter group${unknown.length > 1 ? 's' : ''} ${quotedList(unknown)} ignored (known: ${ALL_GROUPS.join(', ')})`);
     return ALL_GROUPS.filter((g) => items.includes(g));
   }
 

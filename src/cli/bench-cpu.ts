@@ -69,7 +69,16 @@ function torchStepTimes(c: StepCase, steps: number, warmup: number): TorchResult
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
-  const args = [TORCH_SCRIPT, `L=${c.config.nLayer}`, `D=${c.config.nEmbd}`, `H=${c.config.nHead}`, `B=${c.batch}`, `T=${c.seqLen}`, `steps=${steps}`, `warmup=${warmup}`];
+  const args = [
+    TORCH_SCRIPT,
+    `L=${c.config.nLayer}`,
+    `D=${c.config.nEmbd}`,
+    `H=${c.config.nHead}`,
+    `B=${c.batch}`,
+    `T=${c.seqLen}`,
+    `steps=${steps}`,
+    `warmup=${warmup}`,
+  ];
   const reasons: string[] = [];
   for (const python of PYTHONS) {
     const run = spawnSync(python, args, { env, encoding: 'utf8', timeout: 300_000 });
@@ -78,7 +87,9 @@ function torchStepTimes(c: StepCase, steps: number, warmup: number): TorchResult
       continue;
     }
     if (run.status !== 0) {
-      reasons.push(`${python}: ${/No module named 'torch'/.test(run.stderr) ? 'no torch module' : (run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`)}`);
+      reasons.push(
+        `${python}: ${/No module named 'torch'/.test(run.stderr) ? 'no torch module' : (run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`)}`,
+      );
       continue;
     }
     const line = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; threads: number; train_step_ms: number[] };
@@ -91,10 +102,19 @@ export async function benchCpu(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: OPTIONS });
   const steps = Number(values.steps);
   const warmup = Number(values.warmup);
-  if (!Number.isInteger(steps) || steps < 1 || !Number.isInteger(warmup) || warmup < 0) throw new Error('--steps must be a positive integer and --warmup a non-negative one');
+  if (!Number.isInteger(steps) || steps < 1 || !Number.isInteger(warmup) || warmup < 0)
+    throw new Error('--steps must be a positive integer and --warmup a non-negative one');
   tf.enableProdMode();
   const emit = (line: object) => console.log(values.json ? JSON.stringify(line) : JSON.stringify(line, null, 2));
-  emit({ benchmark: 'cpu-train-step', machine: machine(), load_average_1m: round(loadavg()[0]), dropout: 0, groups: 'input,output,positions,layernorm', steps, warmup });
+  emit({
+    benchmark: 'cpu-train-step',
+    machine: machine(),
+    load_average_1m: round(loadavg()[0]),
+    dropout: 0,
+    groups: 'input,output,positions,layernorm',
+    steps,
+    warmup,
+  });
   const cases = CPU_CASES.filter((c) => !values.case || c.name.includes(values.case));
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be a positive integer');
@@ -126,7 +146,14 @@ export async function benchCpu(argv: string[]): Promise<number> {
     if ('skipped' in torch) row.torch = `skipped: ${torch.skipped}`;
     else {
       const torchMs = median(torchTimes);
-      Object.assign(row, { torch_ms_median: round(torchMs), torch_threads: torch.threads, torch_version: torch.version, torch_python: torch.python, wasm_over_torch: round(wasmMs / torchMs), cpu_over_torch: round(cpuMs / torchMs) });
+      Object.assign(row, {
+        torch_ms_median: round(torchMs),
+        torch_threads: torch.threads,
+        torch_version: torch.version,
+        torch_python: torch.python,
+        wasm_over_torch: round(wasmMs / torchMs),
+        cpu_over_torch: round(cpuMs / torchMs),
+      });
     }
     row.samples_per_column = cpu.length;
     emit(row);

@@ -114,7 +114,9 @@ export async function benchLoad(json: boolean, keep: boolean): Promise<void> {
       log('loading from the manifest, empty cache…');
       t = performance.now();
       // Keep one tensor of the cold load for the sanity check below; the rest goes before the next load.
-      const [cold, fromShards] = await loadGpt2FromManifest(manifestUrl, { cache }).then((l) => [summary(l), l.tensors.get('h.11.mlp.c_fc.weight')!.data] as const);
+      const [cold, fromShards] = await loadGpt2FromManifest(manifestUrl, { cache }).then(
+        (l) => [summary(l), l.tensors.get('h.11.mlp.c_fc.weight')!.data] as const,
+      );
       log('loading again, complete cache…');
       const warm = summary(await loadGpt2FromManifest(manifestUrl, { cache }));
       log('loading straight from model.safetensors with Range requests (Hugging Face direct)…');
@@ -127,8 +129,20 @@ export async function benchLoad(json: boolean, keep: boolean): Promise<void> {
       const result = {
         benchmark: 'load',
         machine: machine(),
-        checkpoint: { shape: 'gpt2 (12 layers, 768 wide)', source_dtype: 'F32', source_bytes: written.bytes, backbone_params: written.backboneParams, write_ms: Math.round(writeMs) },
-        convert: { dtype: converted.manifest.dtype, ms: Math.round(converted.ms), shards: converted.manifest.shards.length, bytes: converted.manifest.totalBytes, tensors: converted.manifest.tensors.length },
+        checkpoint: {
+          shape: 'gpt2 (12 layers, 768 wide)',
+          source_dtype: 'F32',
+          source_bytes: written.bytes,
+          backbone_params: written.backboneParams,
+          write_ms: Math.round(writeMs),
+        },
+        convert: {
+          dtype: converted.manifest.dtype,
+          ms: Math.round(converted.ms),
+          shards: converted.manifest.shards.length,
+          bytes: converted.manifest.totalBytes,
+          tensors: converted.manifest.tensors.length,
+        },
         manifest_cold: cold,
         manifest_warm: warm,
         hub_direct: hub,

@@ -73,7 +73,13 @@ async function soakOne(backend: 'cpu' | 'webgpu', options: SoakOptions, gc: () =
   const info = await startBackend([backend as BackendName], true);
   const model = await resolveModel('tiny', true);
   const task = await createTask('bit-xor', { data: nodeTaskData() });
-  const trainer = new Trainer(task, model.config, 'pretrained', { batchSize: 4, lr: 1e-3, seed: 0, evalBatches: 5, dropout: 0.1, fused: 'auto' }, model.checkpoint!.tensors);
+  const trainer = new Trainer(
+    task,
+    model.config,
+    'pretrained',
+    { batchSize: 4, lr: 1e-3, seed: 0, evalBatches: 5, dropout: 0.1, fused: 'auto' },
+    model.checkpoint!.tensors,
+  );
   const started = performance.now();
   try {
     for (let i = 0; i < options.warmup; i++) await trainer.step();
@@ -87,7 +93,10 @@ async function soakOne(backend: 'cpu' | 'webgpu', options: SoakOptions, gc: () =
         samples.push(sample(step, gc));
         const now = samples[samples.length - 1];
         const gpu = now.gpu_bytes === undefined ? '' : `, GPU ${now.gpu_bytes} B in use, ${now.gpu_allocated_bytes ?? '?'} B allocated`;
-        if (!options.json) process.stderr.write(`  ${backend}: step ${step}/${options.steps}, loss ${loss.toFixed(4)}, heap ${now.heap_bytes} B, ${now.tensors} tensors, ${now.tensor_bytes} B${gpu}\n`);
+        if (!options.json)
+          process.stderr.write(
+            `  ${backend}: step ${step}/${options.steps}, loss ${loss.toFixed(4)}, heap ${now.heap_bytes} B, ${now.tensors} tensors, ${now.tensor_bytes} B${gpu}\n`,
+          );
       }
     }
     const [first, last] = [samples[0], samples[samples.length - 1]];

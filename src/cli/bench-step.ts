@@ -74,9 +74,23 @@ export class StepRig {
     const backbone = randomBackbone(gpt2TensorShapes(config), config.nLayer, rng);
     const head = { input: { kind: 'vector' as const, dim: INPUT_DIM }, seqLen: c.seqLen, outputTokens: 1, labelsPerToken: 1, classes: CLASSES };
     const adapters = initAdapters(head.input, config.nEmbd, CLASSES, rng);
-    this.model = new FptModel(config, head, backbone, adapters, dropout, FPT_DEFAULT_GROUPS, engine === 'fused' ? { fused: true, frozenWeights: 'fp16' } : { fused: false });
-    this.x = tf.tensor3d(Float32Array.from({ length: c.batch * c.seqLen * INPUT_DIM }, () => rng.next()), [c.batch, c.seqLen, INPUT_DIM]);
-    this.y = tf.tensor1d(Int32Array.from({ length: c.batch }, (_, i) => i % CLASSES), 'int32');
+    this.model = new FptModel(
+      config,
+      head,
+      backbone,
+      adapters,
+      dropout,
+      FPT_DEFAULT_GROUPS,
+      engine === 'fused' ? { fused: true, frozenWeights: 'fp16' } : { fused: false },
+    );
+    this.x = tf.tensor3d(
+      Float32Array.from({ length: c.batch * c.seqLen * INPUT_DIM }, () => rng.next()),
+      [c.batch, c.seqLen, INPUT_DIM],
+    );
+    this.y = tf.tensor1d(
+      Int32Array.from({ length: c.batch }, (_, i) => i % CLASSES),
+      'int32',
+    );
   }
 
   /** One clipped Adam step; resolves when the loss has been read back (the GPU finished). */

@@ -36,7 +36,14 @@ async function benchSteps(argv: string[]): Promise<number> {
   if (values.backend === 'webgpu') installNodeWebGpu();
   tf.enableProdMode();
   const info = await startBackend([values.backend as 'webgpu' | 'cpu'], true);
-  const header = { benchmark: 'train-step', machine: machine(), backend: info.name, adapter: info.adapter ?? info.name, dropout: 0.1, groups: 'input,output,positions,layernorm' };
+  const header = {
+    benchmark: 'train-step',
+    machine: machine(),
+    backend: info.name,
+    adapter: info.adapter ?? info.name,
+    dropout: 0.1,
+    groups: 'input,output,positions,layernorm',
+  };
   const emit = (line: object) => console.log(values.json ? JSON.stringify(line) : JSON.stringify(line, null, 2));
   emit(header);
 
@@ -59,7 +66,9 @@ async function benchSteps(argv: string[]): Promise<number> {
       emit({
         case: c.name,
         dispatches: { composite: composite.dispatches_per_step, fused: fused.dispatches_per_step },
-        ...(composite.train_step_ms_median && fused.train_step_ms_median ? { fused_speedup: Math.round((composite.train_step_ms_median / fused.train_step_ms_median) * 100) / 100 } : {}),
+        ...(composite.train_step_ms_median && fused.train_step_ms_median
+          ? { fused_speedup: Math.round((composite.train_step_ms_median / fused.train_step_ms_median) * 100) / 100 }
+          : {}),
       });
     }
   }
@@ -87,7 +96,8 @@ async function main(argv: string[]): Promise<number> {
     const steps = Number(values.steps);
     const sampleEvery = Number(values['sample-every']);
     if (!Number.isSafeInteger(steps) || steps < 1) throw new Error(`--steps must be a whole number of at least 1, not "${values.steps}"`);
-    if (!Number.isSafeInteger(sampleEvery) || sampleEvery < 1) throw new Error(`--sample-every must be a whole number of at least 1, not "${values['sample-every']}"`);
+    if (!Number.isSafeInteger(sampleEvery) || sampleEvery < 1)
+      throw new Error(`--sample-every must be a whole number of at least 1, not "${values['sample-every']}"`);
     const warmup = Number(values.warmup);
     if (!Number.isSafeInteger(warmup) || warmup < 1) throw new Error(`--warmup must be a whole number of at least 1, not "${values.warmup}"`);
     const backends = values.backend!.split(',').map((b) => b.trim());

@@ -85,7 +85,12 @@ describe('fpt option tables (issue 11, item 7)', () => {
 
   it('a megabyte-long value, flag or group is cut in the message', async () => {
     const long = '9'.repeat(1_000_000);
-    for (const argv of [['train', '--steps', long], ['train', `--${long}`], ['train', '--groups', long], ['sweep', '--preset', 'table2', long]]) {
+    for (const argv of [
+      ['train', '--steps', long],
+      ['train', `--${long}`],
+      ['train', '--groups', long],
+      ['sweep', '--preset', 'table2', long],
+    ]) {
       const { code, stderr } = await run(argv);
       expect(code).toBe(2);
       expect(stderr.length).toBeLessThan(500);
@@ -110,8 +115,29 @@ describe('fpt option tables (issue 11, item 7)', () => {
       backend: 'cpu',
       json: false,
     });
-    const sweep = parseCommand(command('sweep'), ['--preset', 'depth', '--tasks', 'bit-xor,listops,bit-xor', '--layers', '2,1', '--lr', '3e-4', '--seeds', '2', '--shard', '2/3']);
-    expect(sweep.values).toMatchObject({ preset: 'depth', tasks: ['bit-xor', 'listops'], layers: [2, 1], lr: 3e-4, seeds: 2, shard: { index: 2, count: 3 }, batch: DEFAULT_SETTINGS.batchSize });
+    const sweep = parseCommand(command('sweep'), [
+      '--preset',
+      'depth',
+      '--tasks',
+      'bit-xor,listops,bit-xor',
+      '--layers',
+      '2,1',
+      '--lr',
+      '3e-4',
+      '--seeds',
+      '2',
+      '--shard',
+      '2/3',
+    ]);
+    expect(sweep.values).toMatchObject({
+      preset: 'depth',
+      tasks: ['bit-xor', 'listops'],
+      layers: [2, 1],
+      lr: 3e-4,
+      seeds: 2,
+      shard: { index: 2, count: 3 },
+      batch: DEFAULT_SETTINGS.batchSize,
+    });
     expect(() => parseCommand(command('train'), ['--seed', '4294967295'])).not.toThrow();
     expect(() => parseCommand(command('train'), ['--steps', '1e7', '--lr', '1', '--dropout', '0'])).not.toThrow();
     expect(() => parseCommand(command('train'), ['--lr', '1.0000001'])).toThrow(UsageError);
@@ -151,7 +177,27 @@ describe('fpt option tables (issue 11, item 7)', () => {
 
 describe('fpt sweep --shard K/N and --merge DIR... (issue 14)', () => {
   it('a 3-way sharded sweep plus merge writes exactly the single-machine table; merge refuses missing cells and cells of other settings', async () => {
-    const grid = ['sweep', '--preset', 'table19', '--tasks', 'bit-xor', '--steps', '3', '--seeds', '2', '--batch', '2', '--eval-every', '2', '--eval-batches', '1', '--model', 'tiny', '--backend', 'cpu'];
+    const grid = [
+      'sweep',
+      '--preset',
+      'table19',
+      '--tasks',
+      'bit-xor',
+      '--steps',
+      '3',
+      '--seeds',
+      '2',
+      '--batch',
+      '2',
+      '--eval-every',
+      '2',
+      '--eval-batches',
+      '1',
+      '--model',
+      'tiny',
+      '--backend',
+      'cpu',
+    ];
     const dir = (name: string) => join(root, name);
     expect((await run([...grid, '--out', dir('single')])).code).toBe(0);
     const shardDirs = [0, 1, 2].map((k) => dir(`shard-${k}`));
@@ -167,7 +213,9 @@ describe('fpt sweep --shard K/N and --merge DIR... (issue 14)', () => {
     const partial = await run([...grid, '--out', dir('partial'), '--merge', shardDirs[0], shardDirs[1]]);
     expect(partial.code).toBe(1);
     // Plan order: output, layernorm, input, positions × seeds 0, 1; shard 2 holds cells 2 and 5.
-    expect(partial.stderr).toContain('--merge: 2 of 8 cells are missing (bit-xor__pretrained-layernorm__seed0__3steps, bit-xor__pretrained-input__seed1__3steps); run their shards again');
+    expect(partial.stderr).toContain(
+      '--merge: 2 of 8 cells are missing (bit-xor__pretrained-layernorm__seed0__3steps, bit-xor__pretrained-input__seed1__3steps); run their shards again',
+    );
     expect(existsSync(join(dir('partial'), 'results.json'))).toBe(false);
 
     // All three: the same table, row for row and cell for cell (seeded, same backend).
@@ -188,7 +236,9 @@ describe('fpt sweep --shard K/N and --merge DIR... (issue 14)', () => {
     await fileCellStore(other).write({ ...cell, settings: { ...cell.settings, lr: 0.003 } });
     const refused = await run([...grid, '--out', dir('merged-2'), '--merge', shardDirs[0], shardDirs[1], other]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`--merge refused 1 cell file(s), nothing was copied:\n  ${join(other, 'cells', shardFiles[2][0])}: made with other settings (lr: 0.003 vs 0.001)`);
+    expect(refused.stderr).toContain(
+      `--merge refused 1 cell file(s), nothing was copied:\n  ${join(other, 'cells', shardFiles[2][0])}: made with other settings (lr: 0.003 vs 0.001)`,
+    );
     expect(existsSync(join(dir('merged-2'), 'cells'))).toBe(false);
   });
 });

@@ -44,14 +44,21 @@ async function useBackend(name: CliBackend): Promise<string> {
  * task registry, ranges from LIMITS: one source each.
  */
 export const TRAINING_OPTIONS = {
-  model: text({ placeholder: 'DIR|tiny|mini|gpt2', default: 'tiny', help: 'checkpoint directory, tiny (the committed random test model, 2 layers, 64 wide: its own weights are random), mini (models/mini-brown-gpt2, pretrained on English here, 4 layers, 128 wide) or gpt2 / gpt2-medium / gpt2-large' }),
+  model: text({
+    placeholder: 'DIR|tiny|mini|gpt2',
+    default: 'tiny',
+    help: 'checkpoint directory, tiny (the committed random test model, 2 layers, 64 wide: its own weights are random), mini (models/mini-brown-gpt2, pretrained on English here, 4 layers, 128 wide) or gpt2 / gpt2-medium / gpt2-large',
+  }),
   steps: number(LIMITS.steps, { default: DEFAULT_RUN_LENGTH.steps, help: 'training steps' }),
   batch: number(LIMITS.batchSize, { default: DEFAULT_TRAIN_SETTINGS.batchSize, help: 'examples per batch' }),
   lr: number(LIMITS.lr, { default: DEFAULT_TRAIN_SETTINGS.lr, help: "Adam's learning rate" }),
   dropout: number(LIMITS.dropout, { placeholder: 'P', default: DEFAULT_TRAIN_SETTINGS.dropout, help: 'dropout probability' }),
   'eval-every': number(LIMITS.evalEvery, { default: DEFAULT_RUN_LENGTH.evalEvery, help: 'evaluate every N steps (and after the last)' }),
   'eval-batches': number(LIMITS.evalBatches, { default: DEFAULT_TRAIN_SETTINGS.evalBatches, help: 'held-out batches per evaluation' }),
-  'random-init': choice(RANDOM_INITS, { default: DEFAULT_TRAIN_SETTINGS.randomInit, help: "how random GPT-2 bodies are drawn: the paper's N(0, 0.02) for every weight, or Hugging Face's with c_proj scaled by 1/sqrt(2 n_layer)" }),
+  'random-init': choice(RANDOM_INITS, {
+    default: DEFAULT_TRAIN_SETTINGS.randomInit,
+    help: "how random GPT-2 bodies are drawn: the paper's N(0, 0.02) for every weight, or Hugging Face's with c_proj scaled by 1/sqrt(2 n_layer)",
+  }),
   bits: number(LIMITS.bits, { help: `bits per string, for ${bitsTasksHelp()}` }),
   'cifar-dir': text({ placeholder: 'DIR', help: 'CIFAR-10 binary files (default data/cifar-10-batches-bin)' }),
   backend: choice(BACKENDS, { default: 'cpu', help: 'TF.js backend (webgpu: through Dawn; SwiftShader without a GPU)' }),
@@ -75,7 +82,9 @@ function taskOptions(values: Pick<TrainingValues, 'bits' | 'cifar-dir'>): TaskOp
 }
 
 /** The trainer settings the shared options set (train and sweep add seed, groups and their lr rule). */
-function sharedTrainSettings(values: Pick<TrainingValues, 'batch' | 'random-init' | 'dropout' | 'eval-batches'>): Pick<TrainSettings, 'batchSize' | 'randomInit' | 'dropout' | 'evalBatches'> {
+function sharedTrainSettings(
+  values: Pick<TrainingValues, 'batch' | 'random-init' | 'dropout' | 'eval-batches'>,
+): Pick<TrainSettings, 'batchSize' | 'randomInit' | 'dropout' | 'evalBatches'> {
   return { batchSize: values.batch, randomInit: values['random-init'], dropout: values.dropout, evalBatches: values['eval-batches'] };
 }
 
@@ -92,7 +101,13 @@ const TRAIN_OPTIONS = {
   init: choice([...BACKBONE_INITS, 'lstm'], { default: 'pretrained', help: 'the body: GPT-2 pretrained / random / statistics-only, or the LSTM baseline' }),
   'lstm-width': number(LIMITS.lstmWidth, { default: PAPER_LSTM.width, help: 'LSTM width (with --init lstm)' }),
   'lstm-layers': number(LIMITS.lstmLayers, { default: PAPER_LSTM.layers, help: 'LSTM layers (with --init lstm)' }),
-  groups: custom({ placeholder: 'LIST', allowed: `a comma-separated list of ${ALL_GROUPS.join(', ')} or all`, default: DEFAULT_TRAIN_SETTINGS.groups.join(','), parse: trainableGroups, help: 'trainable parameter groups' }),
+  groups: custom({
+    placeholder: 'LIST',
+    allowed: `a comma-separated list of ${ALL_GROUPS.join(', ')} or all`,
+    default: DEFAULT_TRAIN_SETTINGS.groups.join(','),
+    parse: trainableGroups,
+    help: 'trainable parameter groups',
+  }),
   seed: number(LIMITS.seed, { default: DEFAULT_TRAIN_SETTINGS.seed, help: 'the seed of every random draw' }),
   composite: flag('the GPT-2 body on TF.js ops, not the fused kernels (which webgpu uses by default)'),
   'cache-features': flag('output-only training on cached features (needs --groups output)'),
@@ -131,7 +146,8 @@ async function train(values: TrainValues): Promise<number> {
     steps: values.steps,
     evalEvery: values['eval-every'],
     step: cache ? () => cache.cached.step() : undefined,
-    onEvaluation: (p) => log(curveRow(p), `step ${p.step}  train loss ${p.trainLoss.toFixed(4)}  test ${run.task.metric} ${(100 * p.testAccuracy).toFixed(2)}%`),
+    onEvaluation: (p) =>
+      log(curveRow(p), `step ${p.step}  train loss ${p.trainLoss.toFixed(4)}  test ${run.task.metric} ${(100 * p.testAccuracy).toFixed(2)}%`),
   });
   const seconds = (performance.now() - started) / 1000;
   const speed = cache ? finishFeatureCache(cache, log) : null;
@@ -230,16 +246,33 @@ async function startFeatureCache(trainer: Trainer, values: TrainValues, log: Log
   const cached = new CachedHeadTrainer(trainer, values.dataset);
   const cache = await cached.build();
   const uncached = await measureUncachedEpoch(trainer, cached.data, values['speed-steps']);
-  const speed: CacheFigures = { dataset: cached.datasetSize, steps_per_epoch: cached.stepsPerEpoch, cache_build_s: cache.buildSeconds, uncached_epoch_s: uncached.secondsPerEpoch, uncached_measured_steps: uncached.steps };
-  log({ cache: speed }, `cached features of ${cached.datasetSize} examples in ${cache.buildSeconds.toFixed(2)} s; uncached epoch (${cached.stepsPerEpoch} steps, from ${uncached.steps} measured) ${uncached.secondsPerEpoch.toFixed(2)} s`);
+  const speed: CacheFigures = {
+    dataset: cached.datasetSize,
+    steps_per_epoch: cached.stepsPerEpoch,
+    cache_build_s: cache.buildSeconds,
+    uncached_epoch_s: uncached.secondsPerEpoch,
+    uncached_measured_steps: uncached.steps,
+  };
+  log(
+    { cache: speed },
+    `cached features of ${cached.datasetSize} examples in ${cache.buildSeconds.toFixed(2)} s; uncached epoch (${cached.stepsPerEpoch} steps, from ${uncached.steps} measured) ${uncached.secondsPerEpoch.toFixed(2)} s`,
+  );
   return { cached, speed };
 }
 
 /** The cached run's per-epoch time beside the uncached one. */
 function finishFeatureCache({ cached, speed: built }: FeatureCacheRun, log: Log): Record<string, number> {
   const cachedEpoch = cached.secondsPerEpoch!;
-  const speed = { ...built, cached_epoch_s: cachedEpoch, epochs: cached.stepCount / cached.stepsPerEpoch, speedup_per_epoch: built.uncached_epoch_s / cachedEpoch };
-  log({ cache: speed }, `per epoch: uncached ${speed.uncached_epoch_s.toFixed(3)} s, cached ${cachedEpoch.toFixed(4)} s: ${speed.speedup_per_epoch.toFixed(1)}× faster (cache built once in ${speed.cache_build_s.toFixed(2)} s)`);
+  const speed = {
+    ...built,
+    cached_epoch_s: cachedEpoch,
+    epochs: cached.stepCount / cached.stepsPerEpoch,
+    speedup_per_epoch: built.uncached_epoch_s / cachedEpoch,
+  };
+  log(
+    { cache: speed },
+    `per epoch: uncached ${speed.uncached_epoch_s.toFixed(3)} s, cached ${cachedEpoch.toFixed(4)} s: ${speed.speedup_per_epoch.toFixed(1)}× faster (cache built once in ${speed.cache_build_s.toFixed(2)} s)`,
+  );
   return speed;
 }
 
@@ -254,7 +287,10 @@ const SWEEP_OPTIONS = {
   out: text({ placeholder: 'DIR', help: 'output directory (default sweeps/<preset>-<model>)' }),
   'lstm-width': number(LIMITS.lstmWidth, { help: "table2's LSTM width (default: the model's width)" }),
   'lstm-lr': number(LIMITS.lr, { default: LSTM_LR, help: "table2's LSTM learning rate (the paper's, App. C); --lr is the transformers'" }),
-  'held-out': number(LIMITS.heldOutSample, { default: DEFAULT_TRAIN_SETTINGS.heldOutSample, help: "generated tasks: examples of the fixed held-out sample every cell ends on (datasets use their whole test split)" }),
+  'held-out': number(LIMITS.heldOutSample, {
+    default: DEFAULT_TRAIN_SETTINGS.heldOutSample,
+    help: 'generated tasks: examples of the fixed held-out sample every cell ends on (datasets use their whole test split)',
+  }),
   inits: list(choice(['pretrained', 'random'], { help: '' }), { placeholder: 'LIST', default: 'pretrained', help: "table19's GPT-2 bodies" }),
   layers: list(number(LIMITS.layers, { help: '' }), { placeholder: 'LIST', help: "depth's layer counts (default 1, 2, 4, ... n_layer)" }),
   shard: custom({
@@ -268,7 +304,7 @@ const SWEEP_OPTIONS = {
     },
     help: 'run only shard K of N: every N-th cell of the grid, from the K-th (array jobs: one shard per task)',
   }),
-  merge: flag('join the cells of the shard directories given after the options into --out, then write the table (the grid flags must be the shards\')'),
+  merge: flag("join the cells of the shard directories given after the options into --out, then write the table (the grid flags must be the shards')"),
 };
 
 const sweepCommand = defineCommand({
@@ -282,8 +318,10 @@ const sweepCommand = defineCommand({
 async function sweep(values: OptionValues<typeof SWEEP_OPTIONS>, dirs: string[]): Promise<number> {
   const preset = values.preset;
   if (preset === undefined) throw new UsageError(`fpt sweep needs --preset (one of ${PRESET_NAMES.join(', ')})`);
-  if (dirs.length > 0 && !values.merge) throw new UsageError(`unexpected argument "${dirs[0].slice(0, 60)}": only --merge takes directories (fpt sweep --help)`);
-  if (values.merge && dirs.length === 0) throw new UsageError('--merge needs the shard directories to join: fpt sweep <the shards\' flags> --out DIR --merge DIR...');
+  if (dirs.length > 0 && !values.merge)
+    throw new UsageError(`unexpected argument "${dirs[0].slice(0, 60)}": only --merge takes directories (fpt sweep --help)`);
+  if (values.merge && dirs.length === 0)
+    throw new UsageError("--merge needs the shard directories to join: fpt sweep <the shards' flags> --out DIR --merge DIR...");
   if (values.merge && values.shard) throw new UsageError('--merge and --shard do not go together: run the shards first, then merge their directories');
   const tasks = values.tasks;
   // Merging trains nothing, so it needs no backend.
@@ -292,7 +330,10 @@ async function sweep(values: OptionValues<typeof SWEEP_OPTIONS>, dirs: string[])
   const model = await resolveModel(values.model, true);
   if (preset === 'depth') {
     const dropped = droppedDepths({ modelWidth: model.config.nEmbd, modelLayers: model.config.nLayer, layers: values.layers });
-    if (dropped.length > 0) console.error(`depth: pretrained depths ${dropped.join(', ')} exceed the model's ${model.config.nLayer} layers and are left out (random bodies run at every depth)`);
+    if (dropped.length > 0)
+      console.error(
+        `depth: pretrained depths ${dropped.join(', ')} exceed the model's ${model.config.nLayer} layers and are left out (random bodies run at every depth)`,
+      );
   }
   const configs = presetConfigs(preset, {
     modelWidth: model.config.nEmbd,
@@ -343,9 +384,25 @@ async function sweep(values: OptionValues<typeof SWEEP_OPTIONS>, dirs: string[])
     });
     files = { ...run, ran: run.ran.length, skipped: run.skipped.length };
   }
-  if (values.json) console.log(JSON.stringify({ out: outDir, results: files.jsonPath ?? null, table: files.markdownPath ?? null, ran: files.ran, skipped: files.skipped, summary: files.rows }));
-  else if (files.markdownPath) console.log(`\n${await readFile(files.markdownPath, 'utf8')}\nwrote ${files.jsonPath} and ${files.markdownPath} (ran ${files.ran}, skipped ${files.skipped} finished)`);
-  else console.log(`shard done: ${outDir}/cells (ran ${files.ran}, skipped ${files.skipped} finished); when every shard is done: fpt sweep <these flags without --shard> --out DIR --merge <the shard directories>`);
+  if (values.json)
+    console.log(
+      JSON.stringify({
+        out: outDir,
+        results: files.jsonPath ?? null,
+        table: files.markdownPath ?? null,
+        ran: files.ran,
+        skipped: files.skipped,
+        summary: files.rows,
+      }),
+    );
+  else if (files.markdownPath)
+    console.log(
+      `\n${await readFile(files.markdownPath, 'utf8')}\nwrote ${files.jsonPath} and ${files.markdownPath} (ran ${files.ran}, skipped ${files.skipped} finished)`,
+    );
+  else
+    console.log(
+      `shard done: ${outDir}/cells (ran ${files.ran}, skipped ${files.skipped} finished); when every shard is done: fpt sweep <these flags without --shard> --out DIR --merge <the shard directories>`,
+    );
   return 0;
 }
 
@@ -377,11 +434,15 @@ async function parity(values: OptionValues<typeof PARITY_OPTIONS>): Promise<numb
   for (const c of report.cases) {
     console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}`);
     for (const q of c.quantities) {
-      console.log(`  ${q.ok ? 'ok  ' : 'FAIL'} ${q.quantity.padEnd(34)} max error ${q.maxAbsError.toExponential(2)}  (${(100 * q.worstToTolerance).toFixed(1)}% of tolerance)`);
+      console.log(
+        `  ${q.ok ? 'ok  ' : 'FAIL'} ${q.quantity.padEnd(34)} max error ${q.maxAbsError.toExponential(2)}  (${(100 * q.worstToTolerance).toFixed(1)}% of tolerance)`,
+      );
     }
   }
   const worst = Math.max(...report.cases.flatMap((c) => c.quantities.map((q) => q.worstToTolerance)));
-  console.log(JSON.stringify({ ok: report.ok, backend, fused: values.fused, model: model.label, cases: report.cases.length, worst_fraction_of_tolerance: worst }));
+  console.log(
+    JSON.stringify({ ok: report.ok, backend, fused: values.fused, model: model.label, cases: report.cases.length, worst_fraction_of_tolerance: worst }),
+  );
   return report.ok ? 0 : 1;
 }
 
@@ -392,7 +453,12 @@ export const COMMANDS: Command<any>[] = [trainCommand, sweepCommand, parityComma
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   const pretrain = `  ${'pretrain'.padEnd(width)}pretrain a byte-level GPT-2 language model on the Brown Corpus or a text file (src/cli/pretrain.ts)`;
-  return ['usage: fpt <command> [options]   (fpt <command> --help lists its options, their ranges and defaults)', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`), pretrain].join('\n');
+  return [
+    'usage: fpt <command> [options]   (fpt <command> --help lists its options, their ranges and defaults)',
+    '',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    pretrain,
+  ].join('\n');
 }
 
 async function runPretrain(argv: readonly string[]): Promise<number> {

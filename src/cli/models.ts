@@ -44,9 +44,7 @@ export async function resolveModel(model: string, needWeights: boolean): Promise
   }
   if (isPreset(model)) {
     if (needWeights) {
-      throw new Error(
-        `pretrained ${model} weights are not in ${dir}; download them once with \`npm run models:${model}\`, or use --init random`,
-      );
+      throw new Error(`pretrained ${model} weights are not in ${dir}; download them once with \`npm run models:${model}\`, or use --init random`);
     }
     return { label: `${model} (config only)`, config: GPT2_PRESETS[model as Gpt2PresetName] };
   }

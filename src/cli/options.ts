@@ -141,7 +141,10 @@ export function list<T>(item: Option<T | undefined>, o: Common<string> & { maxIt
     parse: (raw) => {
       const source = raw ?? o.default;
       if (source === undefined) return undefined;
-      const items = source.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = source
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (items.length < 1 || items.length > maxItems) throw new Invalid();
       const out: T[] = [];
       for (const s of items) {

@@ -17,7 +17,34 @@ const dir = mkdtempSync(join(tmpdir(), 'fpt-pretrain-'));
 const corpusFile = join(dir, 'text.txt');
 writeFileSync(corpusFile, Array.from({ length: 200 }, (_, i) => `Line ${i}: the quick brown fox jumps over the lazy dog.`).join('\n'));
 const out = join(dir, 'tiny-lm');
-const args = ['--corpus', corpusFile, '--layers', '2', '--width', '16', '--heads', '2', '--context', '16', '--positions', '32', '--batch', '4', '--eval-every', '2', '--eval-windows', '4', '--save-every', '4', '--backend', 'wasm', '--samples', 'Line', '--out', out];
+const args = [
+  '--corpus',
+  corpusFile,
+  '--layers',
+  '2',
+  '--width',
+  '16',
+  '--heads',
+  '2',
+  '--context',
+  '16',
+  '--positions',
+  '32',
+  '--batch',
+  '4',
+  '--eval-every',
+  '2',
+  '--eval-windows',
+  '4',
+  '--save-every',
+  '4',
+  '--backend',
+  'wasm',
+  '--samples',
+  'Line',
+  '--out',
+  out,
+];
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const f16 = (x: number) => float16BitsToFloat32(float32ToFloat16Bits(x));
@@ -26,7 +53,16 @@ describe('fpt pretrain output', () => {
   it('is a Hugging Face checkpoint with wte plus its shards, loadable by --model, the Node and the HTTP manifest loaders', async () => {
     expect(await pretrain([...args, '--steps', '4'])).toBe(0);
     const hfConfig = JSON.parse(readFileSync(join(out, 'hf', 'config.json'), 'utf8'));
-    expect(hfConfig).toMatchObject({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: 256, n_layer: 2, n_embd: 16, n_head: 2, n_positions: 32, tie_word_embeddings: true });
+    expect(hfConfig).toMatchObject({
+      model_type: 'gpt2',
+      architectures: ['GPT2LMHeadModel'],
+      vocab_size: 256,
+      n_layer: 2,
+      n_embd: 16,
+      n_head: 2,
+      n_positions: 32,
+      tie_word_embeddings: true,
+    });
     const hf = readLmCheckpoint(hfConfig, readFileSync(join(out, 'hf', 'model.safetensors')), out);
     expect(hf.tensors.get('wte.weight')!.shape).toEqual([256, 16]);
 
@@ -55,7 +91,17 @@ describe('fpt pretrain output', () => {
     }
 
     // Frozen under the FPT groups on Bit XOR's shape (10 tokens, 2 classes from the last token).
-    const fpt = new FptModel(model.config, { input: { kind: 'vector', dim: 1 }, seqLen: 10, outputTokens: 1, labelsPerToken: 1, classes: 2 }, model.checkpoint!.tensors, new Map([['in.weight', { shape: [1, 16], data: new Float32Array(16).fill(0.1) }], ['in.bias', { shape: [16], data: new Float32Array(16) }], ['out.weight', { shape: [16, 2], data: new Float32Array(32).fill(0.01) }], ['out.bias', { shape: [2], data: new Float32Array(2) }]]));
+    const fpt = new FptModel(
+      model.config,
+      { input: { kind: 'vector', dim: 1 }, seqLen: 10, outputTokens: 1, labelsPerToken: 1, classes: 2 },
+      model.checkpoint!.tensors,
+      new Map([
+        ['in.weight', { shape: [1, 16], data: new Float32Array(16).fill(0.1) }],
+        ['in.bias', { shape: [16], data: new Float32Array(16) }],
+        ['out.weight', { shape: [16, 2], data: new Float32Array(32).fill(0.01) }],
+        ['out.bias', { shape: [2], data: new Float32Array(2) }],
+      ]),
+    );
     const logits = fpt.forward(tf.ones([3, 10, 1]), { training: false }).logits;
     expect(logits.shape).toEqual([3, 2]);
     expect(logits.dataSync().every(Number.isFinite)).toBe(true);

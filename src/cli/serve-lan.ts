@@ -43,7 +43,13 @@ try {
 const tls = await workshopCertificate(resolve(args['cert-dir']), machineNames(args.name));
 const server = createSiteServer(dir, base, tls);
 server.on('error', (e: NodeJS.ErrnoException) =>
-  fail(e.code === 'EADDRINUSE' ? `port ${port} is in use: choose another with --port` : e.code === 'EACCES' ? `no permission to listen on port ${port}: use one above 1023` : e.message),
+  fail(
+    e.code === 'EADDRINUSE'
+      ? `port ${port} is in use: choose another with --port`
+      : e.code === 'EACCES'
+        ? `no permission to listen on port ${port}: use one above 1023`
+        : e.message,
+  ),
 );
 server.listen(port, args.host, () => {
   const everywhere = args.host === '0.0.0.0' || args.host === '::';

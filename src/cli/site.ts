@@ -29,7 +29,9 @@ function gpt2Shards(): boolean {
   if (run.status === 0 && existsSync(GPT2_MANIFEST)) return true;
   const stderr = run.stderr ?? '';
   if (/looks offline|cannot reach huggingface\.co/.test(stderr) && !requireGpt2) {
-    console.log('site: GPT-2 small skipped: huggingface.co cannot be reached from here; the site is built without its shards, and the page fetches GPT-2 from the hub when it is online.');
+    console.log(
+      'site: GPT-2 small skipped: huggingface.co cannot be reached from here; the site is built without its shards, and the page fetches GPT-2 from the hub when it is online.',
+    );
     return false;
   }
   process.stderr.write(stderr);

@@ -14,7 +14,16 @@ import { FptError } from '../engine/errors';
 import type { TaskName } from '../engine/tasks/task';
 import type { SweepConfig } from '../engine/sweep/presets';
 import { decodeCellFile, describeIssues, encodeCellFile, MAX_CELL_FILE_BYTES, sweepResultsSchema } from '../engine/sweep/cell-file';
-import { cellMismatch, runSweep, settingsDifferences, type CellResult, type CellStore, type SweepCell, type SweepOutcome, type SweepSettings } from '../engine/sweep/run';
+import {
+  cellMismatch,
+  runSweep,
+  settingsDifferences,
+  type CellResult,
+  type CellStore,
+  type SweepCell,
+  type SweepOutcome,
+  type SweepSettings,
+} from '../engine/sweep/run';
 import { markdownTable, summarise, type SummaryRow } from '../engine/sweep/table';
 
 async function writeAtomic(path: string, text: string): Promise<void> {
@@ -37,7 +46,8 @@ export function fileCellStore(dir: string): CellStore {
       let text: string;
       try {
         const size = (await stat(where(id))).size;
-        if (size > MAX_CELL_FILE_BYTES) throw new FptError(`${where(id)}: ${size} bytes, more than any sweep cell file (${MAX_CELL_FILE_BYTES}); not a cell, not read`);
+        if (size > MAX_CELL_FILE_BYTES)
+          throw new FptError(`${where(id)}: ${size} bytes, more than any sweep cell file (${MAX_CELL_FILE_BYTES}); not a cell, not read`);
         text = await readFile(where(id), 'utf8');
       } catch (err) {
         if (err instanceof FptError) throw err;
@@ -74,7 +84,13 @@ export interface SweepFiles extends SweepOutcome {
 }
 
 /** results.json and results.md for finished cells; results.json is checked against its schema first. */
-async function writeResultFiles(outDir: string, results: readonly CellResult[], configs: readonly SweepConfig[], tasks: readonly TaskName[], settings: SweepSettings) {
+async function writeResultFiles(
+  outDir: string,
+  results: readonly CellResult[],
+  configs: readonly SweepConfig[],
+  tasks: readonly TaskName[],
+  settings: SweepSettings,
+) {
   const rows = summarise(results, configs, tasks);
   const jsonPath = join(outDir, 'results.json');
   const markdownPath = join(outDir, 'results.md');
@@ -152,7 +168,9 @@ export async function mergeSweepDirs(opts: MergeOptions): Promise<MergeOutcome> 
     try {
       names = (await readdir(join(dir, 'cells'))).filter((n) => n.endsWith('.json')).sort();
     } catch (err) {
-      throw new FptError(`--merge: ${join(dir, 'cells')} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is ${dir} a sweep directory?`);
+      throw new FptError(
+        `--merge: ${join(dir, 'cells')} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is ${dir} a sweep directory?`,
+      );
     }
     for (const name of names) {
       const id = name.slice(0, -'.json'.length);
@@ -166,7 +184,8 @@ export async function mergeSweepDirs(opts: MergeOptions): Promise<MergeOutcome> 
     }
   }
   if (bad.length > 0) throw new FptError(`--merge refused ${bad.length} cell file(s), nothing was copied:\n  ${bad.join('\n  ')}`);
-  if (ignored.length > 0) log(`ignoring ${ignored.length} cell file(s) that are not in this grid (other --tasks, --seeds, --steps, --preset?), e.g. ${ignored[0]}`);
+  if (ignored.length > 0)
+    log(`ignoring ${ignored.length} cell file(s) that are not in this grid (other --tasks, --seeds, --steps, --preset?), e.g. ${ignored[0]}`);
   const copied: string[] = [];
   for (const [id, { result }] of found) {
     if (already.has(id)) continue;
@@ -174,10 +193,14 @@ export async function mergeSweepDirs(opts: MergeOptions): Promise<MergeOutcome> 
     copied.push(id);
   }
   const missing = opts.cells.filter((c) => !found.has(c.id)).map((c) => c.id);
-  log(`merged ${copied.length} cell(s) into ${opts.outDir} (${already.size} were there); ${opts.cells.length - missing.length} of ${opts.cells.length} cells present`);
+  log(
+    `merged ${copied.length} cell(s) into ${opts.outDir} (${already.size} were there); ${opts.cells.length - missing.length} of ${opts.cells.length} cells present`,
+  );
   if (missing.length > 0) {
     const list = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, and ${missing.length - 5} more` : '');
-    throw new FptError(`--merge: ${missing.length} of ${opts.cells.length} cells are missing (${list}); run their shards again, or resume this sweep without --merge into ${opts.outDir} to compute them there. No results were written.`);
+    throw new FptError(
+      `--merge: ${missing.length} of ${opts.cells.length} cells are missing (${list}); run their shards again, or resume this sweep without --merge into ${opts.outDir} to compute them there. No results were written.`,
+    );
   }
   const results = opts.cells.map((c) => found.get(c.id)!.result);
   const backends = [...new Set(results.map((r) => r.settings.backend))];

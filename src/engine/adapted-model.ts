@@ -79,7 +79,10 @@ export function adapterShapes(head: HeadSpec, d: number): { name: string; shape:
   const dOut = head.labelsPerToken * head.classes;
   const input =
     head.input.kind === 'vector'
-      ? [{ name: 'in.weight', shape: [head.input.dim, d] }, { name: 'in.bias', shape: [d] }]
+      ? [
+          { name: 'in.weight', shape: [head.input.dim, d] },
+          { name: 'in.bias', shape: [d] },
+        ]
       : [{ name: 'in.weight', shape: [head.input.vocabSize, d] }];
   return [...input, { name: 'out.weight', shape: [d, dOut] }, { name: 'out.bias', shape: [dOut] }];
 }

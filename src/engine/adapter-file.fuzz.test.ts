@@ -116,7 +116,10 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({
     kind: fc.constant('headerText' as const),
     at: fc.nat(),
-    text: fc.oneof(fc.constantFrom('"', '{', '}', ',', ':', '[', ']', '9', '-1', '1e9', 'null', 'in.', 'F16', 'NaN', '\\u0000', '99999999999999999999'), fc.string({ maxLength: 6 })),
+    text: fc.oneof(
+      fc.constantFrom('"', '{', '}', ',', ':', '[', ']', '9', '-1', '1e9', 'null', 'in.', 'F16', 'NaN', '\\u0000', '99999999999999999999'),
+      fc.string({ maxLength: 6 }),
+    ),
   }),
   fc.record({ kind: fc.constant('float' as const), at: fc.nat(), value: fc.oneof(fc.constantFrom(NaN, Infinity, -Infinity, 3e38, -1e7, 0, 1), fc.float()) }),
 );

@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openSafetensors, writeSafetensors } from '../weights/safetensors';
-import { AdapterImportError, backboneSha256, exportAdapters, fileTensorName, importAdapters, paramNameOfFileTensor, trainableChecksum, type AdapterFileContext } from './adapter-file';
+import {
+  AdapterImportError,
+  backboneSha256,
+  exportAdapters,
+  fileTensorName,
+  importAdapters,
+  paramNameOfFileTensor,
+  trainableChecksum,
+  type AdapterFileContext,
+} from './adapter-file';
 import type { SequenceModel } from './adapted-model';
 import { createTask } from './tasks';
 import { loadTinyCheckpoint, useBackend } from './test-support';
@@ -52,17 +61,37 @@ describe('adapter export', () => {
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
     const metadata = header.__metadata__ as Record<string, unknown>;
     for (const value of Object.values(metadata)) expect(typeof value).toBe('string');
-    expect(metadata).toMatchObject({ format: 'fpt-adapters', version: '2', app_version: '0.1.0', base_model: 'tiny-gpt2', init: 'pretrained', task: 'bit-xor', groups: 'input,output,positions,layernorm' });
+    expect(metadata).toMatchObject({
+      format: 'fpt-adapters',
+      version: '2',
+      app_version: '0.1.0',
+      base_model: 'tiny-gpt2',
+      init: 'pretrained',
+      task: 'bit-xor',
+      groups: 'input,output,positions,layernorm',
+    });
     expect(JSON.parse(metadata.architecture as string)).toEqual({ layers: 2, width: 64, heads: 4 });
     expect(JSON.parse(metadata.settings as string)).toEqual({ task: 'bit-xor', seed: 0 });
 
-    const entries = Object.entries(header).filter(([name]) => name !== '__metadata__') as [string, { dtype: string; shape: number[]; data_offsets: [number, number] }][];
+    const entries = Object.entries(header).filter(([name]) => name !== '__metadata__') as [
+      string,
+      { dtype: string; shape: number[]; data_offsets: [number, number] },
+    ][];
     expect(entries.map(([name]) => name).sort()).toEqual(trainer.model.trainableNames().map(fileTensorName).sort());
-    expect(entries.map(([name]) => name)).toEqual(expect.arrayContaining(['input.weight', 'output.weight', 'output.bias', 'wpe.weight', 'h.0.ln_1.weight', 'ln_f.bias']));
+    expect(entries.map(([name]) => name)).toEqual(
+      expect.arrayContaining(['input.weight', 'output.weight', 'output.bias', 'wpe.weight', 'h.0.ln_1.weight', 'ln_f.bias']),
+    );
     expect(entries.some(([name]) => name.startsWith('in.') || name.startsWith('out.'))).toBe(false);
     const dataStart = 8 + headerLength;
     let expectedBegin = 0;
-    for (const [name, { dtype, shape, data_offsets: [begin, end] }] of [...entries].sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0])) {
+    for (const [
+      name,
+      {
+        dtype,
+        shape,
+        data_offsets: [begin, end],
+      },
+    ] of [...entries].sort((a, b) => a[1].data_offsets[0] - b[1].data_offsets[0])) {
       const variable = trainer.model.params.get(paramNameOfFileTensor(name))!;
       expect(dtype).toBe('F32');
       expect(shape).toEqual(variable.shape);
@@ -114,7 +143,11 @@ describe('adapter import refuses, changing nothing', () => {
     ['not safetensors', () => new TextEncoder().encode('hello, this is not a tensor file at all'), /Not a readable safetensors file/],
     ['truncated', (good) => good.slice(0, good.byteLength - 100), /Not a readable safetensors file.*truncated/],
     ['a wrong shape', (good) => withOutBias(good, [1, 2, 3]), /Wrong shape for output\.bias: the file has \[3\], this model needs \[2\]/],
-    ['missing tensors', () => writeSafetensors([{ name: 'output.bias', dtype: 'F32', shape: [2], data: [1, 2] }], goodMetadata()), /lacks tensors.*output\.weight/],
+    [
+      'missing tensors',
+      () => writeSafetensors([{ name: 'output.bias', dtype: 'F32', shape: [2], data: [1, 2] }], goodMetadata()),
+      /lacks tensors.*output\.weight/,
+    ],
     ['no metadata', () => writeSafetensors([{ name: 'output.bias', dtype: 'F32', shape: [2], data: [1, 2] }]), /Not an FPT adapter file/],
     ['a different base model', (good) => good, /Different base model/, { baseModel: { name: 'gpt2', sha256: 'b'.repeat(64) } }],
     ['a different architecture', (good) => good, /Different architecture/, { architecture: { layers: 12, width: 768, heads: 12 } }],
@@ -123,8 +156,16 @@ describe('adapter import refuses, changing nothing', () => {
     ['a NaN value', (good) => withOutBias(good, [0.5, NaN]), /^output\.bias holds NaN at index 1: its values cannot be trained on\.$/],
     ['an infinite value', (good) => withOutBias(good, [-Infinity, 0]), /^output\.bias holds -Infinity at index 0/],
     ['a value of 3e38', (good) => withOutBias(good, [0, 3e38]), /^output\.bias holds 3\.00e\+38 at index 1, beyond ±1e\+6: its values cannot be trained on\.$/],
-    ['both the old and the new name of one tensor', (good) => withExtra(good, 'out.bias', [2]), /^The file holds output\.bias twice, as (output\.bias and as out\.bias|out\.bias and as output\.bias) \(its old and new names\): keep one\.$/],
-    ['metadata whose architecture is not JSON', (good) => withMetadata(good, { architecture: '{layers: 2' }), /^The file's metadata is not valid: architecture: not JSON\.$/],
+    [
+      'both the old and the new name of one tensor',
+      (good) => withExtra(good, 'out.bias', [2]),
+      /^The file holds output\.bias twice, as (output\.bias and as out\.bias|out\.bias and as output\.bias) \(its old and new names\): keep one\.$/,
+    ],
+    [
+      'metadata whose architecture is not JSON',
+      (good) => withMetadata(good, { architecture: '{layers: 2' }),
+      /^The file's metadata is not valid: architecture: not JSON\.$/,
+    ],
   ];
   for (const [label, corrupt, message, expectedOverride] of cases) {
     it(label, async () => {
@@ -147,9 +188,13 @@ describe('adapter import refuses, changing nothing', () => {
 /** The good file with output.bias replaced by `values` (shape [values.length]). */
 function withOutBias(good: Uint8Array, values: number[]): Uint8Array {
   const file = openSafetensors(good, 'good');
-  const tensors = file.names().map((name) =>
-    name === 'output.bias' ? { name, dtype: 'F32' as const, shape: [values.length], data: values } : { name, dtype: 'F32' as const, shape: file.info(name).shape, data: file.read(name) },
-  );
+  const tensors = file
+    .names()
+    .map((name) =>
+      name === 'output.bias'
+        ? { name, dtype: 'F32' as const, shape: [values.length], data: values }
+        : { name, dtype: 'F32' as const, shape: file.info(name).shape, data: file.read(name) },
+    );
   return writeSafetensors(tensors, file.header.metadata);
 }
 
@@ -170,7 +215,14 @@ function withMetadata(good: Uint8Array, patch: Record<string, string>): Uint8Arr
 }
 
 function goodMetadata(): Record<string, string> {
-  return { format: 'fpt-adapters', version: '2', base_model: 'tiny-gpt2', base_model_sha256: 'a'.repeat(64), architecture: JSON.stringify({ layers: 2, width: 64, heads: 4 }), task: 'bit-xor' };
+  return {
+    format: 'fpt-adapters',
+    version: '2',
+    base_model: 'tiny-gpt2',
+    base_model_sha256: 'a'.repeat(64),
+    architecture: JSON.stringify({ layers: 2, width: 64, heads: 4 }),
+    task: 'bit-xor',
+  };
 }
 
 describe('backboneSha256', () => {
@@ -190,7 +242,8 @@ describe('imported adapters belong to the run (issue 11, item 3)', () => {
     for (let i = 0; i < 2; i++) await source.step();
     const bytes = await exportAdapters(source.model, contextOf(source));
     const { config, tensors } = await loadTinyCheckpoint();
-    const onlyOutput = async () => new Trainer(await createTask('bit-xor'), config, 'pretrained', { batchSize: 4, evalBatches: 1, groups: ['output'], seed: 0 }, tensors);
+    const onlyOutput = async () =>
+      new Trainer(await createTask('bit-xor'), config, 'pretrained', { batchSize: 4, evalBatches: 1, groups: ['output'], seed: 0 }, tensors);
     const target = await onlyOutput();
     const imported = target.importAdapters(bytes, contextOf(target));
     expect(imported).toContain('h.0.ln_1.weight');

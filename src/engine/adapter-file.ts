@@ -149,7 +149,9 @@ function checkMetadata(metadata: Record<string, string>, expected: AdapterFileEx
     throw new AdapterImportError(`Not an FPT adapter file: its metadata "format" is ${JSON.stringify(metadata.format ?? null)}, expected "${ADAPTER_FORMAT}".`);
   }
   if (!READABLE_VERSIONS.includes(metadata.version)) {
-    throw new AdapterImportError(`Adapter file version ${cut(String(metadata.version))} is not supported (this page reads versions ${READABLE_VERSIONS.join(' and ')}).`);
+    throw new AdapterImportError(
+      `Adapter file version ${cut(String(metadata.version))} is not supported (this page reads versions ${READABLE_VERSIONS.join(' and ')}).`,
+    );
   }
   const checked = adapterMetadataSchema.safeParse(metadata);
   if (!checked.success) throw new AdapterImportError(`The file's metadata is not valid: ${describeIssues(checked.error).join('; ')}.`);
@@ -185,11 +187,20 @@ function readTensors(model: SequenceModel, file: SafetensorsFile): Map<string, {
   if (fileNames.length === 0) throw new AdapterImportError('The file holds no tensors.');
   const shapes = model.parameterShapes();
   const unknown = fileNames.filter((name) => !shapes.has(paramNameOfFileTensor(name)));
-  if (unknown.length > 0) throw new AdapterImportError(`The file has tensors this model does not: ${unknown.slice(0, 5).map((n) => cut(n)).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}.`);
+  if (unknown.length > 0)
+    throw new AdapterImportError(
+      `The file has tensors this model does not: ${unknown
+        .slice(0, 5)
+        .map((n) => cut(n))
+        .join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}.`,
+    );
   // Version 1's name and version 2's for one parameter: which one is meant cannot be told.
   for (const name of fileNames) {
     const twin = fileNames.find((other) => other !== name && paramNameOfFileTensor(other) === paramNameOfFileTensor(name));
-    if (twin !== undefined) throw new AdapterImportError(`The file holds ${fileTensorName(paramNameOfFileTensor(name))} twice, as ${name} and as ${twin} (its old and new names): keep one.`);
+    if (twin !== undefined)
+      throw new AdapterImportError(
+        `The file holds ${fileTensorName(paramNameOfFileTensor(name))} twice, as ${name} and as ${twin} (its old and new names): keep one.`,
+      );
   }
   const params = fileNames.map(paramNameOfFileTensor);
   const groups = new Set(params.map(groupOf));

@@ -27,13 +27,7 @@ export function describeBody(body: BodySpec): string {
  * `statistics` draws each tensor with its pretrained twin's mean and std. Random draws are seeded;
  * `randomInit` picks the random scheme (init.ts: the paper's N(0, 0.02) everywhere, or HF's scaled c_proj).
  */
-export function buildBackbone(
-  init: BackboneInit,
-  config: Gpt2Config,
-  seed: number,
-  pretrained?: TensorMap,
-  randomInit: RandomInit = 'paper',
-): TensorMap {
+export function buildBackbone(init: BackboneInit, config: Gpt2Config, seed: number, pretrained?: TensorMap, randomInit: RandomInit = 'paper'): TensorMap {
   const rng = new Rng(deriveSeed(seed, `backbone-${init}`));
   switch (init) {
     case 'random':

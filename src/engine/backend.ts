@@ -58,11 +58,7 @@ async function tryWasm(paths?: WasmPaths): Promise<string> {
  * Starts the first backend of `preference` that works and reports what was chosen and why the
  * others were not. With `strict`, failure of the first choice is an error instead of a fallback.
  */
-export async function startBackend(
-  preference: BackendName[] = ['webgpu', 'webgl', 'cpu'],
-  strict = false,
-  options: StartOptions = {},
-): Promise<BackendInfo> {
+export async function startBackend(preference: BackendName[] = ['webgpu', 'webgl', 'cpu'], strict = false, options: StartOptions = {}): Promise<BackendInfo> {
   const fallbackReasons: string[] = [];
   for (const name of preference) {
     try {

@@ -66,7 +66,7 @@ export const GROUPS: readonly GroupDefinition[] = [
     short: 'ln',
     label: 'Layer norms',
     phrase: 'layer norms',
-    description: 'every layer norm: ln_1 and ln_2 of each block, ln_f (and the LSTM cells\' ln_ih, ln_hh, ln_cell)',
+    description: "every layer norm: ln_1 and ln_2 of each block, ln_f (and the LSTM cells' ln_ih, ln_hh, ln_cell)",
     matches: (p) => p.startsWith('ln_f.') || /\.ln_[12]\./.test(p) || /^lstm\.\d+\.ln_(ih|hh|cell)\./.test(p),
   },
   {
@@ -110,7 +110,13 @@ export function groupOf(paramName: string): GroupName {
 
 /** Parses a list such as "input,output,ln" (long or short names) into groups; unknown names are an error. */
 export function parseGroups(list: string | readonly string[]): GroupName[] {
-  const items = typeof list === 'string' ? list.split(',').map((s) => s.trim()).filter(Boolean) : list;
+  const items =
+    typeof list === 'string'
+      ? list
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : list;
   const groups = new Set<GroupName>();
   for (const item of items) {
     if (item === 'all') ALL_GROUPS.forEach((g) => groups.add(g));

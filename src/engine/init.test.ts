@@ -34,7 +34,7 @@ describe('initialisation', () => {
     expect(std).toBeLessThan(1.05);
   });
 
-  it('random backbone: the paper\'s N(0, 0.02) for every weight by default, HF\'s scaled c_proj on request, seeded', () => {
+  it("random backbone: the paper's N(0, 0.02) for every weight by default, HF's scaled c_proj on request, seeded", () => {
     const config = { ...GPT2_PRESETS.gpt2, nLayer: 2, nPositions: 64 };
     const a = buildBackbone('random', config, 7);
     expect([...a.keys()]).toEqual(gpt2TensorShapes(config).map((s) => s.name));

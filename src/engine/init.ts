@@ -35,10 +35,26 @@ export function randomBackbone(shapes: TensorShape[], nLayer: number, rng: Rng, 
   const out: TensorMap = new Map();
   const projStd = scheme === 'hf-scaled' ? 0.02 / Math.sqrt(2 * nLayer) : 0.02;
   for (const { name, shape } of shapes) {
-    if (/\.ln_[12]\.weight$|^ln_f\.weight$/.test(name)) out.set(name, filled(shape, () => 1));
-    else if (name.endsWith('.bias')) out.set(name, filled(shape, () => 0));
-    else if (name.endsWith('c_proj.weight')) out.set(name, filled(shape, () => rng.normal() * projStd));
-    else out.set(name, filled(shape, () => rng.normal() * 0.02));
+    if (/\.ln_[12]\.weight$|^ln_f\.weight$/.test(name))
+      out.set(
+        name,
+        filled(shape, () => 1),
+      );
+    else if (name.endsWith('.bias'))
+      out.set(
+        name,
+        filled(shape, () => 0),
+      );
+    else if (name.endsWith('c_proj.weight'))
+      out.set(
+        name,
+        filled(shape, () => rng.normal() * projStd),
+      );
+    else
+      out.set(
+        name,
+        filled(shape, () => rng.normal() * 0.02),
+      );
   }
   return out;
 }
@@ -57,7 +73,10 @@ export function statisticsBackbone(pretrained: TensorMap, rng: Rng): TensorMap {
   const out: TensorMap = new Map();
   for (const [name, t] of pretrained) {
     const { mean, std } = meanAndStd(t.data);
-    out.set(name, filled(t.shape, () => mean + std * rng.normal()));
+    out.set(
+      name,
+      filled(t.shape, () => mean + std * rng.normal()),
+    );
   }
   return out;
 }
@@ -105,10 +124,19 @@ export function initAdapters(input: InputKind, d: number, dOut: number, rng: Rng
     out.set('in.weight', { shape: [input.dim, d], data: orthogonal(input.dim, d, 1.41, rng) });
     out.set('in.bias', { shape: [d], data: new Float32Array(d) });
   } else {
-    out.set('in.weight', filled([input.vocabSize, d], () => rng.normal()));
+    out.set(
+      'in.weight',
+      filled([input.vocabSize, d], () => rng.normal()),
+    );
   }
   const bound = 1 / Math.sqrt(d);
-  out.set('out.weight', filled([d, dOut], () => (rng.next() * 2 - 1) * bound));
-  out.set('out.bias', filled([dOut], () => (rng.next() * 2 - 1) * bound));
+  out.set(
+    'out.weight',
+    filled([d, dOut], () => (rng.next() * 2 - 1) * bound),
+  );
+  out.set(
+    'out.bias',
+    filled([dOut], () => (rng.next() * 2 - 1) * bound),
+  );
   return out;
 }

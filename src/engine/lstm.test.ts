@@ -16,7 +16,10 @@ const B = 2;
 const T = 3;
 
 function referenceParams(): LstmLayerParams {
-  const ln = (gOff: number, bOff: number, n: number) => ({ gain: tf.tensor1d(values(n, gOff, 0.3).map((v) => 1 + v)), bias: tf.tensor1d(values(n, bOff, 0.1)) });
+  const ln = (gOff: number, bOff: number, n: number) => ({
+    gain: tf.tensor1d(values(n, gOff, 0.3).map((v) => 1 + v)),
+    bias: tf.tensor1d(values(n, bOff, 0.1)),
+  });
   return {
     weightIh: tf.tensor2d(values(IN * 4 * H, 0.1, 0.6), [IN, 4 * H]),
     weightHh: tf.tensor2d(values(H * 4 * H, 0.2, 0.6), [H, 4 * H]),
@@ -30,13 +33,13 @@ function referenceParams(): LstmLayerParams {
 
 // Printed by `python3 src/engine/fixtures/lstm_reference.py` (numpy, float64): the reference's LayerNormLSTM.
 const EXPECTED_OUTPUTS = [
-  0.09519745392233965, -0.24767368447662602, 0.019603068846230143, 0.4725094144721572, -0.2937665847933128, -0.1400339709473487, 0.14666593181760113, -0.12540492230407843,
-  -0.017644475517549798, -0.232216333315763, 0.586580224188016, 0.13788857140719035, -0.21383918813964994, 0.23994701061548557, 0.3483530286452645, -0.30904348183946245,
-  0.614958510671786, 0.10081126823394175,
+  0.09519745392233965, -0.24767368447662602, 0.019603068846230143, 0.4725094144721572, -0.2937665847933128, -0.1400339709473487, 0.14666593181760113,
+  -0.12540492230407843, -0.017644475517549798, -0.232216333315763, 0.586580224188016, 0.13788857140719035, -0.21383918813964994, 0.23994701061548557,
+  0.3483530286452645, -0.30904348183946245, 0.614958510671786, 0.10081126823394175,
 ];
 const EXPECTED_FINAL_C = [1.2484481664915892, -1.1682513061209518, -0.018266982708732976, -1.336188991524893, 0.8099854690255656, 0.2569632014363798];
 
-describe('LSTM cell (the reference\'s LayerNormLSTM)', () => {
+describe("LSTM cell (the reference's LayerNormLSTM)", () => {
   it('a layer over three steps and two sequences from a given state matches the numpy reference (LN on both pre-activations and the cell, unbiased variance, eps 1e-6)', async () => {
     const p = referenceParams();
     const x = tf.tensor3d(values(B * T * IN, 1.1, 1), [B, T, IN]);
@@ -53,7 +56,7 @@ describe('LSTM cell (the reference\'s LayerNormLSTM)', () => {
     Array.from(await state.c.data()).forEach((v, k) => expect(v).toBeCloseTo(EXPECTED_FINAL_C[k], 5));
   });
 
-  it('LayerNorm is the reference\'s: unbiased variance, eps inside the root', async () => {
+  it("LayerNorm is the reference's: unbiased variance, eps inside the root", async () => {
     // [1, 2, 3, 6]: mean 3, unbiased variance (4 + 1 + 0 + 9) / 3 = 14/3.
     const y = await lstmLayerNorm(tf.tensor2d([[1, 2, 3, 6]]), tf.tensor1d([1, 1, 1, 1]), tf.tensor1d([0, 0, 0, 0]), 1e-6).data();
     const sd = Math.sqrt(14 / 3 + 1e-6);
@@ -66,7 +69,13 @@ describe('LSTM cell (the reference\'s LayerNormLSTM)', () => {
     expect(body.size).toBe(30);
     expect(body.get('lstm.2.weight_hh')!.shape).toEqual([16, 64]);
     const maxAbs = (name: string) => Math.max(...body.get(name)!.data.map(Math.abs));
-    for (const [name, bound] of [['lstm.0.weight_ih', 1 / 4], ['lstm.1.bias_hh', 1 / 4], ['lstm.0.ln_ih.weight', 1 / 8], ['lstm.2.ln_hh.bias', 1 / 8], ['lstm.1.ln_cell.weight', 1 / 4]] as const) {
+    for (const [name, bound] of [
+      ['lstm.0.weight_ih', 1 / 4],
+      ['lstm.1.bias_hh', 1 / 4],
+      ['lstm.0.ln_ih.weight', 1 / 8],
+      ['lstm.2.ln_hh.bias', 1 / 8],
+      ['lstm.1.ln_cell.weight', 1 / 4],
+    ] as const) {
       expect(maxAbs(name)).toBeLessThanOrEqual(bound);
       expect(maxAbs(name)).toBeGreaterThan(0.75 * bound);
     }
@@ -76,7 +85,7 @@ describe('LSTM cell (the reference\'s LayerNormLSTM)', () => {
     expect(initLstmBody(cfg, new Rng(4)).get('lstm.0.weight_ih')!.data).not.toEqual(w);
   });
 
-  it('starts from a random state (repeatable in evaluation), drops out every layer\'s output in training only', async () => {
+  it("starts from a random state (repeatable in evaluation), drops out every layer's output in training only", async () => {
     const head = { input: { kind: 'vector' as const, dim: 1 }, seqLen: 4, outputTokens: 1, labelsPerToken: 1, classes: 2 };
     const m = LstmModel.create({ width: 8, layers: 2, layerNormEps: 1e-6 }, head, new Rng(1), new Rng(2));
     const x = tf.tensor3d([[[0.5], [-1], [0.25], [1]]]);
@@ -88,7 +97,13 @@ describe('LSTM cell (the reference\'s LayerNormLSTM)', () => {
     const trainB = await m.forward(x, { training: true, dropoutSeed: 6 }).lastHidden.data();
     expect(Array.from(trainA)).not.toEqual(Array.from(trainB));
     expect(Array.from(evalA).some((v) => v === 0)).toBe(false);
-    const zeros = [5, 6, 7, 8, 9].map((seed) => m.forward(x, { training: true, dropoutSeed: seed }).lastHidden.dataSync().filter((v) => v === 0).length);
+    const zeros = [5, 6, 7, 8, 9].map(
+      (seed) =>
+        m
+          .forward(x, { training: true, dropoutSeed: seed })
+          .lastHidden.dataSync()
+          .filter((v) => v === 0).length,
+    );
     expect(zeros.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     m.dispose();
   });

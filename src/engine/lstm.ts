@@ -152,7 +152,14 @@ export class LstmModel extends AdaptedModel {
   }
 
   /** A seeded model: body from `bodyRng`, adapters as the FPT's (initAdapters) from `adapterRng`. */
-  static create(config: LstmConfig, head: HeadSpec, bodyRng: Rng, adapterRng: Rng, dropout = 0.1, groups: readonly GroupName[] = FPT_DEFAULT_GROUPS): LstmModel {
+  static create(
+    config: LstmConfig,
+    head: HeadSpec,
+    bodyRng: Rng,
+    adapterRng: Rng,
+    dropout = 0.1,
+    groups: readonly GroupName[] = FPT_DEFAULT_GROUPS,
+  ): LstmModel {
     const adapters = initAdapters(head.input, config.width, head.labelsPerToken * head.classes, adapterRng);
     return new LstmModel(config, head, initLstmBody(config, bodyRng), adapters, dropout, groups);
   }

@@ -11,8 +11,7 @@ beforeAll(async () => {
   await useBackend('cpu');
 });
 
-const snapshot = async (t: Trainer) =>
-  new Map(await Promise.all([...t.model.params].map(async ([n, v]) => [n, await v.data()] as const)));
+const snapshot = async (t: Trainer) => new Map(await Promise.all([...t.model.params].map(async ([n, v]) => [n, await v.data()] as const)));
 
 describe('parameter counts', () => {
   it('GPT-2 small on a 16-dim, 10-class task at T=64 trains about 106K parameters (0.086% of GPT-2 small)', () => {

@@ -14,15 +14,7 @@ import { compositeBody } from './ops/gpt2-block';
 import type { TensorMap } from './tensors';
 import { tf } from './tf';
 
-export {
-  adapterShapes,
-  lastTokens,
-  type ForwardOptions,
-  type ForwardResult,
-  type GroupCount,
-  type HeadSpec,
-  type SequenceModel,
-} from './adapted-model';
+export { adapterShapes, lastTokens, type ForwardOptions, type ForwardResult, type GroupCount, type HeadSpec, type SequenceModel } from './adapted-model';
 
 /** Parameter counts per group for a GPT-2 config and a task head (see countByGroup). */
 export function parameterCounts(config: Gpt2Config, head: HeadSpec, trainable: readonly GroupName[]): GroupCount[] {
@@ -192,7 +184,14 @@ export class FptModel extends AdaptedModel {
     const pre = `h.${i}`;
     const affine = (name: string) => ({ weight: this.weight(`${pre}.${name}.weight`), bias: this.p(`${pre}.${name}.bias`) as tf.Tensor1D });
     const norm = (name: string) => ({ gamma: this.p(`${pre}.${name}.weight`) as tf.Tensor1D, beta: this.p(`${pre}.${name}.bias`) as tf.Tensor1D });
-    return { ln1: norm('ln_1'), attn: affine('attn.c_attn'), attnProj: affine('attn.c_proj'), ln2: norm('ln_2'), fc: affine('mlp.c_fc'), fcProj: affine('mlp.c_proj') };
+    return {
+      ln1: norm('ln_1'),
+      attn: affine('attn.c_attn'),
+      attnProj: affine('attn.c_proj'),
+      ln2: norm('ln_2'),
+      fc: affine('mlp.c_fc'),
+      fcProj: affine('mlp.c_proj'),
+    };
   }
 
   dispose(): void {

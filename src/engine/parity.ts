@@ -66,12 +66,7 @@ export interface ParityReport {
 /** Forward values and gradients: every element within 1e-5 + 1e-3·|golden|. */
 const forwardTolerance = (golden: number) => 1e-5 + 1e-3 * Math.abs(golden);
 
-function compare(
-  quantity: string,
-  actual: ArrayLike<number>,
-  golden: GoldenTensor | number,
-  tolerance: (golden: number, i: number) => number,
-): QuantityReport {
+function compare(quantity: string, actual: ArrayLike<number>, golden: GoldenTensor | number, tolerance: (golden: number, i: number) => number): QuantityReport {
   const g = typeof golden === 'number' ? [golden] : golden.data;
   if (actual.length !== g.length) {
     return { quantity, maxAbsError: Infinity, worstToTolerance: Infinity, ok: false };

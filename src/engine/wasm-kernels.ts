@@ -45,7 +45,6 @@ function unsortedSegmentSum(args: KernelArgs): tf.TensorInfo {
   return out;
 }
 
-
 /**
  * BatchMatMul with a transposed operand: the wasm backend's own kernel multiplies A·B through XNNPACK
  * only when neither operand is transposed, and falls back to a strided loop about six times slower
@@ -123,7 +122,10 @@ export function registerMissingWasmKernels(): void {
   if (matmul && transpose && slice && concat && reshape) {
     const k = (config: tf.KernelConfig) => config.kernelFunc as unknown as Kernel;
     tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({ ...matmul, kernelFunc: untransposedBatchMatMul(k(transpose), slicedBatchMatMul(k(matmul), k(slice), k(concat), k(reshape))) as unknown as tf.KernelFunc });
+    tf.registerKernel({
+      ...matmul,
+      kernelFunc: untransposedBatchMatMul(k(transpose), slicedBatchMatMul(k(matmul), k(slice), k(concat), k(reshape))) as unknown as tf.KernelFunc,
+    });
   }
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });

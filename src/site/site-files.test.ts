@@ -13,20 +13,34 @@ const scratch = () => {
 };
 afterEach(() => made.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-describe('the static site\'s own files', () => {
+describe("the static site's own files", () => {
   it('copies the committed tiny model exactly: its manifest, config and the six shards it lists', () => {
     const out = scratch();
     const report = copySiteFiles(repo, out, ['tiny-gpt2']);
     const files = readdirSync(join(out, 'models', 'tiny-gpt2')).sort();
-    expect(files).toEqual(['config.json', 'manifest.json', 'shard-000.bin', 'shard-001.bin', 'shard-002.bin', 'shard-003.bin', 'shard-004.bin', 'shard-005.bin']);
+    expect(files).toEqual([
+      'config.json',
+      'manifest.json',
+      'shard-000.bin',
+      'shard-001.bin',
+      'shard-002.bin',
+      'shard-003.bin',
+      'shard-004.bin',
+      'shard-005.bin',
+    ]);
     for (const f of files) expect(readFileSync(join(out, 'models', 'tiny-gpt2', f)).equals(readFileSync(join(repo, 'models', 'tiny-gpt2', f)))).toBe(true);
-    expect(report.models).toEqual([{ name: 'tiny-gpt2', files: 8, bytes: files.reduce((n, f) => n + readFileSync(join(repo, 'models', 'tiny-gpt2', f)).byteLength, 0) }]);
+    expect(report.models).toEqual([
+      { name: 'tiny-gpt2', files: 8, bytes: files.reduce((n, f) => n + readFileSync(join(repo, 'models', 'tiny-gpt2', f)).byteLength, 0) },
+    ]);
   });
 
   it('writes a static sweeps index, newest first, with URLs relative to it, and copies the tables', () => {
     const root = scratch();
     const out = scratch();
-    for (const [name, time] of [['older', 1_000], ['newer', 2_000]] as const) {
+    for (const [name, time] of [
+      ['older', 1_000],
+      ['newer', 2_000],
+    ] as const) {
       mkdirSync(join(root, 'sweeps', name), { recursive: true });
       writeFileSync(join(root, 'sweeps', name, 'results.json'), `{"name":"${name}"}`);
       writeFileSync(join(root, 'sweeps', name, 'results.md'), `# ${name}`);
@@ -36,7 +50,10 @@ describe('the static site\'s own files', () => {
     const report = copySiteFiles(root, out, []);
     expect(report).toEqual({ models: [], sweeps: 2 });
     const index = JSON.parse(readFileSync(join(out, 'sweeps', 'index.json'), 'utf8'));
-    expect(index.map((e: { name: string; url: string }) => [e.name, e.url])).toEqual([['newer', 'newer/results.json'], ['older', 'older/results.json']]);
+    expect(index.map((e: { name: string; url: string }) => [e.name, e.url])).toEqual([
+      ['newer', 'newer/results.json'],
+      ['older', 'older/results.json'],
+    ]);
     expect(readFileSync(join(out, 'sweeps', 'older', 'results.json'), 'utf8')).toBe('{"name":"older"}');
     expect(readFileSync(join(out, 'sweeps', 'newer', 'results.md'), 'utf8')).toBe('# newer');
     expect(sweepIndex(join(root, 'absent'))).toEqual([]);

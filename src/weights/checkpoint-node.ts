@@ -95,7 +95,8 @@ async function readCheckpointFile(path: string): Promise<Uint8Array> {
 /** A manifest.json or config.json: refused unread when larger than any real one can be. */
 async function readSmallFile(path: string): Promise<Uint8Array> {
   const size = await fileSize(path);
-  if (size > SMALL_FILE_LIMIT) throw new CheckpointError(path, `is ${size} bytes, more than the ${SMALL_FILE_LIMIT} this file can be (not a manifest or config?)`);
+  if (size > SMALL_FILE_LIMIT)
+    throw new CheckpointError(path, `is ${size} bytes, more than the ${SMALL_FILE_LIMIT} this file can be (not a manifest or config?)`);
   return readCheckpointFile(path);
 }
 

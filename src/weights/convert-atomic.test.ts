@@ -104,7 +104,9 @@ describe('models:convert keeps --out safe', () => {
     await writeFile(join(out, 'shard-000.bin'), 'precious');
     const attempt = convertToDirectory(TINY_GPT2_DIR, out, TINY_CONVERT_OPTIONS);
     await expect(attempt).rejects.toBeInstanceOf(CheckpointError);
-    await expect(attempt).rejects.toThrow(`${out}: already holds shard-000.bin, which no earlier conversion there wrote (no manifest.json lists it); move it away or choose another --out`);
+    await expect(attempt).rejects.toThrow(
+      `${out}: already holds shard-000.bin, which no earlier conversion there wrote (no manifest.json lists it); move it away or choose another --out`,
+    );
     expect(await readdir(out)).toEqual(['shard-000.bin']);
     expect(await readFile(join(out, 'shard-000.bin'), 'utf8')).toBe('precious');
     expect((await readdir(scratch)).some((name) => name.includes('.converting-'))).toBe(false);
@@ -114,7 +116,12 @@ describe('models:convert keeps --out safe', () => {
     const dir = join(scratch, 'in-place');
     await cp(TINY_GPT2_DIR, dir, { recursive: true });
     await convertToDirectory(dir, dir, TINY_CONVERT_OPTIONS);
-    expect((await readdir(dir)).filter((name) => !name.startsWith('shard-')).sort()).toEqual(['config.json', 'golden.json', 'manifest.json', 'model.safetensors']);
+    expect((await readdir(dir)).filter((name) => !name.startsWith('shard-')).sort()).toEqual([
+      'config.json',
+      'golden.json',
+      'manifest.json',
+      'model.safetensors',
+    ]);
     expect(tensorDifferences((await loadGpt2ManifestDir(dir)).tensors, golden.tensors)).toEqual([]);
     expect(await readFile(join(dir, 'model.safetensors'))).toEqual(readFileSync(TINY_WEIGHTS_PATH));
   });

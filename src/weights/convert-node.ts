@@ -175,7 +175,10 @@ async function refuseForeign(target: string, name: string, converterFiles: Set<s
     throw new CheckpointError(target, `${name} there is a symbolic link; the converter never writes through links: remove it or choose another --out`);
   }
   if (!converterFiles.has(name) || !info.isFile()) {
-    throw new CheckpointError(target, `already holds ${name}, which no earlier conversion there wrote (no manifest.json lists it); move it away or choose another --out`);
+    throw new CheckpointError(
+      target,
+      `already holds ${name}, which no earlier conversion there wrote (no manifest.json lists it); move it away or choose another --out`,
+    );
   }
 }
 
@@ -265,7 +268,18 @@ export function formatManifest(manifest: ShardManifest): string {
   return `{\n${lines.join(',\n')}\n}\n`;
 }
 
-const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY']);
+const OFFLINE_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+]);
 
 /** A clear, immediate failure when the host cannot be reached (no retries: offline is not transient). */
 export class OfflineError extends FptError {

@@ -48,6 +48,8 @@ describe('tiny GPT-2: convert -> serve -> load in the browser loader -> golden p
       expect([...model.checkpoint!.tensors.keys()]).toEqual([...raw.checkpoint!.tensors.keys()]);
       for (const [name, t] of raw.checkpoint!.tensors) expect(model.checkpoint!.tensors.get(name)!.data, name).toEqual(t.data);
     }
-    await expect(resolveModel(join(tmpdir(), 'no-such-model'), true)).rejects.toThrow(/expected manifest\.json and shards from `npm run models:convert`, or config\.json and model\.safetensors/);
+    await expect(resolveModel(join(tmpdir(), 'no-such-model'), true)).rejects.toThrow(
+      /expected manifest\.json and shards from `npm run models:convert`, or config\.json and model\.safetensors/,
+    );
   });
 });

@@ -109,7 +109,9 @@ describe('models:convert', () => {
     expect(outside).toBe(0);
     expect(maxRelative).toBeGreaterThan(0); // really rounded, not stored losslessly
     const loaded = await loadGpt2CheckpointDir(out);
-    expect(loaded.tensors.get('h.1.mlp.c_fc.weight')!.data[5]).toBe(float16BitsToFloat32(view.getUint16(manifest.tensors.find((t) => t.name === 'h.1.mlp.c_fc.weight')!.offset + 10, true)));
+    expect(loaded.tensors.get('h.1.mlp.c_fc.weight')!.data[5]).toBe(
+      float16BitsToFloat32(view.getUint16(manifest.tensors.find((t) => t.name === 'h.1.mlp.c_fc.weight')!.offset + 10, true)),
+    );
   });
 
   it('keeps wte only with --keep-wte, in a shard the loaders never need', async () => {
@@ -172,7 +174,9 @@ describe('models:convert', () => {
     await writeFile(file, bytes);
     const attempt = loadGpt2CheckpointDir(out);
     await expect(attempt).rejects.toBeInstanceOf(ShardIntegrityError);
-    await expect(attempt).rejects.toThrow(/shard-003\.bin: shard-003\.bin does not match the manifest \(expected sha256 [0-9a-f]{64}, got sha256 [0-9a-f]{64}\)/);
+    await expect(attempt).rejects.toThrow(
+      /shard-003\.bin: shard-003\.bin does not match the manifest \(expected sha256 [0-9a-f]{64}, got sha256 [0-9a-f]{64}\)/,
+    );
   });
 
   it('converts from a URL: config.json beside it first, then the download, recording the URL', async () => {
@@ -186,7 +190,12 @@ describe('models:convert', () => {
       const url = `${server.url}/gpt2/resolve/main/model.safetensors`;
       const out = join(scratch, 'from-url');
       const { manifest } = await convertToDirectory(url, out, TINY_CONVERT_OPTIONS);
-      expect(manifest.source).toEqual({ file: 'model.safetensors', url, bytes: 632240, sha256: '96270bbca713f8bbd652a067edd5f6773b865e300c68041ea41d25b2d94fa0c9' });
+      expect(manifest.source).toEqual({
+        file: 'model.safetensors',
+        url,
+        bytes: 632240,
+        sha256: '96270bbca713f8bbd652a067edd5f6773b865e300c68041ea41d25b2d94fa0c9',
+      });
       expect(server.requests.map((r) => r.path)).toEqual(['/gpt2/resolve/main/config.json', '/gpt2/resolve/main/model.safetensors']);
       const committed = await readManifest(COMMITTED_TINY_DIR);
       expect(manifest.shards).toEqual(committed.shards);

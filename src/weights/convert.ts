@@ -52,7 +52,6 @@ export function shardFileName(index: number): string {
   return `shard-${String(index).padStart(3, '0')}.bin`;
 }
 
-
 interface PlannedTensor {
   stored: SafetensorsTensorInfo;
   entry: ManifestTensor;
@@ -70,7 +69,10 @@ export async function convertGpt2ToShards(
   const dtype = options.dtype ?? 'F16';
   const shardBytes = options.shardBytes ?? DEFAULT_SHARD_BYTES;
   if (!(shardBytes > 0 && shardBytes <= MANIFEST_LIMITS.shardBytes)) {
-    throw new CheckpointError(source.header.source, `shard size must be positive and at most ${MANIFEST_LIMITS.shardBytes / 2 ** 20} MiB, not ${shardBytes} bytes`);
+    throw new CheckpointError(
+      source.header.source,
+      `shard size must be positive and at most ${MANIFEST_LIMITS.shardBytes / 2 ** 20} MiB, not ${shardBytes} bytes`,
+    );
   }
   const config = parseGpt2Config(source.configJson, `${source.description.file} config`);
   checkLayerCount(config, source.header.tensors.keys(), source.header.source);

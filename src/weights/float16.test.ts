@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bfloat16BitsToFloat32,
-  decodeBfloat16Bytes,
-  decodeFloat16Bytes,
-  float16BitsToFloat32,
-  float32ToFloat16Bits,
-} from './float16';
+import { bfloat16BitsToFloat32, decodeBfloat16Bytes, decodeFloat16Bytes, float16BitsToFloat32, float32ToFloat16Bits } from './float16';
 
 describe('float16 -> float32', () => {
   it.each([

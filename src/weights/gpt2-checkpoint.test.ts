@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointError } from './checkpoint-error';
-import {
-  GPT2_PRESETS,
-  gpt2TensorShapes,
-  loadGpt2Checkpoint,
-  parseGpt2Config,
-  type Gpt2Config,
-} from './gpt2-checkpoint';
+import { GPT2_PRESETS, gpt2TensorShapes, loadGpt2Checkpoint, parseGpt2Config, type Gpt2Config } from './gpt2-checkpoint';
 import { openSafetensors, writeSafetensors, type TensorToWrite } from './safetensors';
 import { independentFloat32, rawSafetensors, readTinyConfigJson, readTinyWeights } from './test-fixtures';
 
@@ -123,9 +117,7 @@ describe('checkpoint errors name the file and the tensor', () => {
   });
 
   it('a tensor of the wrong shape', () => {
-    const bytes = writeSafetensors(
-      tinyTensors((t) => (t.name === 'h.0.mlp.c_fc.weight' ? { ...t, shape: [256, 64] } : t)),
-    );
+    const bytes = writeSafetensors(tinyTensors((t) => (t.name === 'h.0.mlp.c_fc.weight' ? { ...t, shape: [256, 64] } : t)));
     const error = caughtError(() => loadGpt2Checkpoint(readTinyConfigJson(), bytes, 'transposed.safetensors'));
     expect(error.message).toContain('transposed.safetensors');
     expect(error.message).toContain('"h.0.mlp.c_fc.weight"');

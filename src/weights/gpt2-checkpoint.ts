@@ -25,12 +25,7 @@ const LAYER_INDEX = /^h\.(\d+)\./;
 // Causal-mask buffers, the token table FPT never uses, and the tied LM head.
 const IGNORED_NAME = /^(h\.\d+\.attn\.(bias|masked_bias)|wte\.weight|lm_head\..*)$/;
 
-export function loadGpt2Checkpoint(
-  configJson: unknown,
-  weights: Uint8Array | ArrayBuffer,
-  source: string,
-  configSource = 'config.json',
-): Gpt2Checkpoint {
+export function loadGpt2Checkpoint(configJson: unknown, weights: Uint8Array | ArrayBuffer, source: string, configSource = 'config.json'): Gpt2Checkpoint {
   const config = parseGpt2Config(configJson, configSource);
   const tensors = extractGpt2Tensors(new SafetensorsFile(weights, source), config);
   return { config, tensors };
@@ -52,7 +47,10 @@ export function extractGpt2Tensors(file: SafetensorsFile, config: Gpt2Config): B
  * checking the config against the checkpoint's layers and every tensor's presence and shape. Reads
  * no tensor data, so a reader can fetch just those tensors (Node reads a large file in pieces).
  */
-export function locateGpt2Tensors(header: Pick<SafetensorsHeader, 'source' | 'tensors'>, config: Gpt2Config): { name: string; stored: SafetensorsTensorInfo }[] {
+export function locateGpt2Tensors(
+  header: Pick<SafetensorsHeader, 'source' | 'tensors'>,
+  config: Gpt2Config,
+): { name: string; stored: SafetensorsTensorInfo }[] {
   checkLayerCount(config, header.tensors.keys(), header.source);
   const storedNames = canonicalNameIndex(header, config);
   return gpt2TensorShapes(config).map(({ name, shape }) => {

@@ -54,9 +54,7 @@ const sizeField = (key: string, max: number) =>
  */
 export const Gpt2ConfigJsonSchema = z
   .looseObject({
-    model_type: z
-      .literal('gpt2', { error: (issue) => `model_type is ${quote(issue.input)}, not "gpt2": only GPT-2 checkpoints are supported` })
-      .optional(),
+    model_type: z.literal('gpt2', { error: (issue) => `model_type is ${quote(issue.input)}, not "gpt2": only GPT-2 checkpoints are supported` }).optional(),
     n_layer: sizeField('n_layer', GPT2_CONFIG_LIMITS.n_layer),
     n_embd: sizeField('n_embd', GPT2_CONFIG_LIMITS.n_embd),
     n_head: sizeField('n_head', GPT2_CONFIG_LIMITS.n_head),

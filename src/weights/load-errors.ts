@@ -22,7 +22,10 @@ export class ManifestIsHtmlError extends ManifestError {
   readonly url: string;
 
   constructor(url: string) {
-    super(url, 'the server answered with an HTML page, not a manifest (a host sends its fallback page for a missing file): the model is not converted or not deployed at this path');
+    super(
+      url,
+      'the server answered with an HTML page, not a manifest (a host sends its fallback page for a missing file): the model is not converted or not deployed at this path',
+    );
     this.name = 'ManifestIsHtmlError';
     this.url = url;
   }

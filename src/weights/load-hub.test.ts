@@ -74,12 +74,23 @@ describe('Hugging Face direct (HTTP Range on the hub file)', () => {
     expect(skipped).toHaveLength(3);
     for (const t of skipped) {
       const [begin, end] = [HEADER.dataStart + t.dataOffsets[0], HEADER.dataStart + t.dataOffsets[1]];
-      expect(chunkRanges.filter(([s, e]) => s < end && e > begin), t.name).toEqual([]);
+      expect(
+        chunkRanges.filter(([s, e]) => s < end && e > begin),
+        t.name,
+      ).toEqual([]);
     }
     const backboneBytes = [...golden.tensors.values()].reduce((sum, t) => sum + 4 * t.data.length, 0);
     expect(chunkRanges.reduce((sum, [s, e]) => sum + e - s, 0)).toBe(backboneBytes);
     expect(chunkRanges.every(([s, e]) => e - s <= 64 * 1024)).toBe(true);
-    expect(loaded.stats).toMatchObject({ source: 'hub', url: hubFileUrl(options), shardsTotal: chunkRanges.length, shardsFromNetwork: chunkRanges.length, bytesTotal: backboneBytes, bytesFromNetwork: backboneBytes, cache: 'enabled' });
+    expect(loaded.stats).toMatchObject({
+      source: 'hub',
+      url: hubFileUrl(options),
+      shardsTotal: chunkRanges.length,
+      shardsFromNetwork: chunkRanges.length,
+      bytesTotal: backboneBytes,
+      bytesFromNetwork: backboneBytes,
+      cache: 'enabled',
+    });
     expect(loaded.stats.shardsTotal).toBeGreaterThan(4);
   });
 
@@ -138,12 +149,20 @@ describe('Hugging Face direct (HTTP Range on the hub file)', () => {
     const options = await startHub((_path, count) => (count > 1 && shifted-- > 0 ? { shiftRange: 4 } : undefined));
     const loaded = await loadGpt2FromHub({ ...options, chunkBytes: 1 << 30, mergeGapBytes: 1 << 30 });
     expect(tensorDifferences(loaded.tensors, golden.tensors)).toEqual([]);
-    expect(loaded.warnings).toEqual([expect.stringMatching(/^model\.safetensors bytes \d+-\d+ from .* failed its integrity check \(server sent "bytes \d+-\d+\/632240" for bytes \d+-\d+\/632240/)]);
+    expect(loaded.warnings).toEqual([
+      expect.stringMatching(
+        /^model\.safetensors bytes \d+-\d+ from .* failed its integrity check \(server sent "bytes \d+-\d+\/632240" for bytes \d+-\d+\/632240/,
+      ),
+    ]);
 
     await Promise.all(servers.splice(0).map((s) => s.close()));
     const always = await startHub((_path, count) => (count > 1 ? { shiftRange: 4 } : undefined));
     const attempt = loadGpt2FromHub({ ...always, chunkBytes: 1 << 30, mergeGapBytes: 1 << 30 });
-    await expect(attempt).rejects.toThrow(new RegExp(`^${hubFileUrl(always).replace(/[.?]/g, '\\$&')}: model\\.safetensors bytes \\d+-\\d+ failed its integrity check twice \\(expected Content-Range bytes`));
+    await expect(attempt).rejects.toThrow(
+      new RegExp(
+        `^${hubFileUrl(always).replace(/[.?]/g, '\\$&')}: model\\.safetensors bytes \\d+-\\d+ failed its integrity check twice \\(expected Content-Range bytes`,
+      ),
+    );
     expect(cdn.requests.length).toBe(3); // header, then the one chunk twice
   });
 
@@ -168,23 +187,31 @@ describe('Hugging Face direct (HTTP Range on the hub file)', () => {
     expect(converted.stats.source).toBe('manifest');
     expect(hub.requests).toEqual([]);
 
-    const direct = await loadGpt2Weights({ manifestUrl: `${site.url}/models/gpt2/manifest.json`, hub: options }, { cache: new MemoryWeightCache(), backoffMs: 1 });
+    const direct = await loadGpt2Weights(
+      { manifestUrl: `${site.url}/models/gpt2/manifest.json`, hub: options },
+      { cache: new MemoryWeightCache(), backoffMs: 1 },
+    );
     expect(direct.stats.source).toBe('hub');
     expect(site.count('/models/gpt2/manifest.json')).toBe(1); // a 404 manifest is not retried when the hub is the fallback
     expect(direct.warnings[0]).toBe(`no converted model at ${site.url}/models/gpt2/manifest.json; read ${hubFileUrl(options)} directly`);
     expect(tensorDifferences(direct.tensors, golden.tensors)).toEqual([]);
   });
 
-  it('an HTML page where the manifest should be (a single-page-app host\'s fallback) counts as no manifest', async () => {
+  it("an HTML page where the manifest should be (a single-page-app host's fallback) counts as no manifest", async () => {
     const options = await startHub();
     const page = new TextEncoder().encode('\uFEFF\n  <!doctype html><html><body>FPT Playground</body></html>');
     const site = await startLocalServer({ files: new Map([['/models/gpt2/manifest.json', page]]) });
     servers.push(site);
-    const direct = await loadGpt2Weights({ manifestUrl: `${site.url}/models/gpt2/manifest.json`, hub: options }, { cache: new MemoryWeightCache(), backoffMs: 1 });
+    const direct = await loadGpt2Weights(
+      { manifestUrl: `${site.url}/models/gpt2/manifest.json`, hub: options },
+      { cache: new MemoryWeightCache(), backoffMs: 1 },
+    );
     expect(direct.stats.source).toBe('hub');
     expect(tensorDifferences(direct.tensors, golden.tensors)).toEqual([]);
     // Without a hub to fall back on, the message says what the page was.
-    const error = await loadGpt2Weights({ manifestUrl: `${site.url}/models/gpt2/manifest.json` }, { cache: new MemoryWeightCache(), backoffMs: 1 }).catch((e: unknown) => e);
+    const error = await loadGpt2Weights({ manifestUrl: `${site.url}/models/gpt2/manifest.json` }, { cache: new MemoryWeightCache(), backoffMs: 1 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ManifestIsHtmlError);
     expect((error as Error).message).toContain('the server answered with an HTML page, not a manifest');
   });

@@ -26,7 +26,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(options: Omit<LocalServerOptions, 'files'> = {}, files = directoryFiles(COMMITTED_TINY_DIR, PREFIX)): Promise<{ server: LocalServer; manifestUrl: string }> {
+async function serve(
+  options: Omit<LocalServerOptions, 'files'> = {},
+  files = directoryFiles(COMMITTED_TINY_DIR, PREFIX),
+): Promise<{ server: LocalServer; manifestUrl: string }> {
   server = await startLocalServer({ ...options, files });
   return { server, manifestUrl: `${server.url}${PREFIX}/manifest.json` };
 }
@@ -70,7 +73,15 @@ describe('loadGpt2FromManifest over HTTP', () => {
     for (let i = 1; i < download.length; i++) expect(download[i].shardsDone).toBeGreaterThanOrEqual(download[i - 1].shardsDone);
     expect(download.map((e) => e.shardsDone).at(-1)).toBe(6);
     expect(download.some((e) => e.etaSeconds !== null && e.etaSeconds > 0 && e.bytesPerSecond! > 0)).toBe(true);
-    expect(events.at(-1)).toMatchObject({ phase: 'done', percent: 100, bytesLoaded: totalBytes, bytesTotal: totalBytes, shardsDone: 6, shardsTotal: 6, etaSeconds: 0 });
+    expect(events.at(-1)).toMatchObject({
+      phase: 'done',
+      percent: 100,
+      bytesLoaded: totalBytes,
+      bytesTotal: totalBytes,
+      shardsDone: 6,
+      shardsTotal: 6,
+      etaSeconds: 0,
+    });
     expect(events.every((e) => e.percent >= 0 && e.percent <= 100 && e.bytesLoaded <= e.bytesTotal)).toBe(true);
     // Every verified shard is cached under a versioned key that carries its hash; the manifest too.
     const keys = await cache.keys();
@@ -88,7 +99,13 @@ describe('loadGpt2FromManifest over HTTP', () => {
     const reloaded = await loadGpt2FromManifest(manifestUrl, { cache });
     expect(server.requests.slice(before).map((r) => r.path)).toEqual([`${PREFIX}/manifest.json`]);
     expect(tensorDifferences(reloaded.tensors, golden.tensors)).toEqual([]);
-    expect(reloaded.stats).toMatchObject({ shardsFromCache: 6, shardsFromNetwork: 0, bytesFromNetwork: 0, shardRequests: 0, bytesFromCache: reloaded.stats.bytesTotal });
+    expect(reloaded.stats).toMatchObject({
+      shardsFromCache: 6,
+      shardsFromNetwork: 0,
+      bytesFromNetwork: 0,
+      shardRequests: 0,
+      bytesFromCache: reloaded.stats.bytesTotal,
+    });
 
     // Offline: the manifest request fails once (no backoff when a cached copy exists), everything else is cached.
     await server.close();
@@ -97,7 +114,9 @@ describe('loadGpt2FromManifest over HTTP', () => {
     expect(performance.now() - started).toBeLessThan(2000);
     expect(tensorDifferences(offline.tensors, golden.tensors)).toEqual([]);
     expect(offline.stats).toMatchObject({ requests: 1, shardRequests: 0, shardsFromCache: 6 });
-    expect(offline.warnings).toEqual([expect.stringMatching(/manifest\.json could not be fetched \(.*network error.*\); using the copy cached on an earlier visit/)]);
+    expect(offline.warnings).toEqual([
+      expect.stringMatching(/manifest\.json could not be fetched \(.*network error.*\); using the copy cached on an earlier visit/),
+    ]);
   });
 
   it('resumes a download cut off in the middle: only the missing shards are fetched again', async () => {
@@ -110,7 +129,12 @@ describe('loadGpt2FromManifest over HTTP', () => {
     await expect(first).rejects.toThrow(/after 3 attempts/);
     expect(shardRequests(server)).toEqual(['shard-000.bin', 'shard-001.bin', 'shard-002.bin', 'shard-002.bin', 'shard-002.bin']);
     // What was verified before the cut stayed in the cache; the broken shard did not get in.
-    expect((await cache.keys()).filter((k) => k.includes('.bin')).map((k) => new URL(k).pathname.slice(PREFIX.length + 1)).sort()).toEqual(['shard-000.bin', 'shard-001.bin']);
+    expect(
+      (await cache.keys())
+        .filter((k) => k.includes('.bin'))
+        .map((k) => new URL(k).pathname.slice(PREFIX.length + 1))
+        .sort(),
+    ).toEqual(['shard-000.bin', 'shard-001.bin']);
 
     cut = false;
     const before = server.requests.length;
@@ -151,13 +175,21 @@ describe('loadGpt2FromManifest over HTTP', () => {
     const loaded = await loadGpt2FromManifest(manifestUrl, { ...FAST, cache });
     expect(server.count('shard-001.bin')).toBe(2);
     expect(tensorDifferences(loaded.tensors, golden.tensors)).toEqual([]);
-    expect(loaded.warnings).toEqual([expect.stringMatching(/^shard-001\.bin from .*shard-001\.bin failed its integrity check \(sha256 [0-9a-f]{12}… instead of [0-9a-f]{12}…\); discarded, fetching it again$/)]);
+    expect(loaded.warnings).toEqual([
+      expect.stringMatching(
+        /^shard-001\.bin from .*shard-001\.bin failed its integrity check \(sha256 [0-9a-f]{12}… instead of [0-9a-f]{12}…\); discarded, fetching it again$/,
+      ),
+    ]);
 
     corruptions = Infinity;
     const fresh = new MemoryWeightCache();
     const attempt = loadGpt2FromManifest(manifestUrl, { ...FAST, cache: fresh });
     await expect(attempt).rejects.toBeInstanceOf(ShardIntegrityError);
-    await expect(attempt).rejects.toThrow(new RegExp(`^${server.url}${PREFIX}/shard-001\\.bin: shard-001\\.bin failed its integrity check twice \\(expected sha256 ${manifestOf(server).shards[1].sha256}, got sha256 [0-9a-f]{64}\\)`));
+    await expect(attempt).rejects.toThrow(
+      new RegExp(
+        `^${server.url}${PREFIX}/shard-001\\.bin: shard-001\\.bin failed its integrity check twice \\(expected sha256 ${manifestOf(server).shards[1].sha256}, got sha256 [0-9a-f]{64}\\)`,
+      ),
+    );
     expect(server.count('shard-001.bin')).toBe(4);
     expect((await fresh.keys()).some((k) => k.includes('shard-001.bin'))).toBe(false);
   });

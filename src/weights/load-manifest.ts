@@ -56,12 +56,18 @@ export async function loadGpt2FromManifest(manifestUrl: string, options: Manifes
   });
   const checkpoint = assembleCheckpoint(valid.config, loaded, url);
   // Entries of an older conversion at the same URLs only take space now.
-  await session.pruneCache(new Set([url, ...valid.manifest.shards.map((s) => new URL(s.file, url).href)]), new Set([manifestKey, ...jobs.map((j) => j.cacheKey)]));
+  await session.pruneCache(
+    new Set([url, ...valid.manifest.shards.map((s) => new URL(s.file, url).href)]),
+    new Set([manifestKey, ...jobs.map((j) => j.cacheKey)]),
+  );
   return { ...checkpoint, manifest: valid.manifest, sourceSha256: valid.manifest.source.sha256, stats: session.finish(), warnings: session.warnings };
 }
 
 /** True when the bytes start (after whitespace and a byte-order mark) with `<`: an HTML page, never JSON. */
 export function looksLikeHtml(bytes: Uint8Array): boolean {
-  const head = new TextDecoder().decode(bytes.subarray(0, 64)).replace(/^\uFEFF/, '').trimStart();
+  const head = new TextDecoder()
+    .decode(bytes.subarray(0, 64))
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return head.startsWith('<');
 }

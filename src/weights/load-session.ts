@@ -193,7 +193,11 @@ export class LoadSession {
    * Network first, the cached copy when the network fails (so a complete cache loads offline). With a
    * cached copy there is one attempt only, so an offline reload does not wait through backoff.
    */
-  async fetchSmall(url: string, key: string, init: { range?: [number, number]; retryOn404?: boolean } = {}): Promise<{ bytes: Uint8Array; headers: Headers | null; fromCache: boolean; meta: Record<string, string> }> {
+  async fetchSmall(
+    url: string,
+    key: string,
+    init: { range?: [number, number]; retryOn404?: boolean } = {},
+  ): Promise<{ bytes: Uint8Array; headers: Headers | null; fromCache: boolean; meta: Record<string, string> }> {
     const cached = await this.cacheGet(key);
     try {
       const fetched = await this.fetchWithRetry(url, {
@@ -295,7 +299,14 @@ export class LoadSession {
     // A corrupt download is discarded and fetched once more; twice corrupt is an error naming it.
     for (let attempt = 1; attempt <= 2; attempt++) {
       this.stats.shardRequests++;
-      const fetched = await this.fetchWithRetry(job.url, { range: job.range && [job.range.start, job.range.end], job, expectedBytes: job.bytes, attempts: this.opts.retries + 1, retryOn404: true, noStore: true });
+      const fetched = await this.fetchWithRetry(job.url, {
+        range: job.range && [job.range.start, job.range.end],
+        job,
+        expectedBytes: job.bytes,
+        attempts: this.opts.retries + 1,
+        retryOn404: true,
+        noStore: true,
+      });
       const rangeProblem = job.range ? checkContentRange(job, fetched) : null;
       const sha256 = await sha256Hex(fetched.bytes);
       problem = rangeProblem ?? this.check(job, fetched.bytes, sha256, undefined);
@@ -312,7 +323,12 @@ export class LoadSession {
   }
 
   /** null when `bytes` is what the job promised (size, and sha256 when known). */
-  private check(job: BlobJob, bytes: Uint8Array, actual: string, storedSha256: string | undefined): { expected: string; actual: string; detail: string } | null {
+  private check(
+    job: BlobJob,
+    bytes: Uint8Array,
+    actual: string,
+    storedSha256: string | undefined,
+  ): { expected: string; actual: string; detail: string } | null {
     if (bytes.byteLength !== job.bytes) {
       return { expected: `${job.bytes} bytes`, actual: `${bytes.byteLength} bytes`, detail: `${bytes.byteLength} bytes instead of ${job.bytes}` };
     }
@@ -320,7 +336,8 @@ export class LoadSession {
     // size (and Content-Range) is all there is to check, and the hash taken then guards the cache copy.
     const expected = job.sha256 ?? storedSha256;
     if (expected === undefined) return null;
-    if (actual !== expected) return { expected: `sha256 ${expected}`, actual: `sha256 ${actual}`, detail: `sha256 ${actual.slice(0, 12)}… instead of ${expected.slice(0, 12)}…` };
+    if (actual !== expected)
+      return { expected: `sha256 ${expected}`, actual: `sha256 ${actual}`, detail: `sha256 ${actual.slice(0, 12)}… instead of ${expected.slice(0, 12)}…` };
     return null;
   }
 
@@ -353,7 +370,12 @@ export class LoadSession {
         this.stats.requests++;
         const headers: Record<string, string> = {};
         if (init.range) headers.Range = `bytes=${init.range[0]}-${init.range[1] - 1}`;
-        const response = await this.fetchImpl(url, { headers, signal: attemptController.signal, cache: init.noStore ? 'no-store' : 'no-cache', redirect: 'follow' });
+        const response = await this.fetchImpl(url, {
+          headers,
+          signal: attemptController.signal,
+          cache: init.noStore ? 'no-store' : 'no-cache',
+          redirect: 'follow',
+        });
         if (!response.ok) {
           await response.body?.cancel().catch(() => undefined);
           lastStatus = response.status;
@@ -366,7 +388,12 @@ export class LoadSession {
         }
         if (init.range && response.status !== 206) {
           await response.body?.cancel().catch(() => undefined);
-          throw new WeightsFetchError(url, `asked for bytes ${init.range[0]}-${init.range[1] - 1} but the server answered ${response.status}, not 206 Partial Content: it does not support HTTP Range requests`, response.status, attempt);
+          throw new WeightsFetchError(
+            url,
+            `asked for bytes ${init.range[0]}-${init.range[1] - 1} but the server answered ${response.status}, not 206 Partial Content: it does not support HTTP Range requests`,
+            response.status,
+            attempt,
+          );
         }
         const limit = init.range ? init.range[1] - init.range[0] : SMALL_FILE_LIMIT;
         const bytes = await this.readBody(response, url, init.expectedBytes, limit, init.job, armStall);
@@ -394,7 +421,14 @@ export class LoadSession {
    * or header claims. A body longer than `expectedBytes` is cut one chunk past it (the size check then
    * names it); one with no expected size may not exceed `limit` bytes.
    */
-  private async readBody(response: Response, url: string, expectedBytes: number | undefined, limit: number, job: BlobJob | undefined, onData: () => void): Promise<Uint8Array> {
+  private async readBody(
+    response: Response,
+    url: string,
+    expectedBytes: number | undefined,
+    limit: number,
+    job: BlobJob | undefined,
+    onData: () => void,
+  ): Promise<Uint8Array> {
     const body = response.body;
     if (body === null) {
       const bytes = new Uint8Array(await response.arrayBuffer());
@@ -467,7 +501,9 @@ export class LoadSession {
     } catch (error) {
       if (isQuotaExceededError(error)) {
         this.stats.cache = 'quota-exceeded';
-        this.warn('browser storage is full: the model loads without being cached, so the next visit downloads it again (free space in the browser\'s site settings)');
+        this.warn(
+          "browser storage is full: the model loads without being cached, so the next visit downloads it again (free space in the browser's site settings)",
+        );
       } else {
         this.stats.cache = 'failed';
         this.warn(`the weight cache failed (${error instanceof Error ? error.message : String(error)}): loading without caching`);
@@ -531,9 +567,18 @@ function checkContentRange(job: BlobJob, fetched: FetchedBytes): { expected: str
   const expectedEnd = job.range.end - 1;
   const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header.trim());
   const total = match && match[3] !== '*' ? Number(match[3]) : undefined;
-  if (match === null || Number(match[1]) !== expectedStart || Number(match[2]) !== expectedEnd || (job.range.total !== undefined && total !== undefined && total !== job.range.total)) {
+  if (
+    match === null ||
+    Number(match[1]) !== expectedStart ||
+    Number(match[2]) !== expectedEnd ||
+    (job.range.total !== undefined && total !== undefined && total !== job.range.total)
+  ) {
     const expected = `bytes ${expectedStart}-${expectedEnd}/${job.range.total ?? '*'}`;
-    return { expected: `Content-Range ${expected}`, actual: `Content-Range ${header}`, detail: `server sent "${header}" for ${expected} (the file changed on the server?)` };
+    return {
+      expected: `Content-Range ${expected}`,
+      actual: `Content-Range ${header}`,
+      detail: `server sent "${header}" for ${expected} (the file changed on the server?)`,
+    };
   }
   return null;
 }

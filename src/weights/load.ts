@@ -32,7 +32,9 @@ export async function loadGpt2Weights(source: WeightsSource, options: LoadWeight
     try {
       return await loadGpt2FromManifest(manifestUrl, { ...options, retryManifestOn404: source.hub === undefined });
     } catch (error) {
-      const noManifest = (error instanceof WeightsFetchError && error.status === 404 && error.url === manifestUrl) || (error instanceof ManifestIsHtmlError && error.url === manifestUrl);
+      const noManifest =
+        (error instanceof WeightsFetchError && error.status === 404 && error.url === manifestUrl) ||
+        (error instanceof ManifestIsHtmlError && error.url === manifestUrl);
       if (!noManifest || source.hub === undefined) throw error;
       const loaded = await loadGpt2FromHub({ ...options, ...source.hub });
       loaded.warnings.unshift(`no converted model at ${manifestUrl}; read ${loaded.stats.url} directly`);

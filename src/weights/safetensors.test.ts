@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CheckpointError,
-  decodeTensorBytes,
-  openSafetensors,
-  parseSafetensorsHeader,
-  safetensorsHeaderSize,
-  writeSafetensors,
-} from './safetensors';
+import { CheckpointError, decodeTensorBytes, openSafetensors, parseSafetensorsHeader, safetensorsHeaderSize, writeSafetensors } from './safetensors';
 import { independentFloat32, independentHeader, rawSafetensors, readTinyWeights } from './test-fixtures';
 
 const SOURCE = 'models/test.safetensors';
@@ -53,9 +46,7 @@ describe('reading the tiny GPT-2 checkpoint', () => {
 
   it('reads what Python struct.unpack("<f") reads', () => {
     // Values printed by Python from the raw bytes at the header's data_offsets.
-    expect(Array.from(file.read('wpe.weight').subarray(0, 3))).toEqual([
-      0.032237786799669266, -0.02970435470342636, 0.004513198044151068,
-    ]);
+    expect(Array.from(file.read('wpe.weight').subarray(0, 3))).toEqual([0.032237786799669266, -0.02970435470342636, 0.004513198044151068]);
     const cProj = file.read('h.1.mlp.c_proj.weight');
     expect(cProj[cProj.length - 1]).toBe(-0.008784359320998192);
   });

@@ -74,7 +74,10 @@ export function safetensorsHeaderSize(prefix: Uint8Array | ArrayBuffer, source: 
     throw new CheckpointError(source, `header length ${headerLength} exceeds file size ${fileSize} (truncated or not a safetensors file?)`);
   }
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
-    throw new CheckpointError(source, `header length ${headerLength} is more than the ${MAX_HEADER_BYTES} bytes a safetensors header may have (not a safetensors file?)`);
+    throw new CheckpointError(
+      source,
+      `header length ${headerLength} is more than the ${MAX_HEADER_BYTES} bytes a safetensors header may have (not a safetensors file?)`,
+    );
   }
   return LENGTH_PREFIX_BYTES + Number(headerLength);
 }
@@ -83,11 +86,7 @@ export function safetensorsHeaderSize(prefix: Uint8Array | ArrayBuffer, source: 
  * Parses the header from `bytes`, which may be the whole file or only its first 8 + N bytes. When
  * `fileSize` is known (always, for a whole file) tensors are also checked to lie inside the file.
  */
-export function parseSafetensorsHeader(
-  bytes: Uint8Array | ArrayBuffer,
-  source: string,
-  fileSize?: number,
-): SafetensorsHeader {
+export function parseSafetensorsHeader(bytes: Uint8Array | ArrayBuffer, source: string, fileSize?: number): SafetensorsHeader {
   const data = asUint8Array(bytes);
   const dataStart = safetensorsHeaderSize(data, source, fileSize);
   const headerLength = dataStart - LENGTH_PREFIX_BYTES;
@@ -194,7 +193,11 @@ export function requireFinite(data: Float32Array, source: string, name: string):
   }
   if (bad > 0) {
     const kind = Number.isNaN(data[first]) ? 'NaN' : String(data[first]);
-    throw new CheckpointError(source, `holds ${bad} NaN or infinite value${bad === 1 ? '' : 's'} (the first, ${kind}, at index ${first}): the checkpoint is damaged`, name);
+    throw new CheckpointError(
+      source,
+      `holds ${bad} NaN or infinite value${bad === 1 ? '' : 's'} (the first, ${kind}, at index ${first}): the checkpoint is damaged`,
+      name,
+    );
   }
 }
 
@@ -212,12 +215,7 @@ function parseTensorEntry(name: string, entry: unknown, source: string): Safeten
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
     throw new CheckpointError(source, `shape ${quote(shape)} is not a list of non-negative integers`, name);
   }
-  if (
-    !Array.isArray(offsets) ||
-    offsets.length !== 2 ||
-    !offsets.every(isNonNegativeInteger) ||
-    offsets[0] > offsets[1]
-  ) {
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger) || offsets[0] > offsets[1]) {
     throw new CheckpointError(source, `data_offsets ${quote(offsets)} is not a [begin, end] pair with begin <= end`, name);
   }
   const info: SafetensorsTensorInfo = { name, dtype, shape: [...shape], dataOffsets: [offsets[0], offsets[1]] };
@@ -275,11 +273,7 @@ export function decodeTensorBytes(info: SafetensorsTensorInfo, bytes: Uint8Array
       return decodeBfloat16Bytes(bytes);
     default: {
       const kind = info.dtype in DTYPE_BYTE_SIZES ? 'unsupported' : 'unknown';
-      throw new CheckpointError(
-        source,
-        `${kind} dtype ${quote(info.dtype)} (can read ${READABLE_DTYPES.join(', ')})`,
-        info.name,
-      );
+      throw new CheckpointError(source, `${kind} dtype ${quote(info.dtype)} (can read ${READABLE_DTYPES.join(', ')})`, info.name);
     }
   }
 }

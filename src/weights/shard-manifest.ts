@@ -70,7 +70,14 @@ export const ManifestShardSchema = z.strictObject({
 export const ManifestTensorSchema = z.strictObject({
   name: z.string().min(1).max(256),
   dtype: z.enum(['F32', 'F16']),
-  shape: z.array(z.int().min(0).max(2 ** 31)).max(MANIFEST_LIMITS.rank),
+  shape: z
+    .array(
+      z
+        .int()
+        .min(0)
+        .max(2 ** 31),
+    )
+    .max(MANIFEST_LIMITS.rank),
   /** Index into `shards`. */
   shard: z.int().min(0).max(MANIFEST_LIMITS.shards),
   /** Byte offset inside the shard. */
@@ -164,7 +171,11 @@ export function parseShardManifest(json: unknown, source: string, expected?: Exp
   checkShards(manifest, source);
   checkTensors(manifest, source);
   try {
-    checkLayerCount(config, manifest.tensors.map((t) => t.name), source);
+    checkLayerCount(
+      config,
+      manifest.tensors.map((t) => t.name),
+      source,
+    );
   } catch (error) {
     if (error instanceof CheckpointError) throw new ManifestError(source, error.message.slice(`${source}: `.length));
     throw error;
@@ -241,7 +252,11 @@ export function decodeShardTensors(valid: ValidManifest, shardIndex: number, byt
 }
 
 /** One tensor's own bytes to float32 (F16 and BF16 are widened here, once). */
-export function decodeTensor(tensor: { name: string; dtype: string; shape: readonly number[]; length: number }, bytes: Uint8Array, source: string): BackboneTensor {
+export function decodeTensor(
+  tensor: { name: string; dtype: string; shape: readonly number[]; length: number },
+  bytes: Uint8Array,
+  source: string,
+): BackboneTensor {
   const info = { name: tensor.name, dtype: tensor.dtype, shape: [...tensor.shape], dataOffsets: [0, tensor.length] as [number, number] };
   const data = decodeTensorBytes(info, bytes, source);
   requireFinite(data, source, tensor.name);

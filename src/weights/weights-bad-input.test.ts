@@ -112,7 +112,9 @@ describe('the page loader never allocates what a manifest merely claims', () => 
     const s = await serveManifest({ ...committedManifest, shards });
     const attempt = loadGpt2FromManifest(`${s.url}${PREFIX}/manifest.json`, FAST);
     await expect(attempt).rejects.toBeInstanceOf(ManifestError);
-    await expect(attempt).rejects.toThrow(`${s.url}${PREFIX}/manifest.json: not a valid manifest: shards.0.bytes: is ${2 ** 53}, expected a whole number of bytes from 0 to 1073741824`);
+    await expect(attempt).rejects.toThrow(
+      `${s.url}${PREFIX}/manifest.json: not a valid manifest: shards.0.bytes: is ${2 ** 53}, expected a whole number of bytes from 0 to 1073741824`,
+    );
     expect(s.requests.filter((r) => r.path.endsWith('.bin'))).toEqual([]);
   });
 
@@ -128,7 +130,9 @@ describe('the page loader never allocates what a manifest merely claims', () => 
     };
     const attempt = loadGpt2FromManifest(`${s.url}${PREFIX}/manifest.json`, { ...FAST, concurrency: 1, onProgress: (_: LoadProgress) => sample() });
     await expect(attempt).rejects.toBeInstanceOf(ShardIntegrityError);
-    await expect(attempt).rejects.toThrow(`shard-000.bin failed its integrity check twice (expected ${claimed} bytes, got ${committedManifest.shards[0].bytes} bytes)`);
+    await expect(attempt).rejects.toThrow(
+      `shard-000.bin failed its integrity check twice (expected ${claimed} bytes, got ${committedManifest.shards[0].bytes} bytes)`,
+    );
     // What arrived (a few hundred KiB, twice) plus slack, not the gigabyte claimed.
     expect(peak - baseline).toBeLessThan(64 * 2 ** 20);
   });
@@ -137,7 +141,9 @@ describe('the page loader never allocates what a manifest merely claims', () => 
     const s = await serveManifest(committedManifest, [['/big/manifest.json', new Uint8Array(20 * 2 ** 20).fill(0x20)]]);
     const attempt = loadGpt2FromManifest(`${s.url}/big/manifest.json`, FAST);
     await expect(attempt).rejects.toBeInstanceOf(CheckpointError);
-    await expect(attempt).rejects.toThrow(`${s.url}/big/manifest.json: the response is larger than 16777216 bytes, more than this file can be: stopped reading it (wrong URL?)`);
+    await expect(attempt).rejects.toThrow(
+      `${s.url}/big/manifest.json: the response is larger than 16777216 bytes, more than this file can be: stopped reading it (wrong URL?)`,
+    );
   });
 });
 
@@ -181,7 +187,9 @@ describe('safetensors that name a tensor twice or let two share bytes', () => {
 
   it('a manifest whose tensors overlap in a shard is refused too', () => {
     const tensors = committedManifest.tensors.map((t, i) => (i === 1 ? { ...t, offset: committedManifest.tensors[0].offset } : t));
-    expect(() => parseShardManifest({ ...committedManifest, tensors }, 'm.json')).toThrow(/^m\.json: tensor "h\.0\.ln_1\.weight": bytes \[0, 256\) overlap those of "wpe\.weight"/);
+    expect(() => parseShardManifest({ ...committedManifest, tensors }, 'm.json')).toThrow(
+      /^m\.json: tensor "h\.0\.ln_1\.weight": bytes \[0, 256\) overlap those of "wpe\.weight"/,
+    );
   });
 });
 

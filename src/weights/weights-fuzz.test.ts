@@ -52,7 +52,8 @@ function independentRead(bytes: Uint8Array): Map<string, number[]> {
 }
 
 function expectOwnError(error: unknown): void {
-  if (!(error instanceof InputError)) throw new Error(`not the project's error type: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  if (!(error instanceof InputError))
+    throw new Error(`not the project's error type: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
   expect(error.message.length).toBeGreaterThan(error.source.length + 2);
   expect(error.message.length).toBeLessThan(2000);
 }
@@ -69,13 +70,39 @@ function paths(value: Json, prefix: (string | number)[] = []): (string | number)
   return out;
 }
 
-const SPECIAL_VALUES: Json[] = [null, -1, 0, 1, 1.5, 2 ** 31, 2 ** 32, 2 ** 53, 1e308, -0, '', 'F16', 'F32', 'BF16', 'I64', '../x', 'shard-000.bin', [], {}, [0, 0], [2 ** 53, 1], 'x'.repeat(5000)];
+const SPECIAL_VALUES: Json[] = [
+  null,
+  -1,
+  0,
+  1,
+  1.5,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53,
+  1e308,
+  -0,
+  '',
+  'F16',
+  'F32',
+  'BF16',
+  'I64',
+  '../x',
+  'shard-000.bin',
+  [],
+  {},
+  [0, 0],
+  [2 ** 53, 1],
+  'x'.repeat(5000),
+];
 
 const jsonMutation = fc.record({
   at: fc.nat(),
   op: fc.constantFrom('replace', 'delete', 'add', 'duplicate'),
   value: fc.oneof(fc.constantFrom(...SPECIAL_VALUES), fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>),
-  key: fc.oneof(fc.constantFrom('bytes', 'offset', 'length', 'shape', 'dtype', 'name', 'shard', 'data_offsets', '__proto__', 'constructor'), fc.string({ maxLength: 8 })),
+  key: fc.oneof(
+    fc.constantFrom('bytes', 'offset', 'length', 'shape', 'dtype', 'name', 'shard', 'data_offsets', '__proto__', 'constructor'),
+    fc.string({ maxLength: 8 }),
+  ),
 });
 
 function mutateJson(root: Json, mutation: { at: number; op: string; value: Json; key: string }): Json {
@@ -92,7 +119,8 @@ function mutateJson(root: Json, mutation: { at: number; op: string; value: Json;
   } else if (mutation.op === 'add') {
     const target = (parent as Record<string, Json>)[last as string];
     if (Array.isArray(target)) target.push(mutation.value);
-    else if (target !== null && typeof target === 'object') Object.defineProperty(target, mutation.key, { value: mutation.value, enumerable: true, writable: true, configurable: true });
+    else if (target !== null && typeof target === 'object')
+      Object.defineProperty(target, mutation.key, { value: mutation.value, enumerable: true, writable: true, configurable: true });
     else (parent as Record<string, Json>)[last as string] = mutation.value;
   } else {
     // duplicate: an array item appears twice
@@ -240,7 +268,12 @@ function checkManifest(text: string): 'loaded' | 'refused' {
     for (const index of valid.neededShards) {
       const bytes = SHARDS.get(manifest.shards[index].file);
       // A loader verifies size and sha256 first: a shard that is not the committed file never gets here.
-      if (bytes === undefined || bytes.byteLength !== manifest.shards[index].bytes || manifest.shards[index].sha256 !== MANIFEST.shards.find((s) => s.file === manifest.shards[index].file)?.sha256) return 'refused';
+      if (
+        bytes === undefined ||
+        bytes.byteLength !== manifest.shards[index].bytes ||
+        manifest.shards[index].sha256 !== MANIFEST.shards.find((s) => s.file === manifest.shards[index].file)?.sha256
+      )
+        return 'refused';
       decodeShardTensors(valid, index, bytes, manifest.shards[index].file, loaded);
     }
   } catch (error) {
@@ -279,10 +312,13 @@ describe('fuzz: shard manifest', () => {
     const bytes = new TextEncoder().encode(MANIFEST_TEXT);
     const outcomes = { loaded: 0, refused: 0 };
     fc.assert(
-      fc.property(byteMutation.filter((m) => m.kind !== 'length'), (mutation) => {
-        const mutated = mutateBytes(bytes, mutation as Record<string, unknown>, bytes.byteLength);
-        outcomes[checkManifest(new TextDecoder().decode(mutated))]++;
-      }),
+      fc.property(
+        byteMutation.filter((m) => m.kind !== 'length'),
+        (mutation) => {
+          const mutated = mutateBytes(bytes, mutation as Record<string, unknown>, bytes.byteLength);
+          outcomes[checkManifest(new TextDecoder().decode(mutated))]++;
+        },
+      ),
       { numRuns: RUNS, seed: SEED },
     );
     expect(outcomes.loaded).toBeGreaterThan(10);

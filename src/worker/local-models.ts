@@ -65,7 +65,8 @@ export async function loadLocalModel(id: string): Promise<{ config: Gpt2Config; 
   const raw = await db.get('models', id).finally(() => db.close());
   if (raw === undefined) throw new Error(`no model "${id}" is stored in this browser: train one in the Pretrain panel first`);
   const parsed = recordSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`the stored model "${id}" is damaged (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}); pretrain it again`);
+  if (!parsed.success)
+    throw new Error(`the stored model "${id}" is damaged (${parsed.error.issues[0].path.join('.')}: ${parsed.error.issues[0].message}); pretrain it again`);
   const { config, tensors } = readLmCheckpoint(parsed.data.config, parsed.data.safetensors, `${id} (this browser)`);
   tensors.delete('wte.weight');
   return { config, tensors, summary: parsed.data.summary };

@@ -19,12 +19,7 @@ export interface ModelSource {
   warnings: string[];
 }
 
-export async function loadModelSource(
-  model: string,
-  needWeights: boolean,
-  onProgress: (p: LoadProgress) => void,
-  signal: AbortSignal,
-): Promise<ModelSource> {
+export async function loadModelSource(model: string, needWeights: boolean, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<ModelSource> {
   if (model === LOCAL_MODEL_ID) return { label: `${model} (this browser's Pretrain panel)`, ...(await loadLocalModel(model)), warnings: [] };
   const preset = model in GPT2_PRESETS ? GPT2_PRESETS[model as Gpt2PresetName] : undefined;
   if (!needWeights && preset) return { label: `${model} (config only)`, config: preset, warnings: [] };

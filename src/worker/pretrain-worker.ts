@@ -66,8 +66,14 @@ async function start(s: PretrainSettings): Promise<void> {
   const backend = await startBackend([s.backend], true, { wasmPaths: WASM_PATHS });
   post({ type: 'status', message: 'Reading the text…' });
   const corpus = await loadCorpus(s.corpus);
-  for (const [part, bytes] of [['training', corpus.train], ['held-out', corpus.heldOut]] as const) {
-    if (bytes.length < s.context + 1) throw new Error(`the ${part} part of ${corpus.name} has ${bytes.length} bytes, fewer than one window of ${s.context + 1}: give a longer text or a shorter context`);
+  for (const [part, bytes] of [
+    ['training', corpus.train],
+    ['held-out', corpus.heldOut],
+  ] as const) {
+    if (bytes.length < s.context + 1)
+      throw new Error(
+        `the ${part} part of ${corpus.name} has ${bytes.length} bytes, fewer than one window of ${s.context + 1}: give a longer text or a shorter context`,
+      );
   }
   corpusName = corpus.name;
   const config = lmConfig({ layers: s.layers, width: s.width, heads: s.heads, positions: Math.max(POSITIONS, s.context) });
@@ -100,15 +106,17 @@ async function evaluate(): Promise<void> {
 /** Trains while running, one step per turn of the queue so that pause and save come in between. */
 async function loop(): Promise<void> {
   while (running && trainer && settings && step < settings.steps) {
-    await (queue = queue.then(async () => {
-      if (!running || !trainer || !settings) return;
-      const started = performance.now();
-      lossSum += await trainer.step(step);
-      stepMs += performance.now() - started;
-      lossCount++;
-      step++;
-      if (step % settings.evalEvery === 0 || step === settings.steps) await evaluate();
-    }).catch(fail));
+    await (queue = queue
+      .then(async () => {
+        if (!running || !trainer || !settings) return;
+        const started = performance.now();
+        lossSum += await trainer.step(step);
+        stepMs += performance.now() - started;
+        lossCount++;
+        step++;
+        if (step % settings.evalEvery === 0 || step === settings.steps) await evaluate();
+      })
+      .catch(fail));
     await new Promise((r) => setTimeout(r, 0));
   }
   if (running) {
@@ -121,7 +129,14 @@ async function save(): Promise<void> {
   if (!trainer || !settings) throw new Error('nothing has been pretrained yet');
   const s = settings;
   const config = lmConfig({ layers: s.layers, width: s.width, heads: s.heads, positions: Math.max(POSITIONS, s.context) });
-  const provenance = { tokenizer: `bytes (UTF-8, ${BYTE_VOCAB_SIZE} tokens)`, corpus: corpusName, context: s.context, steps: step, seed: s.seed, ...(lastHeldOut === null ? {} : { heldOutBitsPerByte: lastHeldOut }) };
+  const provenance = {
+    tokenizer: `bytes (UTF-8, ${BYTE_VOCAB_SIZE} tokens)`,
+    corpus: corpusName,
+    context: s.context,
+    steps: step,
+    seed: s.seed,
+    ...(lastHeldOut === null ? {} : { heldOutBitsPerByte: lastHeldOut }),
+  };
   await saveLocalModel(LOCAL_MODEL_ID, lmConfigJson(config, BYTE_VOCAB_SIZE, provenance), lmSafetensors(config, await trainer.model.tensors()), {
     step,
     heldOutBits: lastHeldOut,

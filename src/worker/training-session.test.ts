@@ -164,7 +164,18 @@ describe('TrainingSession', () => {
     const [first, second] = page.of('metrics', from);
     expect(first.points.map((p) => p.step)).toEqual([1]);
     expect(second.points.map((p) => p.step)).toEqual([2]);
-    expect(first.updated!.sort()).toEqual(['in.bias', 'in.weight', 'ln_f.bias', 'ln_f.weight', 'out.bias', 'out.weight', 'wpe.weight', ...[0, 1].flatMap((l) => [`h.${l}.ln_1.bias`, `h.${l}.ln_1.weight`, `h.${l}.ln_2.bias`, `h.${l}.ln_2.weight`])].sort());
+    expect(first.updated!.sort()).toEqual(
+      [
+        'in.bias',
+        'in.weight',
+        'ln_f.bias',
+        'ln_f.weight',
+        'out.bias',
+        'out.weight',
+        'wpe.weight',
+        ...[0, 1].flatMap((l) => [`h.${l}.ln_1.bias`, `h.${l}.ln_1.weight`, `h.${l}.ln_2.bias`, `h.${l}.ln_2.weight`]),
+      ].sort(),
+    );
     expect(second.updated!.sort()).toEqual(OUTPUT);
     expect(trainable(page.last('counts')!.counts)).toEqual(['output']);
     const [s1, s2] = page.of('snapshot', from).map((m) => m.snapshot);
@@ -229,7 +240,12 @@ describe('TrainingSession', () => {
     expect(steps).toEqual(Array.from({ length: stopped }, (_, i) => i + 1));
     expect(Math.max(...page.of('metrics').map((m) => m.points.filter((p) => p.trainLoss !== undefined).length))).toBe(3);
     // The step it stopped at is evaluated, snapshotted and fingerprinted.
-    expect(page.of('metrics').flatMap((m) => m.points).filter((p) => p.step === stopped && p.testAccuracy !== undefined)).toHaveLength(1);
+    expect(
+      page
+        .of('metrics')
+        .flatMap((m) => m.points)
+        .filter((p) => p.step === stopped && p.testAccuracy !== undefined),
+    ).toHaveLength(1);
     expect(page.last('snapshot')!.snapshot.step).toBe(stopped);
     expect(page.last('paramChecksum')!.step).toBe(stopped);
     // Nothing runs while paused; a step is one step.

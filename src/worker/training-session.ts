@@ -23,7 +23,16 @@ import type { ModelSource } from './model-source';
 import { describeExample, tokenLabels } from './presentation';
 import { CachedHeadTrainer, measureUncachedEpoch } from '../engine/train/feature-cache';
 import { gpt2ParameterTotal, isGpt2Size } from '../engine/paper-numbers';
-import { PAGE_EVAL_BATCHES, type BackendChoice, type FeatureCacheReport, type FromWorker, type MetricsPoint, type RunSettings, type Snapshot, type ToWorker } from './protocol';
+import {
+  PAGE_EVAL_BATCHES,
+  type BackendChoice,
+  type FeatureCacheReport,
+  type FromWorker,
+  type MetricsPoint,
+  type RunSettings,
+  type Snapshot,
+  type ToWorker,
+} from './protocol';
 import { AdapterImportError, backboneSha256, exportAdapters, trainableChecksum, type AdapterFileExpectation } from '../engine/adapter-file';
 import type { GroupName } from '../engine/groups';
 import { parseRecord } from '../engine/records';
@@ -239,7 +248,10 @@ export class TrainingSession {
       } catch (error) {
         // Saved for another model (a checkpoint replaced under the same name, say): the page drops it.
         trainer.dispose();
-        post({ type: 'snapshotRefused', message: `its saved trainable values do not fit this model (${error instanceof Error ? error.message : String(error)}).` });
+        post({
+          type: 'snapshotRefused',
+          message: `its saved trainable values do not fit this model (${error instanceof Error ? error.message : String(error)}).`,
+        });
         return;
       }
       this.lastSnapshotStep = snapshot.step;
@@ -249,7 +261,10 @@ export class TrainingSession {
     this.run = {
       settings,
       identity: {
-        baseModel: { name: source.label, sha256: await backboneSha256({ config: source.config, init: settings.init, seed: settings.seed, sourceSha256: source.sourceSha256 }) },
+        baseModel: {
+          name: source.label,
+          sha256: await backboneSha256({ config: source.config, init: settings.init, seed: settings.seed, sourceSha256: source.sourceSha256 }),
+        },
         architecture: { layers: source.config.nLayer, width: source.config.nEmbd, heads: source.config.nHead },
         task: settings.task,
       },
@@ -274,7 +289,12 @@ export class TrainingSession {
       metric: task.metric,
       step: trainer.stepCount,
     });
-    post({ type: 'metrics', points: [{ step: trainer.stepCount, testAccuracy: first.accuracy, testLoss: first.loss }], msPerStep: 0, gpuBytes: tf.memory().numBytes });
+    post({
+      type: 'metrics',
+      points: [{ step: trainer.stepCount, testAccuracy: first.accuracy, testLoss: first.loss }],
+      msPerStep: 0,
+      gpuBytes: tf.memory().numBytes,
+    });
     await this.publishViews();
     await this.publishChecksum();
   }
@@ -334,7 +354,12 @@ export class TrainingSession {
       const ev = await trainer.evaluate();
       this.lastEvalStep = trainer.stepCount;
       // Same step as the update's last point: the page merges it into that point (run-history.ts appendPoints).
-      this.post({ type: 'metrics', points: [{ step: trainer.stepCount, testAccuracy: ev.accuracy, testLoss: ev.loss }], msPerStep: 0, gpuBytes: tf.memory().numBytes });
+      this.post({
+        type: 'metrics',
+        points: [{ step: trainer.stepCount, testAccuracy: ev.accuracy, testLoss: ev.loss }],
+        msPerStep: 0,
+        gpuBytes: tf.memory().numBytes,
+      });
     }
     await this.publishSnapshot();
     await this.publishChecksum();
@@ -404,7 +429,14 @@ export class TrainingSession {
     this.post(
       {
         type: 'attention',
-        attention: { step: trainer.stepCount, layer: map.layer, heads: map.heads, seqLen: map.seqLen, probs: map.probs, tokenLabels: tokenLabels(trainer.task, batch, 0) },
+        attention: {
+          step: trainer.stepCount,
+          layer: map.layer,
+          heads: map.heads,
+          seqLen: map.seqLen,
+          probs: map.probs,
+          tokenLabels: tokenLabels(trainer.task, batch, 0),
+        },
       },
       [map.probs.buffer as ArrayBuffer],
     );

@@ -6,7 +6,6 @@ import { LockNote, lockedProps } from '../instructor/ui';
 import { useControlMode } from '../hooks/control-mode';
 import { useUpdatedGroups } from '../hooks/updated-groups';
 
-
 const fmt = (n: number) => n.toLocaleString('en-US');
 /** 1234567 → "1.2M": short enough for a part of the diagram (the exact count is in its title and the table). */
 const short = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : fmt(n));
@@ -50,7 +49,15 @@ export function GroupToggle({ group, detail, twin = false }: { group: GroupName;
     <label className={className} title={title} data-testid={`part-${group}`} data-lit={lit}>
       {/* Hidden by an instructor link: the part still shows whether it trains, with no checkbox. */}
       {mode !== 'hidden' && (
-        <input id={`toggle-${group}`} type="checkbox" checked={on} onChange={toggle} aria-label={GROUP_LABELS[group]} disabled={mode === 'locked'} {...lockedProps('groups', mode)} />
+        <input
+          id={`toggle-${group}`}
+          type="checkbox"
+          checked={on}
+          onChange={toggle}
+          aria-label={GROUP_LABELS[group]}
+          disabled={mode === 'locked'}
+          {...lockedProps('groups', mode)}
+        />
       )}
       {body}
     </label>
@@ -68,7 +75,8 @@ export function ParameterCounts() {
     : undefined;
   return (
     <p className="counts" data-testid="param-counts" title={paperShare}>
-      <strong>{fmt(trainable)}</strong> of {fmt(total)} parameters train (<span data-testid="trainable-percent">{total ? ((100 * trainable) / total).toFixed(3) : '0'}%</span>)
+      <strong>{fmt(trainable)}</strong> of {fmt(total)} parameters train (
+      <span data-testid="trainable-percent">{total ? ((100 * trainable) / total).toFixed(3) : '0'}%</span>)
       {paperShare ? (
         <span className="sr-only" data-testid="paper-share">
           ; {paperShare}

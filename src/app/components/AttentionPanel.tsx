@@ -25,7 +25,21 @@ interface Hover {
 }
 
 /** One map drawn `size` px square whatever the sequence length (pixelated), with token labels when `labelled`. */
-function Heatmap({ title, values, labels, size, labelled, onHover }: { title: string; values: Float32Array; labels: string[]; size: number; labelled: boolean; onHover(h: Hover | null): void }) {
+function Heatmap({
+  title,
+  values,
+  labels,
+  size,
+  labelled,
+  onHover,
+}: {
+  title: string;
+  values: Float32Array;
+  labels: string[];
+  size: number;
+  labelled: boolean;
+  onHover(h: Hover | null): void;
+}) {
   const ref = useRef<HTMLCanvasElement>(null);
   const T = labels.length;
   useEffect(() => {
@@ -48,17 +62,17 @@ function Heatmap({ title, values, labels, size, labelled, onHover }: { title: st
   const showLabels = labelled && T <= 24;
   const cell = size / T;
   const canvas = (
-      <canvas
-        ref={ref}
-        width={T}
-        height={T}
-        style={{ width: size, height: size }}
-        onMouseMove={move}
-        onMouseLeave={() => onHover(null)}
-        role="img"
-        aria-label={`${title}: attention of each query token (rows) over key tokens (columns)`}
-        data-testid="heatmap"
-      />
+    <canvas
+      ref={ref}
+      width={T}
+      height={T}
+      style={{ width: size, height: size }}
+      onMouseMove={move}
+      onMouseLeave={() => onHover(null)}
+      role="img"
+      aria-label={`${title}: attention of each query token (rows) over key tokens (columns)`}
+      data-testid="heatmap"
+    />
   );
   return (
     <figure className={`heatmap${labelled ? ' main' : ''}`}>
@@ -67,12 +81,16 @@ function Heatmap({ title, values, labels, size, labelled, onHover }: { title: st
         <div className="heatmap-grid" aria-hidden="false">
           <div className="col-labels" aria-hidden="true">
             {labels.map((l, i) => (
-              <span key={i} style={{ width: cell }}>{l}</span>
+              <span key={i} style={{ width: cell }}>
+                {l}
+              </span>
             ))}
           </div>
           <div className="row-labels" aria-hidden="true">
             {labels.map((l, i) => (
-              <span key={i} style={{ height: cell }}>{l}</span>
+              <span key={i} style={{ height: cell }}>
+                {l}
+              </span>
             ))}
           </div>
           {canvas}
@@ -149,7 +167,17 @@ export function AttentionPanel() {
   }
   // The mean of the heads large, with token labels; each head small beside it.
   const row = (list: typeof maps, tag: string) =>
-    list.map((m, i) => <Heatmap key={`${tag}-${m.title}`} title={m.title} values={m.values} labels={attention.tokenLabels} size={i === 0 ? 132 : 46} labelled={i === 0} onHover={setHover} />);
+    list.map((m, i) => (
+      <Heatmap
+        key={`${tag}-${m.title}`}
+        title={m.title}
+        values={m.values}
+        labels={attention.tokenLabels}
+        size={i === 0 ? 132 : 46}
+        labelled={i === 0}
+        onHover={setHover}
+      />
+    ));
   return (
     <section className="flow-stage attention" aria-labelledby="attention-title">
       <h2 id="attention-title">
@@ -159,7 +187,13 @@ export function AttentionPanel() {
         {layerMode !== 'hidden' && (
           <label>
             Layer
-            <select aria-label="Layer" value={attention.layer} disabled={layerMode === 'locked'} {...lockedProps('layer', layerMode)} onChange={(e) => setAttentionLayer(Number(e.target.value))}>
+            <select
+              aria-label="Layer"
+              value={attention.layer}
+              disabled={layerMode === 'locked'}
+              {...lockedProps('layer', layerMode)}
+              onChange={(e) => setAttentionLayer(Number(e.target.value))}
+            >
               {Array.from({ length: layers }, (_, l) => (
                 <option key={l} value={l}>
                   {l}

@@ -51,7 +51,11 @@ export function BackboneNotice() {
       <p>
         {what}{' '}
         {canSwitch && (
-          <button type="button" onClick={switchToGpt2} title={`${GPT2_SHARDS_MB} MB from this site's converted shards; ${GPT2_HUB_MB} MB when read from Hugging Face`}>
+          <button
+            type="button"
+            onClick={switchToGpt2}
+            title={`${GPT2_SHARDS_MB} MB from this site's converted shards; ${GPT2_HUB_MB} MB when read from Hugging Face`}
+          >
             Use GPT-2 small, {GPT2_SHARDS_MB} MB
           </button>
         )}

@@ -46,8 +46,13 @@ export function Charts() {
 
   const lossData = useMemo(() => {
     const train = points.filter((p): p is MetricsPoint & { trainLoss: number } => p.trainLoss !== undefined);
-    const smoothed = smooth(train.map((p) => p.trainLoss), smoothing);
-    const rows = new Map<number, { step: number; loss?: number; smoothed?: number; testLoss?: number }>(train.map((p, i) => [p.step, { step: p.step, loss: p.trainLoss, smoothed: smoothed[i] }]));
+    const smoothed = smooth(
+      train.map((p) => p.trainLoss),
+      smoothing,
+    );
+    const rows = new Map<number, { step: number; loss?: number; smoothed?: number; testLoss?: number }>(
+      train.map((p, i) => [p.step, { step: p.step, loss: p.trainLoss, smoothed: smoothed[i] }]),
+    );
     // Test loss on the evaluation steps, on the same axis (its line joins them across the training steps).
     for (const p of points) if (p.testLoss !== undefined) rows.set(p.step, { ...(rows.get(p.step) ?? { step: p.step }), testLoss: p.testLoss });
     return [...rows.values()].sort((x, y) => x.step - y.step);
@@ -56,15 +61,28 @@ export function Charts() {
   const hasTestLoss = lossData.some((r) => r.testLoss !== undefined);
   const latestLoss = useMemo(() => lossData.findLast((r) => r.loss !== undefined)?.loss, [lossData]);
   const gradData = useMemo(
-    () => (points as PointWithGradNorm[]).filter((p): p is PointWithGradNorm & { gradNorm: number } => p.gradNorm !== undefined).map((p) => ({ step: p.step, gradNorm: p.gradNorm })),
+    () =>
+      (points as PointWithGradNorm[])
+        .filter((p): p is PointWithGradNorm & { gradNorm: number } => p.gradNorm !== undefined)
+        .map((p) => ({ step: p.step, gradNorm: p.gradNorm })),
     [points],
   );
   const accData = useMemo(
-    () => points.filter((p): p is MetricsPoint & { testAccuracy: number } => p.testAccuracy !== undefined).map((p) => ({ step: p.step, accuracy: 100 * p.testAccuracy })),
+    () =>
+      points
+        .filter((p): p is MetricsPoint & { testAccuracy: number } => p.testAccuracy !== undefined)
+        .map((p) => ({ step: p.step, accuracy: 100 * p.testAccuracy })),
     [points],
   );
   const runLoss = useMemo(
-    () => runLines.map((r) => ({ ...r, smoothed: smooth(r.loss.map((p) => p.loss), smoothing).map((v, i) => ({ step: r.loss[i].step, smoothed: v })) })),
+    () =>
+      runLines.map((r) => ({
+        ...r,
+        smoothed: smooth(
+          r.loss.map((p) => p.loss),
+          smoothing,
+        ).map((v, i) => ({ step: r.loss[i].step, smoothed: v })),
+      })),
     [runLines, smoothing],
   );
   // The paper's number for these settings: the loaded paper experiment's row, or the row that matches (presets.ts).
@@ -86,25 +104,61 @@ export function Charts() {
       </div>
       <div className="chart-grid">
         <figure data-testid="loss-chart" data-points={trainPoints}>
-          <figcaption>
-            Loss{latestLoss !== undefined ? <span className="latest"> (train, latest {latestLoss.toFixed(4)})</span> : null}
-          </figcaption>
+          <figcaption>Loss{latestLoss !== undefined ? <span className="latest"> (train, latest {latestLoss.toFixed(4)})</span> : null}</figcaption>
           <div className="chart-box">
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={lossData} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-              <YAxis scale={logScale ? 'log' : 'linear'} domain={logScale ? ['auto', 'auto'] : [0, 'auto']} allowDataOverflow width={56} tickFormatter={(v: number) => v.toPrecision(2)} />
-              <Tooltip formatter={(v) => Number(v).toFixed(4)} />
-              <Legend itemSorter={LOSS_LEGEND_ORDER} />
-              <Line type="monotone" dataKey="loss" name="loss" stroke={LOSS_COLOUR} strokeOpacity={0.25} dot={false} connectNulls isAnimationActive={false} />
-              <Line type="monotone" dataKey="smoothed" name="smoothed" stroke={LOSS_COLOUR} strokeWidth={2} dot={false} connectNulls isAnimationActive={false} />
-              {hasTestLoss && <Line type="monotone" dataKey="testLoss" name="test loss" stroke={TEST_LOSS_COLOUR} strokeWidth={2} strokeDasharray="5 3" dot={false} connectNulls isAnimationActive={false} />}
-              {runLoss.map((r) => (
-                <Line key={`run-${r.id}`} data={r.smoothed} type="monotone" dataKey="smoothed" name={r.name} stroke={r.colour} strokeWidth={r.baseline ? 2.5 : 1.5} strokeDasharray={r.baseline ? '8 4' : undefined} dot={false} isAnimationActive={false} />
-              ))}
-            </LineChart>
-          </ResponsiveContainer>
+            <ResponsiveContainer width="100%" height="100%">
+              <LineChart data={lossData} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+                <YAxis
+                  scale={logScale ? 'log' : 'linear'}
+                  domain={logScale ? ['auto', 'auto'] : [0, 'auto']}
+                  allowDataOverflow
+                  width={56}
+                  tickFormatter={(v: number) => v.toPrecision(2)}
+                />
+                <Tooltip formatter={(v) => Number(v).toFixed(4)} />
+                <Legend itemSorter={LOSS_LEGEND_ORDER} />
+                <Line type="monotone" dataKey="loss" name="loss" stroke={LOSS_COLOUR} strokeOpacity={0.25} dot={false} connectNulls isAnimationActive={false} />
+                <Line
+                  type="monotone"
+                  dataKey="smoothed"
+                  name="smoothed"
+                  stroke={LOSS_COLOUR}
+                  strokeWidth={2}
+                  dot={false}
+                  connectNulls
+                  isAnimationActive={false}
+                />
+                {hasTestLoss && (
+                  <Line
+                    type="monotone"
+                    dataKey="testLoss"
+                    name="test loss"
+                    stroke={TEST_LOSS_COLOUR}
+                    strokeWidth={2}
+                    strokeDasharray="5 3"
+                    dot={false}
+                    connectNulls
+                    isAnimationActive={false}
+                  />
+                )}
+                {runLoss.map((r) => (
+                  <Line
+                    key={`run-${r.id}`}
+                    data={r.smoothed}
+                    type="monotone"
+                    dataKey="smoothed"
+                    name={r.name}
+                    stroke={r.colour}
+                    strokeWidth={r.baseline ? 2.5 : 1.5}
+                    strokeDasharray={r.baseline ? '8 4' : undefined}
+                    dot={false}
+                    isAnimationActive={false}
+                  />
+                ))}
+              </LineChart>
+            </ResponsiveContainer>
           </div>
         </figure>
         <figure
@@ -116,7 +170,11 @@ export function Charts() {
           data-reference-label={reference?.label}
           data-reference-source={reference?.source}
         >
-          <figcaption title={latest ? `latest ${latest.accuracy.toFixed(1)}% on ${PAGE_EVAL_BATCHES * settings.batchSize} held-out examples, step ${latest.step}` : undefined}>
+          <figcaption
+            title={
+              latest ? `latest ${latest.accuracy.toFixed(1)}% on ${PAGE_EVAL_BATCHES * settings.batchSize} held-out examples, step ${latest.step}` : undefined
+            }
+          >
             Test {metric}
             {latest ? (
               <span data-testid="latest-accuracy" className="latest">
@@ -126,40 +184,87 @@ export function Charts() {
             ) : null}
           </figcaption>
           <div className="chart-box">
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={accData} margin={{ top: 12, right: 16, bottom: 8, left: 0 }}>
-              <CartesianGrid strokeDasharray="3 3" />
-              <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-              <YAxis domain={[0, 108]} ticks={[0, 25, 50, 75, 100]} width={48} unit="%" />
-              <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
-              <Legend itemSorter={accuracyLegendOrder} />
-              <Line type="monotone" dataKey="accuracy" name={`test ${metric}${runLines.length ? ' (live run)' : ''}`} stroke={LIVE_COLOUR} strokeWidth={2} dot={false} isAnimationActive={false} />
-              {overlays.map((o, i) => (
-                <Line key={o.id} data={o.points} type="monotone" dataKey="accuracy" name={o.label} stroke={overlayColour(i)} strokeDasharray="4 2" dot={false} isAnimationActive={false} />
-              ))}
-              {runLines.map((r) => (
-                <Line key={`run-${r.id}`} data={r.accuracy} type="monotone" dataKey="accuracy" name={r.name} stroke={r.colour} strokeWidth={r.baseline ? 2.5 : 1.5} strokeDasharray={r.baseline ? '8 4' : undefined} dot={false} isAnimationActive={false} />
-              ))}
-              {reference && (
-                <ReferenceLine y={reference.value} stroke={REFERENCE_COLOUR} strokeDasharray="6 4" label={{ value: reference.label, position: 'insideBottomRight', fill: REFERENCE_COLOUR }} ifOverflow="extendDomain" />
-              )}
-            </LineChart>
-          </ResponsiveContainer>
+            <ResponsiveContainer width="100%" height="100%">
+              <LineChart data={accData} margin={{ top: 12, right: 16, bottom: 8, left: 0 }}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
+                <YAxis domain={[0, 108]} ticks={[0, 25, 50, 75, 100]} width={48} unit="%" />
+                <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
+                <Legend itemSorter={accuracyLegendOrder} />
+                <Line
+                  type="monotone"
+                  dataKey="accuracy"
+                  name={`test ${metric}${runLines.length ? ' (live run)' : ''}`}
+                  stroke={LIVE_COLOUR}
+                  strokeWidth={2}
+                  dot={false}
+                  isAnimationActive={false}
+                />
+                {overlays.map((o, i) => (
+                  <Line
+                    key={o.id}
+                    data={o.points}
+                    type="monotone"
+                    dataKey="accuracy"
+                    name={o.label}
+                    stroke={overlayColour(i)}
+                    strokeDasharray="4 2"
+                    dot={false}
+                    isAnimationActive={false}
+                  />
+                ))}
+                {runLines.map((r) => (
+                  <Line
+                    key={`run-${r.id}`}
+                    data={r.accuracy}
+                    type="monotone"
+                    dataKey="accuracy"
+                    name={r.name}
+                    stroke={r.colour}
+                    strokeWidth={r.baseline ? 2.5 : 1.5}
+                    strokeDasharray={r.baseline ? '8 4' : undefined}
+                    dot={false}
+                    isAnimationActive={false}
+                  />
+                ))}
+                {reference && (
+                  <ReferenceLine
+                    y={reference.value}
+                    stroke={REFERENCE_COLOUR}
+                    strokeDasharray="6 4"
+                    label={{ value: reference.label, position: 'insideBottomRight', fill: REFERENCE_COLOUR }}
+                    ifOverflow="extendDomain"
+                  />
+                )}
+              </LineChart>
+            </ResponsiveContainer>
           </div>
         </figure>
         <figure className="grad-norm" data-testid="grad-norm-chart" data-points={gradData.length}>
-          <figcaption>
-            Gradient norm{gradData.length ? <span className="latest"> (latest {gradData.at(-1)!.gradNorm.toPrecision(3)})</span> : null}
-          </figcaption>
+          <figcaption>Gradient norm{gradData.length ? <span className="latest"> (latest {gradData.at(-1)!.gradNorm.toPrecision(3)})</span> : null}</figcaption>
           <div className="chart-box small">
             {gradData.length ? (
               <ResponsiveContainer width="100%" height="100%">
                 <LineChart data={gradData} margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
                   <CartesianGrid strokeDasharray="3 3" />
                   <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-                  <YAxis scale={logScale ? 'log' : 'linear'} domain={logScale ? ['auto', 'auto'] : [0, 'auto']} allowDataOverflow width={56} tickFormatter={(v: number) => v.toPrecision(2)} />
+                  <YAxis
+                    scale={logScale ? 'log' : 'linear'}
+                    domain={logScale ? ['auto', 'auto'] : [0, 'auto']}
+                    allowDataOverflow
+                    width={56}
+                    tickFormatter={(v: number) => v.toPrecision(2)}
+                  />
                   <Tooltip formatter={(v) => Number(v).toPrecision(4)} />
-                  <Line type="monotone" dataKey="gradNorm" name="gradient norm" stroke={GRAD_NORM_COLOUR} strokeWidth={1.5} dot={false} isAnimationActive={false} />
+                  <Line
+                    type="monotone"
+                    dataKey="gradNorm"
+                    name="gradient norm"
+                    stroke={GRAD_NORM_COLOUR}
+                    strokeWidth={1.5}
+                    dot={false}
+                    isAnimationActive={false}
+                  />
                 </LineChart>
               </ResponsiveContainer>
             ) : (
@@ -169,29 +274,40 @@ export function Charts() {
         </figure>
       </div>
       <div className="chart-notes">
-          {reference && (
-            <p className="reference-source" data-testid="reference-source">
-              Dashed line: the paper’s {reference.value}% ({reference.source}){settings.model === 'gpt2' ? '' : '; the paper used GPT-2 small'}, on its whole test set.
-              {reference.paperSteps !== null && (latest?.step ?? 0) < reference.paperSteps / 10 ? (
-                <span data-testid="reference-steps">
-                  {' '}
-                  This run is at step {latest?.step ?? 0}; the paper’s runs took about {reference.paperSteps.toLocaleString('en-US')} steps to converge (Table 6), so the two are far apart.
-                </span>
-              ) : null}
-              {reference.dataNote ? <span data-testid="reference-data"> Not the same data: {reference.dataNote}.</span> : null}
-            </p>
-          )}
-          <p className="held-out" data-testid="held-out">
-            <button type="button" onClick={evaluateHeldOut} disabled={running || heldOutPending || phase !== 'ready'} title="Pause first: the whole held-out set is one long pass">
-              {heldOutPending ? 'Evaluating…' : 'Evaluate on the whole held-out set'}
-            </button>
-            {heldOut ? (
-              <span data-testid="held-out-result">
+        {reference && (
+          <p className="reference-source" data-testid="reference-source">
+            Dashed line: the paper’s {reference.value}% ({reference.source}){settings.model === 'gpt2' ? '' : '; the paper used GPT-2 small'}, on its whole test
+            set.
+            {reference.paperSteps !== null && (latest?.step ?? 0) < reference.paperSteps / 10 ? (
+              <span data-testid="reference-steps">
                 {' '}
-                {(100 * heldOut.accuracy).toFixed(1)}% on {heldOut.set === 'test split' ? `all ${heldOut.examples.toLocaleString('en-US')} held-out examples` : `a fixed sample of ${heldOut.examples.toLocaleString('en-US')} generated examples`}, at step {heldOut.step} (loss {heldOut.loss.toFixed(4)}).
+                This run is at step {latest?.step ?? 0}; the paper’s runs took about {reference.paperSteps.toLocaleString('en-US')} steps to converge (Table 6),
+                so the two are far apart.
               </span>
             ) : null}
+            {reference.dataNote ? <span data-testid="reference-data"> Not the same data: {reference.dataNote}.</span> : null}
           </p>
+        )}
+        <p className="held-out" data-testid="held-out">
+          <button
+            type="button"
+            onClick={evaluateHeldOut}
+            disabled={running || heldOutPending || phase !== 'ready'}
+            title="Pause first: the whole held-out set is one long pass"
+          >
+            {heldOutPending ? 'Evaluating…' : 'Evaluate on the whole held-out set'}
+          </button>
+          {heldOut ? (
+            <span data-testid="held-out-result">
+              {' '}
+              {(100 * heldOut.accuracy).toFixed(1)}% on{' '}
+              {heldOut.set === 'test split'
+                ? `all ${heldOut.examples.toLocaleString('en-US')} held-out examples`
+                : `a fixed sample of ${heldOut.examples.toLocaleString('en-US')} generated examples`}
+              , at step {heldOut.step} (loss {heldOut.loss.toFixed(4)}).
+            </span>
+          ) : null}
+        </p>
       </div>
     </section>
   );

@@ -84,7 +84,14 @@ export function TransportControls() {
         Reset
       </button>
       <StepCounter />
-      <LockableSelect control="speed" className="speed" label="Steps per update" value={stepsPerUpdate} options={numbers(SPEEDS)} onChange={setStepsPerUpdate} />
+      <LockableSelect
+        control="speed"
+        className="speed"
+        label="Steps per update"
+        value={stepsPerUpdate}
+        options={numbers(SPEEDS)}
+        onChange={setStepsPerUpdate}
+      />
     </div>
   );
 }
@@ -96,7 +103,9 @@ export function RunSettingsForm() {
   const cifarInstalled = useCifarInstalled();
   const seedMode = useControlMode('seed');
   const rowModes = { batch: useControlMode('batch'), lr: useControlMode('lr'), seed: seedMode };
-  const rowLocked = (['batch', 'lr', 'seed'] as const).filter((c) => rowModes[c] === 'locked').map((c) => ({ batch: 'batch size', lr: 'learning rate', seed: 'seed' })[c]);
+  const rowLocked = (['batch', 'lr', 'seed'] as const)
+    .filter((c) => rowModes[c] === 'locked')
+    .map((c) => ({ batch: 'batch size', lr: 'learning rate', seed: 'seed' })[c]);
   const tasks = taskChoices().map((t) => {
     const missing = t.value.startsWith('cifar10') && !cifarInstalled;
     return { value: t.value, label: `${t.label}${missing ? ' (data not installed)' : ''}`, disabled: missing };
@@ -106,7 +115,15 @@ export function RunSettingsForm() {
   const rates = numbers([...new Set([...LEARNING_RATES, settings.lr])].sort((a, b) => a - b));
   return (
     <div className="run-settings" role="group" aria-label="Experiment">
-      <LockableSelect control="task" className="task" label="Task" value={settings.task} options={tasks} disabled={loading} onChange={(task) => changeRunSettings({ task })} />
+      <LockableSelect
+        control="task"
+        className="task"
+        label="Task"
+        value={settings.task}
+        options={tasks}
+        disabled={loading}
+        onChange={(task) => changeRunSettings({ task })}
+      />
       <LockableSelect
         control="backbone"
         className="backbone"
@@ -121,7 +138,15 @@ export function RunSettingsForm() {
       />
       <div className="row">
         <LockableSelect control="lr" className="narrow" label="Learning rate" value={settings.lr} options={rates} onChange={setLearningRate} />
-        <LockableSelect control="batch" className="narrow" label="Batch size" value={settings.batchSize} options={numbers(BATCH_SIZES)} disabled={loading} onChange={(batchSize) => changeRunSettings({ batchSize })} />
+        <LockableSelect
+          control="batch"
+          className="narrow"
+          label="Batch size"
+          value={settings.batchSize}
+          options={numbers(BATCH_SIZES)}
+          disabled={loading}
+          onChange={(batchSize) => changeRunSettings({ batchSize })}
+        />
         {seedMode !== 'hidden' && (
           <label className="narrow">
             Seed
@@ -149,7 +174,15 @@ export function RunSettingsForm() {
           </span>
         )}
       </div>
-      <LockableSelect control="backend" className="compute" label="Compute" value={settings.backend} options={BACKENDS} disabled={loading} onChange={(backend) => changeRunSettings({ backend })} />
+      <LockableSelect
+        control="backend"
+        className="compute"
+        label="Compute"
+        value={settings.backend}
+        options={BACKENDS}
+        disabled={loading}
+        onChange={(backend) => changeRunSettings({ backend })}
+      />
     </div>
   );
 }

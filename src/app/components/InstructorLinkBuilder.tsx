@@ -10,7 +10,16 @@ import { urlStateOf } from '../url-sync';
 const MODES: ControlMode[] = ['shown', 'locked', 'hidden'];
 
 /** One click: students may only toggle the parameter groups (and watch attention). */
-const ONLY_GROUPS: ControlChoices = { task: 'locked', backbone: 'locked', lr: 'locked', batch: 'locked', seed: 'locked', backend: 'hidden', presets: 'hidden', adapters: 'hidden' };
+const ONLY_GROUPS: ControlChoices = {
+  task: 'locked',
+  backbone: 'locked',
+  lr: 'locked',
+  batch: 'locked',
+  seed: 'locked',
+  backend: 'hidden',
+  presets: 'hidden',
+  adapters: 'hidden',
+};
 
 /**
  * For teachers: the current settings as a link, plus controls to hide or lock and a lesson to open.
@@ -46,7 +55,8 @@ export function InstructorLinkBuilder() {
       {open && (
         <>
           <p className="muted">
-            The link carries the current settings. Choose what students may change and a lesson to open. Locking only guides a class: anyone can still edit the address.
+            The link carries the current settings. Choose what students may change and a lesson to open. Locking only guides a class: anyone can still edit the
+            address.
           </p>
           <div className="link-builder-quick">
             <button type="button" onClick={() => setChoices(ONLY_GROUPS)}>
@@ -73,7 +83,13 @@ export function InstructorLinkBuilder() {
                   <th scope="row">{CONTROL_LABELS[c]}</th>
                   {MODES.map((m) => (
                     <td key={m}>
-                      <input type="radio" name={`control-${c}`} aria-label={`${CONTROL_LABELS[c]}: ${m}`} checked={(choices[c] ?? 'shown') === m} onChange={() => choose(c, m)} />
+                      <input
+                        type="radio"
+                        name={`control-${c}`}
+                        aria-label={`${CONTROL_LABELS[c]}: ${m}`}
+                        checked={(choices[c] ?? 'shown') === m}
+                        onChange={() => choose(c, m)}
+                      />
                     </td>
                   ))}
                 </tr>

@@ -57,14 +57,27 @@ export function LessonPanel() {
       <h2 id="lesson-title">{lesson.title}</h2>
       <p className="lesson-summary">{lesson.summary}</p>
       {lesson.needs && <p className="lesson-needs">Needs {lesson.needs}</p>}
-      <div className="lesson-progress" role="progressbar" aria-label="Lesson progress" aria-valuemin={0} aria-valuemax={lesson.steps.length} aria-valuenow={done}>
+      <div
+        className="lesson-progress"
+        role="progressbar"
+        aria-label="Lesson progress"
+        aria-valuemin={0}
+        aria-valuemax={lesson.steps.length}
+        aria-valuenow={done}
+      >
         <div style={{ width: `${(100 * done) / lesson.steps.length}%` }} />
       </div>
       <ol className="lesson-steps">
         {lesson.steps.map((step, i) => {
           const status = stepStatus(progress, i);
           return (
-            <li key={step.id} className={`lesson-step ${status}`} data-testid={`lesson-step-${step.id}`} data-status={status} aria-current={status === 'current' ? 'step' : undefined}>
+            <li
+              key={step.id}
+              className={`lesson-step ${status}`}
+              data-testid={`lesson-step-${step.id}`}
+              data-status={status}
+              aria-current={status === 'current' ? 'step' : undefined}
+            >
               <span className="tick" aria-hidden="true">
                 {status === 'done' ? '✓' : i + 1}
               </span>

@@ -24,7 +24,8 @@ function ExampleImage({ image }: { image: NonNullable<ExamplePayload['image']> }
     if (!ctx) return;
     const data = ctx.createImageData(image.width, image.height);
     for (let i = 0; i < image.width * image.height; i++) {
-      const rgb = image.channels === 1 ? [image.pixels[i], image.pixels[i], image.pixels[i]] : [image.pixels[3 * i], image.pixels[3 * i + 1], image.pixels[3 * i + 2]];
+      const rgb =
+        image.channels === 1 ? [image.pixels[i], image.pixels[i], image.pixels[i]] : [image.pixels[3 * i], image.pixels[3 * i + 1], image.pixels[3 * i + 2]];
       data.data.set([...rgb.map((v) => Math.round(255 * v)), 255], 4 * i);
     }
     ctx.putImageData(data, 0, 0);
@@ -52,7 +53,9 @@ function DataStage() {
             ))}
           </ol>
         )}
-        {example?.text && !example.image && !tokens && <pre className="example-text">{example.text.length > 160 ? `${example.text.slice(0, 160)}…` : example.text}</pre>}
+        {example?.text && !example.image && !tokens && (
+          <pre className="example-text">{example.text.length > 160 ? `${example.text.slice(0, 160)}…` : example.text}</pre>
+        )}
       </div>
       <div className="flow-arrow" aria-hidden="true">
         ↓
@@ -95,7 +98,11 @@ function OutputStage() {
         <dt>Right</dt>
         <dd data-testid="example-right">{example ? `${correct} of ${example.target.length}` : '…'}</dd>
       </dl>
-      {task === 'bit-xor' && <p className="hint">Each output bit is a<i>i</i> XOR b<i>i</i>.</p>}
+      {task === 'bit-xor' && (
+        <p className="hint">
+          Each output bit is a<i>i</i> XOR b<i>i</i>.
+        </p>
+      )}
       <FeatureCacheToggle />
     </section>
   );

@@ -26,7 +26,6 @@ import { useUi } from '../stores/ui-store';
 import { changeRunSettings } from '../training-client';
 import { useCifarInstalled } from '../hooks/cifar-installed';
 
-
 /** Loads a preset: all its settings at once, then a fresh run (the demo also shows layer 0 beside step 0). */
 function loadPreset(p: PaperPreset, scale: PresetScale): void {
   const { settings } = useSettings.getState();
@@ -73,8 +72,10 @@ function Loaded() {
   const backbone = BACKBONE_CHOICES.find((b) => b.id === backboneIdOf(settings))?.label ?? settings.model;
   return (
     <p className="preset-loaded" data-testid="preset-loaded" role="status">
-      <strong>Loaded {preset.kind === 'demo' ? preset.label : sourceText(preset.source)}</strong> (in the paper: {preset.init} GPT-2 small, frozen): task {PRESET_TASKS.find((t) => t.task === settings.task)?.name}, backbone {backbone}, trains{' '}
-      {settings.groups.map((g) => groupDefinition(g).phrase).join(', ')}, learning rate {settings.lr}, batch {settings.batchSize} (seed {settings.seed} and compute kept). The paper reports {preset.paper}% ({numberDetail(preset.number)}, on its full test set{preset.task === 'mnist' ? `; ${MNIST_DATA_NOTE}` : ''}).
+      <strong>Loaded {preset.kind === 'demo' ? preset.label : sourceText(preset.source)}</strong> (in the paper: {preset.init} GPT-2 small, frozen): task{' '}
+      {PRESET_TASKS.find((t) => t.task === settings.task)?.name}, backbone {backbone}, trains {settings.groups.map((g) => groupDefinition(g).phrase).join(', ')}
+      , learning rate {settings.lr}, batch {settings.batchSize} (seed {settings.seed} and compute kept). The paper reports {preset.paper}% (
+      {numberDetail(preset.number)}, on its full test set{preset.task === 'mnist' ? `; ${MNIST_DATA_NOTE}` : ''}).
     </p>
   );
 }
@@ -131,7 +132,8 @@ export function PresetPicker() {
         </label>
       </div>
       <p className="muted">
-        One click sets the task, backbone, trained groups, learning rate (0.001, the paper’s) and batch, and starts a run; the accuracy chart draws the paper’s number for that row.
+        One click sets the task, backbone, trained groups, learning rate (0.001, the paper’s) and batch, and starts a run; the accuracy chart draws the paper’s
+        number for that row.
       </p>
       <table className="preset-table">
         <thead>

@@ -9,11 +9,33 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { FPT_DEFAULT_GROUPS } from '../../engine/groups';
-import { LOCAL_MODEL_ID, type FromPretrainWorker, type PretrainBackend, type PretrainEvaluation, type PretrainSettings, type ToPretrainWorker } from '../../worker/pretrain-protocol';
+import {
+  LOCAL_MODEL_ID,
+  type FromPretrainWorker,
+  type PretrainBackend,
+  type PretrainEvaluation,
+  type PretrainSettings,
+  type ToPretrainWorker,
+} from '../../worker/pretrain-protocol';
 import { changeRunSettings } from '../training-client';
 
 /** Small enough to learn visibly in a minute or two on WebAssembly or SwiftShader. */
-const DEFAULTS = { layers: 2, width: 64, heads: 4, context: 64, batch: 16, steps: 300, lr: 1e-2, warmup: 10, seed: 0, evalEvery: 10, evalWindows: 32, prompt: 'The jury said', sampleBytes: 48, backend: 'wasm' as PretrainBackend };
+const DEFAULTS = {
+  layers: 2,
+  width: 64,
+  heads: 4,
+  context: 64,
+  batch: 16,
+  steps: 300,
+  lr: 1e-2,
+  warmup: 10,
+  seed: 0,
+  evalEvery: 10,
+  evalWindows: 32,
+  prompt: 'The jury said',
+  sampleBytes: 48,
+  backend: 'wasm' as PretrainBackend,
+};
 const LAYERS = [1, 2, 3, 4];
 const WIDTHS = [32, 64, 128];
 const CONTEXTS = [32, 64, 128];
@@ -24,7 +46,15 @@ const BACKENDS: { value: PretrainBackend; label: string }[] = [
   { value: 'cpu', label: 'Plain JavaScript (slow)' },
 ];
 /** Inline so that the panel brings no stylesheet changes of its own. */
-const DROP_STYLE = { border: '1px dashed var(--line)', borderRadius: 6, padding: 8, marginBottom: 8, display: 'flex', flexDirection: 'column', gap: 6 } as const;
+const DROP_STYLE = {
+  border: '1px dashed var(--line)',
+  borderRadius: 6,
+  padding: 8,
+  marginBottom: 8,
+  display: 'flex',
+  flexDirection: 'column',
+  gap: 6,
+} as const;
 const BUTTONS_STYLE = { display: 'flex', gap: 8, flexWrap: 'wrap', marginBottom: 8 } as const;
 /** Larger texts are refused before they are read into the worker. */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
@@ -41,7 +71,14 @@ type Phase = 'idle' | 'starting' | 'training' | 'paused' | 'done' | 'saving' | '
 
 const round = (x: number | null | undefined) => (x === null || x === undefined ? undefined : Math.round(x * 1000) / 1000);
 
-function select<T extends string | number>(label: string, value: T, options: readonly T[], onChange: (v: T) => void, disabled: boolean, show: (v: T) => string = String) {
+function select<T extends string | number>(
+  label: string,
+  value: T,
+  options: readonly T[],
+  onChange: (v: T) => void,
+  disabled: boolean,
+  show: (v: T) => string = String,
+) {
   return (
     <label>
       {label}
@@ -58,7 +95,13 @@ function select<T extends string | number>(label: string, value: T, options: rea
 
 export function PretrainPanel() {
   const worker = useRef<Worker | null>(null);
-  const [shape, setShape] = useState({ layers: DEFAULTS.layers, width: DEFAULTS.width, context: DEFAULTS.context, steps: DEFAULTS.steps, backend: DEFAULTS.backend });
+  const [shape, setShape] = useState({
+    layers: DEFAULTS.layers,
+    width: DEFAULTS.width,
+    context: DEFAULTS.context,
+    steps: DEFAULTS.steps,
+    backend: DEFAULTS.backend,
+  });
   const [prompt, setPrompt] = useState(DEFAULTS.prompt);
   const [file, setFile] = useState<{ name: string; bytes: ArrayBuffer } | null>(null);
   const [phase, setPhase] = useState<Phase>('idle');
@@ -85,7 +128,9 @@ export function PretrainPanel() {
       case 'running':
         return setPhase(m.running ? 'training' : (p) => (p === 'saving' ? p : m.step >= shape.steps ? 'done' : 'paused'));
       case 'saved':
-        setSaved(`Stored as backbone "${m.modelId}" after ${m.step} steps${m.heldOutBits === null ? '' : ` (held-out ${m.heldOutBits.toFixed(3)} bits/byte)`}.`);
+        setSaved(
+          `Stored as backbone "${m.modelId}" after ${m.step} steps${m.heldOutBits === null ? '' : ` (held-out ${m.heldOutBits.toFixed(3)} bits/byte)`}.`,
+        );
         setPhase('paused');
         // The FPT side: Bit XOR on this model, frozen under the paper's groups (a new run).
         return changeRunSettings({ task: 'bit-xor', bits: 5, model: LOCAL_MODEL_ID, init: 'pretrained', groups: [...FPT_DEFAULT_GROUPS] });
@@ -140,22 +185,36 @@ export function PretrainPanel() {
   const first = points[0];
   const last = points.at(-1);
   const data = points.map((p) => ({ step: p.step, train: round(p.trainBits), heldOut: round(p.heldOutBits) }));
-  const set = <K extends keyof typeof shape>(k: K) => (v: (typeof shape)[K]) => setShape((s) => ({ ...s, [k]: v }));
+  const set =
+    <K extends keyof typeof shape>(k: K) =>
+    (v: (typeof shape)[K]) =>
+      setShape((s) => ({ ...s, [k]: v }));
 
   return (
     <section className="panel pretrain" aria-labelledby="pretrain-title">
       <h2 id="pretrain-title">Pretrain a mini GPT-2 on English</h2>
       <p className="muted">
-        The first half of the paper: a small GPT-2 learns to predict the next byte of English text, with every weight trainable. Then freeze it and see whether what it learnt helps on a task that is not
-        language.
+        The first half of the paper: a small GPT-2 learns to predict the next byte of English text, with every weight trainable. Then freeze it and see whether
+        what it learnt helps on a task that is not language.
       </p>
       <div style={DROP_STYLE} onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="pretrain-drop">
         <span>
-          Text: <strong data-testid="pretrain-corpus">{file ? `${file.name} (${(file.bytes.byteLength / 1024).toFixed(0)} KB; last tenth held out)` : 'Brown Corpus (built in: 25 samples to train, 13 held out)'}</strong>
+          Text:{' '}
+          <strong data-testid="pretrain-corpus">
+            {file
+              ? `${file.name} (${(file.bytes.byteLength / 1024).toFixed(0)} KB; last tenth held out)`
+              : 'Brown Corpus (built in: 25 samples to train, 13 held out)'}
+          </strong>
         </span>
         <label style={{ margin: 0 }}>
           Or use your own UTF-8 text file (drop it here or pick it)
-          <input type="file" accept=".txt,text/plain" disabled={busy} onChange={(e) => void takeFile(e.target.files?.[0])} aria-label="Text file to pretrain on" />
+          <input
+            type="file"
+            accept=".txt,text/plain"
+            disabled={busy}
+            onChange={(e) => void takeFile(e.target.files?.[0])}
+            aria-label="Text file to pretrain on"
+          />
         </label>
         {file && (
           <button type="button" disabled={busy} onClick={() => setFile(null)}>
@@ -170,7 +229,14 @@ export function PretrainPanel() {
       </div>
       <div className="row">
         {select('Steps', shape.steps, STEPS, set('steps'), busy)}
-        {select('Compute', shape.backend, BACKENDS.map((b) => b.value), set('backend'), busy, (v) => BACKENDS.find((b) => b.value === v)!.label)}
+        {select(
+          'Compute',
+          shape.backend,
+          BACKENDS.map((b) => b.value),
+          set('backend'),
+          busy,
+          (v) => BACKENDS.find((b) => b.value === v)!.label,
+        )}
         <label>
           Prompt
           <input type="text" value={prompt} maxLength={40} disabled={busy} onChange={(e) => setPrompt(e.target.value)} />
@@ -197,7 +263,11 @@ export function PretrainPanel() {
           Freeze this and try Bit XOR
         </button>
       </div>
-      {status && <p className="muted" role="status">{status}</p>}
+      {status && (
+        <p className="muted" role="status">
+          {status}
+        </p>
+      )}
       {error && (
         <p className="notice error" role="alert">
           {error}
@@ -210,14 +280,16 @@ export function PretrainPanel() {
       )}
       {info && (
         <p className="muted" data-testid="pretrain-info">
-          {info.params.toLocaleString('en')} parameters · {info.backend} · {(info.trainBytes / 1024).toFixed(0)} KB to train, {(info.heldOutBytes / 1024).toFixed(0)} KB held out
+          {info.params.toLocaleString('en')} parameters · {info.backend} · {(info.trainBytes / 1024).toFixed(0)} KB to train,{' '}
+          {(info.heldOutBytes / 1024).toFixed(0)} KB held out
           {msPerStep !== null && ` · ${Math.round(msPerStep)} ms per step`}
         </p>
       )}
       {last && (
         <>
           <p>
-            Step <strong data-testid="pretrain-step">{last.step}</strong>: held-out loss <strong data-testid="pretrain-heldout">{last.heldOutBits.toFixed(3)}</strong> bits/byte (at step 0:{' '}
+            Step <strong data-testid="pretrain-step">{last.step}</strong>: held-out loss{' '}
+            <strong data-testid="pretrain-heldout">{last.heldOutBits.toFixed(3)}</strong> bits/byte (at step 0:{' '}
             <span data-testid="pretrain-heldout-start">{first.heldOutBits.toFixed(3)}</span>)
             {info && (
               <>
@@ -235,7 +307,14 @@ export function PretrainPanel() {
               <Legend />
               <Line dataKey="train" name="train (mean since last)" stroke="#0072b2" dot={false} isAnimationActive={false} connectNulls />
               <Line dataKey="heldOut" name="held-out" stroke="#d55e00" dot={false} isAnimationActive={false} />
-              {info && <ReferenceLine y={info.unigramBits} stroke="#555" strokeDasharray="6 4" label={{ value: `unigram entropy ${info.unigramBits.toFixed(2)}`, position: 'insideTopRight', fill: '#555' }} />}
+              {info && (
+                <ReferenceLine
+                  y={info.unigramBits}
+                  stroke="#555"
+                  strokeDasharray="6 4"
+                  label={{ value: `unigram entropy ${info.unigramBits.toFixed(2)}`, position: 'insideTopRight', fill: '#555' }}
+                />
+              )}
             </LineChart>
           </ResponsiveContainer>
           <p className="muted">Greedy continuation at step {last.step} (quoted, so that spaces and line breaks show):</p>

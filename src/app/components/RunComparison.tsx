@@ -3,7 +3,17 @@ import { backboneLabel, deltaFromBaseline, groupsLabel, summarize, type RunRecor
 import { colourOf } from '../runs/run-lines';
 import { useUi } from '../stores/ui-store';
 import { percent } from '../format';
-import { clearSavedRuns, deleteRun, discardRejectedRun, dismissRejectedRuns, dismissRunsNotice, renameRun, toggleBaseline, toggleShown, useRuns } from '../runs/runs-store';
+import {
+  clearSavedRuns,
+  deleteRun,
+  discardRejectedRun,
+  dismissRejectedRuns,
+  dismissRunsNotice,
+  renameRun,
+  toggleBaseline,
+  toggleShown,
+  useRuns,
+} from '../runs/runs-store';
 import type { AutosaveStatus } from '../runs/autosave';
 
 /** Storage full, or a run that could not be resumed: visible, dismissible, never fatal. */
@@ -32,7 +42,8 @@ function RejectedRuns() {
   return (
     <div className="notice warning" role="alert" aria-label="Unreadable saved runs" data-testid="rejected-runs">
       <p>
-        {one ? 'A saved run' : `${rejected.length} saved runs`} could not be read, so {one ? 'it was' : 'they were'} not loaded (still in this browser's storage):
+        {one ? 'A saved run' : `${rejected.length} saved runs`} could not be read, so {one ? 'it was' : 'they were'} not loaded (still in this browser's
+        storage):
       </p>
       <ul>
         {rejected.map((r) => (
@@ -64,7 +75,7 @@ const signed = (x: number, digits = 0) => `${x > 0 ? '+' : x < 0 ? '−' : '±'}
 
 function Delta({ value, digits = 0, unit = '', better }: { value: number | null; digits?: number; unit?: string; better: 'higher' | 'lower' }) {
   if (value === null) return null;
-  const good = value === 0 ? '' : (value > 0) === (better === 'higher') ? ' better' : ' worse';
+  const good = value === 0 ? '' : value > 0 === (better === 'higher') ? ' better' : ' worse';
   return (
     <span className={`delta${good}`} data-testid="run-delta">
       {' '}
@@ -126,7 +137,23 @@ function RunName({ run }: { run: RunRecord }) {
   );
 }
 
-function RunRow({ run, summary, baseline, live, colour, shown, isBaseline }: { run: RunRecord; summary: RunSummary; baseline: RunSummary | null; live: boolean; colour: string | null; shown: boolean; isBaseline: boolean }) {
+function RunRow({
+  run,
+  summary,
+  baseline,
+  live,
+  colour,
+  shown,
+  isBaseline,
+}: {
+  run: RunRecord;
+  summary: RunSummary;
+  baseline: RunSummary | null;
+  live: boolean;
+  colour: string | null;
+  shown: boolean;
+  isBaseline: boolean;
+}) {
   const delta = baseline && !isBaseline ? deltaFromBaseline(summary, baseline) : null;
   return (
     <tr data-testid="run-row" data-live={live || undefined} className={isBaseline ? 'baseline' : undefined}>
@@ -165,7 +192,13 @@ function RunRow({ run, summary, baseline, live, colour, shown, isBaseline }: { r
         <Delta value={delta?.stepsTo100 ?? null} better="lower" />
       </td>
       <td className="run-actions">
-        <button type="button" aria-pressed={isBaseline} onClick={() => toggleBaseline(run.id)} aria-label="Pin as the baseline" title={isBaseline ? 'Pinned as the baseline: press to unpin' : 'Pin as the baseline'}>
+        <button
+          type="button"
+          aria-pressed={isBaseline}
+          onClick={() => toggleBaseline(run.id)}
+          aria-label="Pin as the baseline"
+          title={isBaseline ? 'Pinned as the baseline: press to unpin' : 'Pin as the baseline'}
+        >
           Pin
         </button>
         {!live && (
@@ -198,7 +231,8 @@ export function RunComparison() {
     <section className="panel runs" aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
       <p className="muted">
-        Every run is kept here: Reset or new settings start the next one. Tick runs to draw them on the charts; pin one as the baseline to see each run's difference from it.
+        Every run is kept here: Reset or new settings start the next one. Tick runs to draw them on the charts; pin one as the baseline to see each run's
+        difference from it.
       </p>
       <div className="table-scroll">
         <table className="runs-table" data-testid="runs-table">

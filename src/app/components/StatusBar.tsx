@@ -11,7 +11,9 @@ export function StatusBar() {
   const phase = useRun((s) => s.phase);
   const checksum = useRun((s) => s.paramChecksum);
   const loadingMessage = useRun((s) => s.loadingMessage);
-  const backendText = backend ? `${backend.name === 'webgpu' ? 'WebGPU' : backend.name === 'webgl' ? 'WebGL' : backend.name === 'wasm' ? 'WebAssembly' : 'CPU'}${backend.adapter ? ` · ${backend.adapter}` : ''}` : '…';
+  const backendText = backend
+    ? `${backend.name === 'webgpu' ? 'WebGPU' : backend.name === 'webgl' ? 'WebGL' : backend.name === 'wasm' ? 'WebAssembly' : 'CPU'}${backend.adapter ? ` · ${backend.adapter}` : ''}`
+    : '…';
   return (
     <footer className="status-bar" aria-label="Status">
       <span data-testid="status-backend">{backendText}</span>
@@ -20,9 +22,18 @@ export function StatusBar() {
           fell back: {backend.fallbackReasons.join('; ')}
         </span>
       )}
-      <span data-testid="status-model">{model ? `${model.label} · ${initLabel(model.label, model.init)} · ${model.layers}×${model.width}, ${model.heads} heads` : phase === 'loading' ? loadingMessage : '—'}</span>
+      <span data-testid="status-model">
+        {model
+          ? `${model.label} · ${initLabel(model.label, model.init)} · ${model.layers}×${model.width}, ${model.heads} heads`
+          : phase === 'loading'
+            ? loadingMessage
+            : '—'}
+      </span>
       {model && (
-        <span data-testid="status-engine" title={model.fused ? "GPT-2's blocks run on this project's own WebGPU kernels" : 'GPT-2 runs as composite TF.js operations'}>
+        <span
+          data-testid="status-engine"
+          title={model.fused ? "GPT-2's blocks run on this project's own WebGPU kernels" : 'GPT-2 runs as composite TF.js operations'}
+        >
           {model.fused ? 'fused kernels' : 'TF.js ops'}
         </span>
       )}

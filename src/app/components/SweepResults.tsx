@@ -46,8 +46,9 @@ function SweepTable({ entry, onHide }: { entry: SweepIndexEntry; onHide(): void 
     <figure>
       <figcaption>
         <strong>{entry.name}</strong>: {s.preset} on {s.model} ({s.backend}), {s.steps} steps, batch {s.batchSize}, lr {s.lr}
-        {s.lstmLr !== undefined ? ` (LSTM ${s.lstmLr})` : ''}, random bodies {s.randomInit === 'hf-scaled' ? 'HF-scaled init' : 'N(0, 0.02) init'}. “ours” is after the last step on {s.evalBatches} held-out
-        batches of {s.batchSize}; “held-out” on the whole held-out set; the paper’s numbers are converged runs on its full test set (source in each cell’s tooltip).
+        {s.lstmLr !== undefined ? ` (LSTM ${s.lstmLr})` : ''}, random bodies {s.randomInit === 'hf-scaled' ? 'HF-scaled init' : 'N(0, 0.02) init'}. “ours” is
+        after the last step on {s.evalBatches} held-out batches of {s.batchSize}; “held-out” on the whole held-out set; the paper’s numbers are converged runs
+        on its full test set (source in each cell’s tooltip).
       </figcaption>
       <table>
         <thead>
@@ -131,7 +132,9 @@ export function SweepResults() {
       )}
       {entries
         ?.filter((e) => !hidden.includes(e.url))
-        .map((e) => <SweepTable key={e.url} entry={e} onHide={() => setHidden((h) => [...h, e.url])} />)}
+        .map((e) => (
+          <SweepTable key={e.url} entry={e} onHide={() => setHidden((h) => [...h, e.url])} />
+        ))}
       {overlays.length > 0 && (
         <p>
           {overlays.length} curve{overlays.length > 1 ? 's' : ''} on the accuracy chart.{' '}

@@ -7,7 +7,9 @@ describe('instructor flags', () => {
   it('parses control lists into canonical order, dropping unknown names with one notice', () => {
     const notices: string[] = [];
     expect(parseControlList('adapters, seed,task,seed,,wallpaper', 'hide', notices)).toEqual(['task', 'seed', 'adapters']);
-    expect(notices).toEqual(['cannot hide unknown control "wallpaper": ignored (known: task, backbone, lr, batch, seed, groups, speed, backend, layer, presets, adapters)']);
+    expect(notices).toEqual([
+      'cannot hide unknown control "wallpaper": ignored (known: task, backbone, lr, batch, seed, groups, speed, backend, layer, presets, adapters)',
+    ]);
     expect(encodeControlList(['adapters', 'task'])).toBe('task,adapters');
   });
 
@@ -39,7 +41,9 @@ describe('instructor link builder', () => {
       'The lesson asks students to use Attention layer, which this link hides.',
     ]);
     expect(lessonBlockers({ hide: [], lock: ['task', 'backbone', 'lr', 'batch', 'seed', 'speed', 'backend'] }, 'bit-xor-attention')).toEqual([]);
-    expect(lessonBlockers({ hide: ['presets'], lock: [] }, 'pretrained-vs-random')).toEqual(['The lesson asks students to use Paper experiments, which this link hides.']);
+    expect(lessonBlockers({ hide: ['presets'], lock: [] }, 'pretrained-vs-random')).toEqual([
+      'The lesson asks students to use Paper experiments, which this link hides.',
+    ]);
     expect(lessonBlockers({ hide: ['presets'], lock: [] }, null)).toEqual([]);
   });
 });

@@ -54,7 +54,10 @@ export function isControlName(name: string): name is ControlName {
 
 /** A comma list of control names, in canonical order and without repeats; unknown names dropped with a notice. */
 export function parseControlList(raw: string, key: 'hide' | 'lock', notices: string[]): ControlName[] {
-  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = [...new Set(items.filter((name) => !isControlName(name)))];
   if (unknown.length > 0) {
     const verb = key === 'hide' ? 'hide' : 'lock';

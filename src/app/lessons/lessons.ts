@@ -5,7 +5,8 @@
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../../engine/groups';
 import type { Lesson, LessonSnapshot } from './types';
 
-const groupsAre = (s: LessonSnapshot, groups: readonly GroupName[]) => s.settings.groups.length === groups.length && groups.every((g) => s.settings.groups.includes(g));
+const groupsAre = (s: LessonSnapshot, groups: readonly GroupName[]) =>
+  s.settings.groups.length === groups.length && groups.every((g) => s.settings.groups.includes(g));
 const onBitXor = (s: LessonSnapshot) => s.settings.task === 'bit-xor';
 const gpt2 = (s: LessonSnapshot, init: 'pretrained' | 'random') => s.settings.model === 'gpt2' && s.settings.init === init;
 
@@ -57,7 +58,8 @@ export const PRETRAINED_VS_RANDOM: Lesson = {
   title: 'Is it the pretraining? Pretrained vs random GPT-2',
   summary:
     'The same frozen architecture with the same trained parts, once pretrained on text and once random: on Bit XOR both reach 100%, but the random body needs far more steps; on MNIST it also ends lower.',
-  needs: 'GPT-2 small’s pretrained weights: a network connection, or `npm run models:gpt2` on the machine that serves the page. The random test model is not trained on text, and the mini English GPT-2 embedded in the page is far too early a model to stand in for GPT-2 small here.',
+  needs:
+    'GPT-2 small’s pretrained weights: a network connection, or `npm run models:gpt2` on the machine that serves the page. The random test model is not trained on text, and the mini English GPT-2 embedded in the page is far too early a model to stand in for GPT-2 small here.',
   uses: ['presets'],
   steps: [
     {

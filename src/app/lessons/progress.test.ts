@@ -43,7 +43,9 @@ describe('Bit XOR attention lesson', () => {
     const s0 = run(lesson, [page({ step: 0 }, ['output']), page({ step: 6 }, ['output'])]);
     expect(s0).toEqual({ done: 0, since: 0 });
     // Ticking input back on breaks the condition; unticking it starts a new count at that step.
-    expect(run(lesson, [page({ step: 6 }, ['output']), page({ step: 8 }, ['output', 'input']), page({ step: 8 }, ['output']), page({ step: 17 }, ['output'])])).toEqual({ done: 0, since: 8 });
+    expect(
+      run(lesson, [page({ step: 6 }, ['output']), page({ step: 8 }, ['output', 'input']), page({ step: 8 }, ['output']), page({ step: 17 }, ['output'])]),
+    ).toEqual({ done: 0, since: 8 });
     // Reset: steps go back to 0, the count starts there.
     expect(advance(lesson, { done: 0, since: 6 }, page({ step: 0 }, ['output']))).toEqual({ done: 0, since: 0 });
     expect(advance(lesson, NO_PROGRESS, page({ ready: false }, ['output']))).toBe(NO_PROGRESS);
@@ -88,7 +90,14 @@ describe('pretrained vs random lesson', () => {
     expect(p).toEqual({ done: 1, since: 0 });
     // Steps trained before the lesson reached this step do not count.
     expect(run(lesson, [gpt2('pretrained', { step: 500 })])).toEqual({ done: 1, since: 500 });
-    const r = run(lesson, [gpt2('pretrained'), gpt2('pretrained', { step: 500 }), gpt2('random'), gpt2('random', { step: 500 }), gpt2('random', {}, 'mnist'), gpt2('random', { step: 200 }, 'mnist')]);
+    const r = run(lesson, [
+      gpt2('pretrained'),
+      gpt2('pretrained', { step: 500 }),
+      gpt2('random'),
+      gpt2('random', { step: 500 }),
+      gpt2('random', {}, 'mnist'),
+      gpt2('random', { step: 200 }, 'mnist'),
+    ]);
     expect(r).toEqual({ done: 4, since: null });
     expect(isComplete(lesson, r)).toBe(true);
   });

@@ -6,7 +6,17 @@ import { InvalidRecordError } from '../../engine/records';
 import { Autosaver, idbRunStorage, isQuotaError, snapshotBytes, type AutosaveStatus, type RunStorage, type SaveBatch } from './autosave';
 import type { RunRecord } from './run-history';
 
-const SETTINGS: RunSettings = { task: 'bit-xor', bits: 5, model: 'tiny-gpt2', init: 'random', batchSize: 16, lr: 0.003, seed: 0, groups: ['output'], backend: 'auto' };
+const SETTINGS: RunSettings = {
+  task: 'bit-xor',
+  bits: 5,
+  model: 'tiny-gpt2',
+  init: 'random',
+  batchSize: 16,
+  lr: 0.003,
+  seed: 0,
+  groups: ['output'],
+  backend: 'auto',
+};
 
 function run(id: string, steps: number, createdAt = 0): RunRecord {
   return {
@@ -15,7 +25,11 @@ function run(id: string, steps: number, createdAt = 0): RunRecord {
     renamed: false,
     settings: SETTINGS,
     metric: 'per-bit accuracy',
-    points: Array.from({ length: steps + 1 }, (_, step) => (step === 0 ? { step, testAccuracy: 0.5 } : { step, trainLoss: 1 / step, gradNorm: 2 / step, ...(step % 2 === 0 ? { testAccuracy: 0.5 + step / 100 } : {}) })),
+    points: Array.from({ length: steps + 1 }, (_, step) =>
+      step === 0
+        ? { step, testAccuracy: 0.5 }
+        : { step, trainLoss: 1 / step, gradNorm: 2 / step, ...(step % 2 === 0 ? { testAccuracy: 0.5 + step / 100 } : {}) },
+    ),
     createdAt,
     updatedAt: createdAt,
   };
@@ -75,7 +89,9 @@ describe('IndexedDB storage (fake-indexeddb)', () => {
       if (this.name === 'snapshots') throw quotaError();
       return put.apply(this, args);
     });
-    const failure = await storage.save({ runs: [run('new', 5)], snapshots: [{ runId: 'new', snapshot: snapshot(5) }], currentId: 'new' }).catch((e: unknown) => e);
+    const failure = await storage
+      .save({ runs: [run('new', 5)], snapshots: [{ runId: 'new', snapshot: snapshot(5) }], currentId: 'new' })
+      .catch((e: unknown) => e);
     spy.mockRestore();
     expect(isQuotaError(failure)).toBe(true);
     // The transaction was aborted: the run record written before the snapshot failed is not there.
@@ -298,7 +314,14 @@ describe('stored records are checked against their schemas (issue 11, item 5)', 
 
   it('refuses a snapshot whose values do not fill its shapes, naming the run and the tensor', async () => {
     const broken = { step: 4, params: { 'out.weight': { shape: [2, 2], data: new Float32Array(3) } } };
-    const storage = await plant(`fpt-runs-bad-${dbCount++}`, [run('a', 4)], [['a', broken], ['b', { step: -1, params: {} }]]);
+    const storage = await plant(
+      `fpt-runs-bad-${dbCount++}`,
+      [run('a', 4)],
+      [
+        ['a', broken],
+        ['b', { step: -1, params: {} }],
+      ],
+    );
     const error = await storage.loadSnapshot('a').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidRecordError);
     expect((error as Error).message).toBe('the saved snapshot of run a is not valid: params.out.weight: its values do not fill its shape');

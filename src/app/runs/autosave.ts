@@ -69,7 +69,11 @@ export function idbRunStorage(dbName = RUNS_DB_NAME): RunStorage {
     async load() {
       const d = await db();
       const tx = d.transaction(['runs', 'meta'], 'readonly');
-      const [keys, values, current] = await Promise.all([tx.objectStore('runs').getAllKeys(), tx.objectStore('runs').getAll(), tx.objectStore('meta').get(CURRENT)]);
+      const [keys, values, current] = await Promise.all([
+        tx.objectStore('runs').getAllKeys(),
+        tx.objectStore('runs').getAll(),
+        tx.objectStore('meta').get(CURRENT),
+      ]);
       const runs: RunRecord[] = [];
       const rejected: RejectedRecord[] = [];
       values.forEach((value: unknown, i) => {
@@ -299,11 +303,14 @@ export class Autosaver {
     if (this.timer !== null && this.deadline <= at) return;
     this.cancelTimer();
     this.deadline = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.deadline = Infinity;
-      void this.flush();
-    }, Math.max(0, at - this.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.deadline = Infinity;
+        void this.flush();
+      },
+      Math.max(0, at - this.now()),
+    );
   }
 
   private cancelTimer(): void {

@@ -69,13 +69,17 @@ export async function restore(storage: RunStorage, openedWith: string): Promise<
     return null;
   });
   if (damaged !== null) {
-    useRuns.setState({ notice: `"${last.name}" could not be resumed: its saved trainable values are damaged (${damaged}) and were dropped. Its curves are kept under Runs; a new run with its settings has started.` });
+    useRuns.setState({
+      notice: `"${last.name}" could not be resumed: its saved trainable values are damaged (${damaged}) and were dropped. Its curves are kept under Runs; a new run with its settings has started.`,
+    });
   }
   if (!snapshot) {
     // Curves without trainable values (too large to save, or a full storage): the run stays in the
     // list, and a fresh run starts with its settings rather than pretending to continue it.
     if (damaged === null && hasTrained(last.points)) {
-      useRuns.setState({ notice: `"${last.name}" could not be resumed: its trainable values were not saved. Its curves are kept under Runs; a new run with its settings has started.` });
+      useRuns.setState({
+        notice: `"${last.name}" could not be resumed: its trainable values were not saved. Its curves are kept under Runs; a new run with its settings has started.`,
+      });
     }
     useSettings.getState().patchSettings(decision.settings);
     return startRun();

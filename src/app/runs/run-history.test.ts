@@ -56,7 +56,19 @@ describe('steps to reach an accuracy', () => {
   });
 
   it('counts a mean of batches that rounds just below 1 as 100%', () => {
-    expect(stepsToReach([{ step: 7, testAccuracy: Array(7).fill(1).reduce((a: number, b: number) => a + b / 7, 0) }], 1)).toBe(7);
+    expect(
+      stepsToReach(
+        [
+          {
+            step: 7,
+            testAccuracy: Array(7)
+              .fill(1)
+              .reduce((a: number, b: number) => a + b / 7, 0),
+          },
+        ],
+        1,
+      ),
+    ).toBe(7);
     expect(stepsToReach([{ step: 7, testAccuracy: 0.999 }], 1)).toBeNull();
   });
 
@@ -79,9 +91,18 @@ describe('steps to reach an accuracy', () => {
 describe('run names', () => {
   it('names a run after its task, backbone, groups, learning rate and seed', () => {
     expect(autoRunName(SETTINGS)).toBe('Bit XOR 5 · tiny random · out+ln · lr 0.003 · seed 0');
-    expect(autoRunName({ ...SETTINGS, task: 'listops', model: 'gpt2', init: 'pretrained', groups: ['input', 'output', 'positions', 'layernorm'], lr: 0.001, batchSize: 8, seed: 3 })).toBe(
-      'ListOps · gpt2 pretrained · in+out+pos+ln · lr 0.001 · batch 8 · seed 3',
-    );
+    expect(
+      autoRunName({
+        ...SETTINGS,
+        task: 'listops',
+        model: 'gpt2',
+        init: 'pretrained',
+        groups: ['input', 'output', 'positions', 'layernorm'],
+        lr: 0.001,
+        batchSize: 8,
+        seed: 3,
+      }),
+    ).toBe('ListOps · gpt2 pretrained · in+out+pos+ln · lr 0.001 · batch 8 · seed 3');
     // The tiny checkpoint's own weights are random: never "pretrained" in a name.
     expect(autoRunName({ ...SETTINGS, init: 'pretrained' })).toBe('Bit XOR 5 · random test model · out+ln · lr 0.003 · seed 0');
     expect(autoRunName({ ...SETTINGS, model: 'mini-brown-gpt2', init: 'pretrained' })).toBe('Bit XOR 5 · mini-brown pretrained · out+ln · lr 0.003 · seed 0');
@@ -120,7 +141,11 @@ describe('restoring on page load', () => {
     const resumed = appendPoints(upTo, [{ step: 13, testAccuracy: 0.75, testLoss: 0.6 }]);
     expect(resumed).toHaveLength(14);
     expect(resumed.at(-1)).toEqual({ step: 13, trainLoss: 1 / 13, testAccuracy: 0.75, testLoss: 0.6 });
-    expect(appendPoints(resumed, [{ step: 14, trainLoss: 0.1 }]).map((p) => p.step).slice(-2)).toEqual([13, 14]);
+    expect(
+      appendPoints(resumed, [{ step: 14, trainLoss: 0.1 }])
+        .map((p) => p.step)
+        .slice(-2),
+    ).toEqual([13, 14]);
     expect(appendPoints([], [{ step: 0, testAccuracy: 0.5 }])).toEqual([{ step: 0, testAccuracy: 0.5 }]);
     expect(hasTrained([{ step: 0, testAccuracy: 0.5 }])).toBe(false);
     expect(hasTrained(upTo)).toBe(true);
@@ -135,7 +160,16 @@ describe('restoring on page load', () => {
 });
 
 describe('which runs the charts draw', () => {
-  const record = (id: string, points: MetricsPoint[]): RunRecord => ({ id, name: `run ${id}`, renamed: false, settings: SETTINGS, metric: 'accuracy', points, createdAt: 0, updatedAt: 0 });
+  const record = (id: string, points: MetricsPoint[]): RunRecord => ({
+    id,
+    name: `run ${id}`,
+    renamed: false,
+    settings: SETTINGS,
+    metric: 'accuracy',
+    points,
+    createdAt: 0,
+    updatedAt: 0,
+  });
   const runs = [record('a', curve([0.5, 1])), record('b', curve([0.5, 0.6])), record('c', []), record('live', curve([0.5]))];
 
   it('draws the baseline first, then the ticked runs, never the live one, in fixed colours', () => {

@@ -75,7 +75,6 @@ export function deltaFromBaseline(run: RunSummary, baseline: RunSummary): Baseli
   };
 }
 
-
 /** "in+out+pos+ln", "all", or "none". */
 export function groupsLabel(groups: readonly GroupName[]): string {
   if (groups.length === 0) return 'none';
@@ -141,7 +140,11 @@ export function linkStatesRunSettings(search: string): boolean {
  * - A link that asks for another run wins: a fresh run with the link's settings starts, and the
  *   saved run stays in the Runs list (nothing is restored silently under different settings).
  */
-export function restoreDecision(saved: RunSettings, fromLink: RunSettings, linkStatesSettings: boolean): { restore: true; settings: RunSettings } | { restore: false } {
+export function restoreDecision(
+  saved: RunSettings,
+  fromLink: RunSettings,
+  linkStatesSettings: boolean,
+): { restore: true; settings: RunSettings } | { restore: false } {
   if (!linkStatesSettings) return { restore: true, settings: saved };
   if (sameRun(saved, fromLink)) return { restore: true, settings: { ...saved, lr: fromLink.lr, groups: fromLink.groups } };
   return { restore: false };

@@ -35,7 +35,9 @@ beforeEach(() => {
   storage = idbRunStorage(`fpt-runs-store-test-${n++}`);
   startRun.mockReset();
   startRun.mockImplementation(startFresh);
-  useSettings.setState({ settings: { ...DEFAULT_SETTINGS, model: 'tiny-gpt2', init: 'random', lr: 0.003, groups: ['input', 'output', 'positions', 'layernorm'] } });
+  useSettings.setState({
+    settings: { ...DEFAULT_SETTINGS, model: 'tiny-gpt2', init: 'random', lr: 0.003, groups: ['input', 'output', 'positions', 'layernorm'] },
+  });
   useRun.setState({ points: [], snapshot: null, running: false, metric: 'per-bit accuracy' });
   useRuns.setState({ runs: [], liveId: '', shown: [], baselineId: null, notice: null, autosave: { state: 'idle' } });
 });
@@ -225,7 +227,15 @@ describe('bad saved records on page load (issue 11, item 5)', () => {
     const bad = idbRunStorage(name);
     await bad.load();
     const db = await openDB(name, 1);
-    await db.put('runs', { id: 'broken', name: 'half-written', renamed: false, settings: { ...DEFAULT_SETTINGS, seed: 3 }, metric: 'accuracy', createdAt: 1, updatedAt: 1 });
+    await db.put('runs', {
+      id: 'broken',
+      name: 'half-written',
+      renamed: false,
+      settings: { ...DEFAULT_SETTINGS, seed: 3 },
+      metric: 'accuracy',
+      createdAt: 1,
+      updatedAt: 1,
+    });
     await db.put('meta', 'broken', 'current');
     db.close();
     await restore(bad, '');
@@ -243,7 +253,16 @@ describe('bad saved records on page load (issue 11, item 5)', () => {
   it('a damaged snapshot is dropped once, with a notice naming what is wrong; the next load does not try it', async () => {
     const name = `fpt-runs-store-badsnap-${n++}`;
     const bad = idbRunStorage(name);
-    const record: RunRecord = { id: 'r', name: 'my run', renamed: true, settings: { ...DEFAULT_SETTINGS, init: 'random' }, metric: 'accuracy', points: trainedPoints(4), createdAt: 1, updatedAt: 1 };
+    const record: RunRecord = {
+      id: 'r',
+      name: 'my run',
+      renamed: true,
+      settings: { ...DEFAULT_SETTINGS, init: 'random' },
+      metric: 'accuracy',
+      points: trainedPoints(4),
+      createdAt: 1,
+      updatedAt: 1,
+    };
     await bad.save({ runs: [record], snapshots: [], currentId: 'r' });
     const db = await openDB(name, 1);
     await db.put('snapshots', { step: 4, params: { 'out.bias': { shape: [2], data: [1, 2] } } }, 'r');
@@ -275,4 +294,3 @@ describe('storage written by a newer version (issue 11)', () => {
     reopened.close();
   });
 });
-

@@ -26,13 +26,17 @@ export interface RunsState {
   rejected: RejectedRecord[];
 }
 
-const newId = () => (typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `run-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+const newId = () =>
+  typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `run-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
 function freshRecord(id: string, settings: RunSettings, metric: string, others: readonly RunRecord[]): RunRecord {
   const now = Date.now();
   return {
     id,
-    name: uniqueName(autoRunName(settings), others.map((r) => r.name)),
+    name: uniqueName(
+      autoRunName(settings),
+      others.map((r) => r.name),
+    ),
     renamed: false,
     settings,
     metric,
@@ -78,7 +82,11 @@ function updateRun(id: string, patch: Partial<RunRecord>): RunRecord | undefined
   if (!old) return undefined;
   const next: RunRecord = { ...old, ...patch, updatedAt: Date.now() };
   const rename = patch.settings !== undefined || patch.renamed !== undefined;
-  if (rename && !next.renamed) next.name = uniqueName(autoRunName(next.settings), runs.filter((r) => r.id !== id).map((r) => r.name));
+  if (rename && !next.renamed)
+    next.name = uniqueName(
+      autoRunName(next.settings),
+      runs.filter((r) => r.id !== id).map((r) => r.name),
+    );
   useRuns.setState({ runs: runs.map((r) => (r.id === id ? next : r)) });
   return next;
 }
@@ -178,7 +186,9 @@ export function trackRuns(runStorage: RunStorage | null): void {
     if (saver && s.snapshot && s.snapshot !== prev.snapshot && s.snapshot.step > 0) {
       const wasCurvesOnly = saver.isCurvesOnly(liveId);
       if (!saver.saveSnapshot(liveId, s.snapshot, !s.running) && !wasCurvesOnly) {
-        useRuns.setState({ notice: `This run's trainable values (over ${Math.round(saver.snapshotLimitMb)} MB) are too large to autosave: its curves and settings are saved, but a reload starts it afresh.` });
+        useRuns.setState({
+          notice: `This run's trainable values (over ${Math.round(saver.snapshotLimitMb)} MB) are too large to autosave: its curves and settings are saved, but a reload starts it afresh.`,
+        });
       }
     }
   });
@@ -246,7 +256,9 @@ export const dismissRejectedRuns = () => useRuns.setState({ rejected: [] });
 export function dropLiveSnapshot(why: string): void {
   const live = liveRun();
   if (live) saver?.dropSnapshot(live.id);
-  useRuns.setState({ notice: `${live ? `"${live.name}"` : 'The saved run'} could not be resumed: ${why} Its saved trainable values were dropped; its curves are kept under Runs, and a new run with its settings has started.` });
+  useRuns.setState({
+    notice: `${live ? `"${live.name}"` : 'The saved run'} could not be resumed: ${why} Its saved trainable values were dropped; its curves are kept under Runs, and a new run with its settings has started.`,
+  });
 }
 
 export function toggleShown(id: string): void {

@@ -4,7 +4,16 @@
  */
 import { create } from 'zustand';
 import type { GroupCount } from '../../engine/model';
-import type { AttentionPayload, BackendReport, ExamplePayload, FeatureCacheReport, HeldOutEvaluation, MetricsPoint, ModelInfo, Snapshot } from '../../worker/protocol';
+import type {
+  AttentionPayload,
+  BackendReport,
+  ExamplePayload,
+  FeatureCacheReport,
+  HeldOutEvaluation,
+  MetricsPoint,
+  ModelInfo,
+  Snapshot,
+} from '../../worker/protocol';
 import type { LoadProgress } from '../../weights/load';
 
 export type Phase = 'loading' | 'ready' | 'error' | 'deviceLost';

@@ -17,8 +17,14 @@ const B = 3;
 
 function batch(): { x: tf.Tensor3D; y: tf.Tensor1D } {
   const rng = new Rng(11);
-  const x = tf.tensor3d(Float32Array.from({ length: B * HEAD.seqLen * 3 }, () => rng.normal()), [B, HEAD.seqLen, 3]);
-  const y = tf.tensor1d(Int32Array.from({ length: B * HEAD.outputTokens }, (_, i) => i % HEAD.classes), 'int32');
+  const x = tf.tensor3d(
+    Float32Array.from({ length: B * HEAD.seqLen * 3 }, () => rng.normal()),
+    [B, HEAD.seqLen, 3],
+  );
+  const y = tf.tensor1d(
+    Int32Array.from({ length: B * HEAD.outputTokens }, (_, i) => i % HEAD.classes),
+    'int32',
+  );
   return { x, y };
 }
 

@@ -18,7 +18,18 @@
  * The block's contract (parameters, dropout sites, trainable groups) is ../block.ts; the composite
  * block with the same signature is ../ops/gpt2-block.ts.
  */
-import { asTensor, type Affine, type BlockDropout, type BlockParams, type BlockShape, type BlockSite, type BlockTrainable, type BodyOps, type Gpt2Block, type Norm } from '../block';
+import {
+  asTensor,
+  type Affine,
+  type BlockDropout,
+  type BlockParams,
+  type BlockShape,
+  type BlockSite,
+  type BlockTrainable,
+  type BodyOps,
+  type Gpt2Block,
+  type Norm,
+} from '../block';
 import { attentionProbabilities, causalAttentionBackward, causalAttentionForward } from '../kernels/attention';
 import { applyDropoutMask, dropout as maskedDropout } from '../kernels/dropout';
 import { pcgHash, type DropoutSpec } from '../kernels/dropout-mask';
@@ -105,14 +116,20 @@ function sublayerBackward(
 function backward(dy: tf.Tensor2D, h: tf.Tensor2D, act: Activations, p: BlockParams, s: BlockShape, d: BlockDropout | null, t: BlockTrainable): tf.Tensor[] {
   const { qkv, ctx, h2, pre } = act;
   const dPre = matmul(dy, p.fcProj.weight, { transposeB: true, preA: { dropout: spec(d, 'mlp-out') }, geluGradOf: pre });
-  const mlp = sublayerBackward({ x: h2, norm: p.ln2, first: p.fc, inner: pre, innerGelu: true, site: 'mlp-out' }, dPre, dy, s, d, { weights: t.feedforward, norm: t.layernorm });
+  const mlp = sublayerBackward({ x: h2, norm: p.ln2, first: p.fc, inner: pre, innerGelu: true, site: 'mlp-out' }, dPre, dy, s, d, {
+    weights: t.feedforward,
+    norm: t.layernorm,
+  });
   dPre.dispose();
   const dh2 = mlp.dx;
 
   const dCtx = matmul(dh2, p.attnProj.weight, { transposeB: true, preA: { dropout: spec(d, 'attention-out') } });
   const dQkv = causalAttentionBackward(qkv, ctx, dCtx, s.batch, s.seqLen, s.heads, spec(d, 'attention-probs'));
   dCtx.dispose();
-  const attn = sublayerBackward({ x: h, norm: p.ln1, first: p.attn, inner: ctx, innerGelu: false, site: 'attention-out' }, dQkv, dh2, s, d, { weights: t.attention, norm: t.layernorm });
+  const attn = sublayerBackward({ x: h, norm: p.ln1, first: p.attn, inner: ctx, innerGelu: false, site: 'attention-out' }, dQkv, dh2, s, d, {
+    weights: t.attention,
+    norm: t.layernorm,
+  });
   dQkv.dispose();
   dh2.dispose();
   return [attn.dx, ...attn.norm, ...mlp.norm, ...attn.weights, ...mlp.weights];

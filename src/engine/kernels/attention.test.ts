@@ -92,7 +92,11 @@ describe.each<BackendName>(['cpu', 'webgpu'])('causal attention kernels on %s', 
 
     // With v_j the unit vector e_j, context row i of a head is exactly row i of the dropped
     // probabilities: the zero pattern must be the mask's, and the kept values P_ij / (1 - rate).
-    const B = 2, T = 10, H = 2, dh = 32, d = H * dh;
+    const B = 2,
+      T = 10,
+      H = 2,
+      dh = 32,
+      d = H * dh;
     const dropout = { rate: 0.3, seed: 42 };
     const raw = values(B * T * 3 * d, 3, 2);
     for (let b = 0; b < B; b++) {
@@ -158,7 +162,10 @@ describe.each<BackendName>(['cpu', 'webgpu'])('causal attention kernels on %s', 
     it('every tile shape gives the same results (small tiles, queries ≠ keys per tile)', async () => {
       await useBackend(backend);
       const c: Case = { B: 2, T: 21, H: 2, dh: 16, dropout: { rate: 0.25, seed: 9 } };
-      for (const tiles of [[8, 16], [16, 8]] as [number, number][]) {
+      for (const tiles of [
+        [8, 16],
+        [16, 8],
+      ] as [number, number][]) {
         attentionTuning.tiles = tiles;
         await checkCase(c);
       }
@@ -170,7 +177,10 @@ describe.each<BackendName>(['cpu', 'webgpu'])('causal attention kernels on %s', 
 
     it('each kernel call is exactly one GPU dispatch', async () => {
       await useBackend(backend);
-      const B = 2, T = 10, H = 2, dh = 32;
+      const B = 2,
+        T = 10,
+        H = 2,
+        dh = 32;
       const qkv = qkvFor({ B, T, H, dh });
       const dContext = tf.tensor2d(values(B * T * H * dh, 4), [B * T, H * dh]);
       const once = async (f: () => tf.Tensor) => (await countDispatches(async () => await f().data())).dispatches;

@@ -61,10 +61,7 @@ const rowFloats = (dh: number) => 4 * (Math.ceil(dh / 4) + 1);
 /** Bytes of workgroup memory each kernel declares for head size dh and tiles [br, bc]. */
 function sharedBytes(kind: 'forward' | 'backward', dh: number, [br, bc]: Tiles): number {
   const row = rowFloats(dh);
-  const floats =
-    kind === 'forward'
-      ? br * row + 2 * bc * row + br * (bc + 1) + 1
-      : 2 * br * row + 2 * bc * row + 2 * br * (bc + 1) + 2 * br + 1;
+  const floats = kind === 'forward' ? br * row + 2 * bc * row + br * (bc + 1) + 1 : 2 * br * row + 2 * bc * row + 2 * br * (bc + 1) + 2 * br + 1;
   return floats * 4;
 }
 
@@ -456,8 +453,7 @@ class BackwardProgram extends AttentionProgram {
         ckv,
         'a',
         'BR',
-        store4('(rowBase + j) * stride + d + h * DH', 'c4', 'uniforms.scale * dk[t]') +
-          store4('(rowBase + j) * stride + 2 * d + h * DH', 'c4', 'dv[t]'),
+        store4('(rowBase + j) * stride + d + h * DH', 'c4', 'uniforms.scale * dk[t]') + store4('(rowBase + j) * stride + 2 * d + h * DH', 'c4', 'dv[t]'),
       )}
     }
   }`,

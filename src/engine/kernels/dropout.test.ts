@@ -8,7 +8,10 @@ import { dropoutFactors } from './dropout-mask';
 describe.each(['cpu', 'webgpu'] as const)('GPU-side dropout on %s', (backend) => {
   it('applies the counter-based mask to values and gradients alike', async () => {
     await useBackend(backend);
-    const x = tf.tensor2d(Float32Array.from({ length: 6 * 37 }, (_, i) => Math.sin(i) + 2), [6, 37]);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 6 * 37 }, (_, i) => Math.sin(i) + 2),
+      [6, 37],
+    );
     const spec = { rate: 0.3, seed: 1234 };
     const factors = dropoutFactors(spec.seed, x.size, spec.rate);
     const y = (await dropout(x, spec).data()) as Float32Array;
@@ -16,8 +19,13 @@ describe.each(['cpu', 'webgpu'] as const)('GPU-side dropout on %s', (backend) =>
     for (let i = 0; i < xs.length; i++) expect(y[i]).toBeCloseTo(xs[i] * factors[i], 5);
     expect(factors.filter((f) => f === 0).length).toBeGreaterThan(40); // about 30% of 222 dropped
 
-    const weights = tf.tensor2d(Float32Array.from({ length: x.size }, (_, i) => (i % 5) - 2), x.shape);
-    const grad = (await tf.grad((t: tf.Tensor) => tf.sum(tf.mul(dropout(t, spec), weights)))(x).data()) as Float32Array;
+    const weights = tf.tensor2d(
+      Float32Array.from({ length: x.size }, (_, i) => (i % 5) - 2),
+      x.shape,
+    );
+    const grad = (await tf
+      .grad((t: tf.Tensor) => tf.sum(tf.mul(dropout(t, spec), weights)))(x)
+      .data()) as Float32Array;
     const w = (await weights.data()) as Float32Array;
     for (let i = 0; i < xs.length; i++) expect(grad[i]).toBeCloseTo(w[i] * factors[i], 5);
   });

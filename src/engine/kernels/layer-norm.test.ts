@@ -70,9 +70,11 @@ describe.each<BackendName>(['cpu', 'webgpu'])('layer norm kernels on %s', (backe
     await useBackend(backend);
     for (const [n, d] of SHAPES) {
       const { x, gamma, beta, dy, res } = inputs(n, d);
-      const [gx, gGamma, gBeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.mul(compositeLayerNorm(a as tf.Tensor2D, g, b, EPS), dy)),
-      )([x, gamma, beta]);
+      const [gx, gGamma, gBeta] = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(compositeLayerNorm(a as tf.Tensor2D, g, b, EPS), dy)))([
+        x,
+        gamma,
+        beta,
+      ]);
       await expectClose(layerNormBackwardInput(x, gamma, dy, EPS), gx);
       await expectClose(layerNormBackwardInput(x, gamma, dy, EPS, res), tf.add(gx, res));
       const { dGamma, dBeta } = layerNormBackwardParams(x, dy, EPS);

@@ -248,9 +248,7 @@ export function layerNormBackwardInput(x: tf.Tensor2D, gamma: tf.Tensor1D, dy: t
       return residualGrad ? tf.add(dx, residualGrad) : dx;
     });
   }
-  return residualGrad
-    ? runRowProgram('backward-residual', [x, gamma, dy, residualGrad], n, d, eps)
-    : runRowProgram('backward', [x, gamma, dy], n, d, eps);
+  return residualGrad ? runRowProgram('backward-residual', [x, gamma, dy, residualGrad], n, d, eps) : runRowProgram('backward', [x, gamma, dy], n, d, eps);
 }
 
 /** dL/dgamma = Σ_rows dy·x̂ and dL/dbeta = Σ_rows dy. One dispatch (both outputs) on WebGPU. */
@@ -269,11 +267,16 @@ export function layerNormBackwardParams(x: tf.Tensor2D, dy: tf.Tensor2D, eps: nu
   const output = () => tf.engine().makeTensorFromTensorInfo(backend.makeTensorInfo([d], 'float32')) as tf.Tensor1D;
   const dGamma = output();
   const dBeta = output();
-  recordDispatch(rawKernel('fpt_layernorm_params', PARAMS_WGSL), [x, dy, dGamma, dBeta], [Math.ceil(d / PARAMS_COLUMNS), 1, 1], [
-    { type: 'uint32', data: [n, d] },
-    { type: 'float32', data: [eps] },
-    { type: 'uint32', data: [0] },
-  ]);
+  recordDispatch(
+    rawKernel('fpt_layernorm_params', PARAMS_WGSL),
+    [x, dy, dGamma, dBeta],
+    [Math.ceil(d / PARAMS_COLUMNS), 1, 1],
+    [
+      { type: 'uint32', data: [n, d] },
+      { type: 'float32', data: [eps] },
+      { type: 'uint32', data: [0] },
+    ],
+  );
   return { dGamma, dBeta };
 }
 

@@ -54,4 +54,3 @@ export function matmulDims(a: tf.Tensor2D, b: tf.Tensor2D | PackedFp16Matrix, op
   if (opts.residual) checkShape('residual', opts.residual, [M, N]);
   return [M, K, N];
 }
-

@@ -68,9 +68,7 @@ function loadASource(v: Variant): string {
   if (v.preDropout) {
     pre.push(`let di = u32(base);`);
     pre.push(
-      `val = val * vec4<f32>(${[0, 1, 2, 3]
-        .map((j) => `dropoutFactor(uniforms.preSeed, di + ${j}u, uniforms.preThreshold, uniforms.preScale)`)
-        .join(', ')});`,
+      `val = val * vec4<f32>(${[0, 1, 2, 3].map((j) => `dropoutFactor(uniforms.preSeed, di + ${j}u, uniforms.preThreshold, uniforms.preScale)`).join(', ')});`,
     );
   }
   if (v.preGelu) pre.push(`val = geluTanh4(val);`);
@@ -84,9 +82,7 @@ function loadASource(v: Variant): string {
   if (v.vecA) {
     body = `${cond([...rowCheck, ...(fitCol ? [] : [`gc < ${colLimit}`])])} { val = matA[base / 4]; }`;
   } else {
-    body = COMPONENTS.map(
-      (c, j) => `${cond([...rowCheck, ...(fitCol ? [] : [`gc + ${j} < ${colLimit}`])])} { val.${c} = matA[base + ${j}]; }`,
-    ).join('\n    ');
+    body = COMPONENTS.map((c, j) => `${cond([...rowCheck, ...(fitCol ? [] : [`gc + ${j} < ${colLimit}`])])} { val.${c} = matA[base + ${j}]; }`).join('\n    ');
   }
   return `
 fn loadA(row0: i32, k0: i32, tid: i32) -> vec4<f32> {

@@ -133,7 +133,10 @@ const CASES: [string, Case & { composite?: boolean }][] = [
   ['vec4 sizes off the tile, residual', { M: 68, K: 40, N: 12, opts: { residual: true } }],
   ['transposeB, vec4, bias + gelu', { M: 68, K: 40, N: 12, opts: { transposeB: true, bias: true, activation: 'gelu' } }],
   ['transposeA, vec4, geluGradOf', { M: 68, K: 40, N: 12, opts: { transposeA: true, geluGradOf: true } }],
-  ['transposeA+B, vec4, preA dropout then gelu', { M: 68, K: 40, N: 12, opts: { transposeA: true, transposeB: true, preA: { dropout: drop(0.3, 14), gelu: true } } }],
+  [
+    'transposeA+B, vec4, preA dropout then gelu',
+    { M: 68, K: 40, N: 12, opts: { transposeA: true, transposeB: true, preA: { dropout: drop(0.3, 14), gelu: true } } },
+  ],
   ['everything at once', { M: 67, K: 21, N: 68, composite: true, opts: EVERYTHING }],
   [
     'everything at once, odd N, transposes',
@@ -161,7 +164,9 @@ async function compositeLinearGrads(): Promise<Float32Array[][]> {
   for (const [, opts] of LINEAR_VARIANTS) {
     const pre = (t: tf.Tensor2D): tf.Tensor2D =>
       opts.inputGelu ? geluTanh(t) : opts.inputDropout ? tf.mul(t, tf.tensor2d(dropoutFactors(21, LM * LK, 0.5), [LM, LK])) : t;
-    const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(pre(xx as tf.Tensor2D), ww as tf.Tensor2D), bb), r)))([x, w, b]);
+    const grads = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+      tf.sum(tf.mul(tf.add(tf.matMul(pre(xx as tf.Tensor2D), ww as tf.Tensor2D), bb), r)),
+    )([x, w, b]);
     out.push(await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>)));
     tf.dispose(grads);
   }

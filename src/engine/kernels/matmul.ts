@@ -64,12 +64,7 @@ export interface LinearFusedOptions {
  *   dW = f(x)ᵀ · dY          (transposeA, f as preA),  dBias = column sums of dY.
  * A PackedFp16Matrix W is frozen: no gradient for it, and dX multiplies by the packed Wᵀ directly.
  */
-export function linearFused(
-  x: tf.Tensor2D,
-  weight: tf.Tensor2D | PackedFp16Matrix,
-  bias?: tf.Tensor1D,
-  opts: LinearFusedOptions = {},
-): tf.Tensor2D {
+export function linearFused(x: tf.Tensor2D, weight: tf.Tensor2D | PackedFp16Matrix, bias?: tf.Tensor1D, opts: LinearFusedOptions = {}): tf.Tensor2D {
   const drop = dropRate(opts.inputDropout) > 0 ? opts.inputDropout : undefined;
   if (drop && opts.inputGelu) throw new Error('linearFused: inputGelu and inputDropout together are not supported');
   const preA = { gelu: opts.inputGelu, dropout: drop };
@@ -88,9 +83,7 @@ export function linearFused(
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const xs = saved[0] as tf.Tensor2D;
         const ws = frozen ? weight : (saved[1] as tf.Tensor2D);
-        const grads: tf.Tensor[] = [
-          matmul(dy, ws, { transposeB: true, geluGradOf: opts.inputGelu ? xs : undefined, dropout: drop }),
-        ];
+        const grads: tf.Tensor[] = [matmul(dy, ws, { transposeB: true, geluGradOf: opts.inputGelu ? xs : undefined, dropout: drop })];
         if (!frozen) grads.push(matmul(xs, dy, { transposeA: true, preA }));
         if (bias) grads.push(tf.sum(dy, 0));
         return grads;

@@ -118,4 +118,3 @@ export function recordDispatch(
   b.computePassEncoder.dispatchWorkgroups(...workgroups);
   b.dispatchCountInPass++;
 }
-

@@ -15,7 +15,9 @@ export function brownDir(): string {
 
 /** The 500 samples' plain text, in name order (ca01 … cr09). */
 export function brownSamples(dir = brownDir()): { name: string; text: string }[] {
-  const names = readdirSync(dir).filter((n) => BROWN_FILE.test(n)).sort();
+  const names = readdirSync(dir)
+    .filter((n) => BROWN_FILE.test(n))
+    .sort();
   if (names.length === 0) throw new Error(`${dir} holds no Brown Corpus samples (files ca01 … cr09)`);
   return names.map((name) => ({ name, text: stripBrownTags(readFileSync(join(dir, name), 'latin1')) }));
 }
@@ -23,6 +25,10 @@ export function brownSamples(dir = brownDir()): { name: string; text: string }[]
 /** Samples joined by blank lines; every 20th sample held out (isHeldOutSample). */
 export function loadBrownCorpus(dir = brownDir()): Corpus {
   const samples = brownSamples(dir);
-  const join2 = (keep: (i: number) => boolean) => samples.filter((_, i) => keep(i)).map((s) => s.text).join('\n\n');
+  const join2 = (keep: (i: number) => boolean) =>
+    samples
+      .filter((_, i) => keep(i))
+      .map((s) => s.text)
+      .join('\n\n');
   return { name: 'brown', train: encodeBytes(join2((i) => !isHeldOutSample(i))), heldOut: encodeBytes(join2(isHeldOutSample)) };
 }

@@ -11,15 +11,19 @@ describe('Brown Corpus tag stripping', () => {
     const tagged = readFileSync(join(brownDir(), 'ca01'), 'latin1');
     expect(tagged).toContain('The/at Fulton/np-tl County/nn-tl Grand/jj-tl Jury/nn-tl said/vbd');
     const text = stripBrownTags(tagged);
-    expect(text.startsWith(
-      'The Fulton County Grand Jury said Friday an investigation of Atlanta\'s recent primary election produced "no evidence" that any irregularities took place.\n' +
-        'The jury further said in term-end presentments that the City Executive Committee, which had over-all charge of the election, "deserves the praise and thanks of the City of Atlanta" for the manner in which the election was conducted.',
-    )).toBe(true);
+    expect(
+      text.startsWith(
+        'The Fulton County Grand Jury said Friday an investigation of Atlanta\'s recent primary election produced "no evidence" that any irregularities took place.\n' +
+          'The jury further said in term-end presentments that the City Executive Committee, which had over-all charge of the election, "deserves the praise and thanks of the City of Atlanta" for the manner in which the election was conducted.',
+      ),
+    ).toBe(true);
     expect(text).not.toMatch(/\/(at|nn|vbd|np-tl)\b/);
   });
 
   it('keeps a slash inside a word, glues brackets and closing punctuation, joins sentences of a paragraph with spaces', () => {
-    expect(stripBrownTags('\n\n\tHe/pps paid/vbd 1/2/cd (/( or/cc less/ap )/) ;/. ok/uh ?/.\n\tYes/rb !/.\n\n\n\tNext/ap ./.\n')).toBe('He paid 1/2 (or less); ok? Yes!\nNext.');
+    expect(stripBrownTags('\n\n\tHe/pps paid/vbd 1/2/cd (/( or/cc less/ap )/) ;/. ok/uh ?/.\n\tYes/rb !/.\n\n\n\tNext/ap ./.\n')).toBe(
+      'He paid 1/2 (or less); ok? Yes!\nNext.',
+    );
   });
 });
 

@@ -13,8 +13,15 @@ describe('the causal language model (tied token table)', () => {
   it('starts at about ln 256 nats per byte, and its logits are the final features times the token table', async () => {
     await useBackend('cpu');
     const model = new CausalLm(config, initLmTensors(config, 1), 8);
-    const ids = tf.tensor2d(Int32Array.from({ length: 16 }, (_, i) => (i * 37) % 256), [2, 8], 'int32');
-    const labels = tf.tensor1d(Int32Array.from({ length: 16 }, (_, i) => (i * 11) % 256), 'int32');
+    const ids = tf.tensor2d(
+      Int32Array.from({ length: 16 }, (_, i) => (i * 37) % 256),
+      [2, 8],
+      'int32',
+    );
+    const labels = tf.tensor1d(
+      Int32Array.from({ length: 16 }, (_, i) => (i * 11) % 256),
+      'int32',
+    );
     const { logits, lastHidden } = model.forward(ids, { training: false });
     expect(logits.shape).toEqual([16, 256]);
     const wte = model.params.get('wte.weight')!;
@@ -42,7 +49,11 @@ describe('the causal language model (tied token table)', () => {
       return model.loss(ids, labels, { training: false }).dataSync()[0];
     };
     // Token 5 is looked up and predicted; token 200 is neither, so only the softmax normaliser reaches it.
-    for (const [row, col] of [[5, 3], [6, 0], [200, 7]]) {
+    for (const [row, col] of [
+      [5, 3],
+      [6, 0],
+      [200, 7],
+    ]) {
       const numeric = (lossWith(row, col, 1e-2) - lossWith(row, col, -1e-2)) / 2e-2;
       expect(Math.abs(numeric - analytic[row][col]), `wte[${row}][${col}]`).toBeLessThan(2e-3 + 0.02 * Math.abs(analytic[row][col]));
     }
@@ -55,7 +66,16 @@ describe('the causal language model (tied token table)', () => {
     const text = 'the cat sat on the mat. '.repeat(60);
     const corpus = splitText('cats.txt', text);
     const c = lmConfig({ layers: 1, width: 32, heads: 2, positions: 16 });
-    const trainer = new LmTrainer(c, initLmTensors(c, 0), corpus, { context: 16, batch: 8, steps: 150, lr: 1e-2, warmup: 10, seed: 0, maxGradNorm: 1, evalWindows: 8 });
+    const trainer = new LmTrainer(c, initLmTensors(c, 0), corpus, {
+      context: 16,
+      batch: 8,
+      steps: 150,
+      lr: 1e-2,
+      warmup: 10,
+      seed: 0,
+      maxGradNorm: 1,
+      evalWindows: 8,
+    });
     const before = nats2bits(await trainer.heldOutLoss());
     for (let s = 0; s < 150; s++) await trainer.step(s);
     const after = nats2bits(await trainer.heldOutLoss());

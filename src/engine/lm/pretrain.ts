@@ -70,7 +70,9 @@ export class LmTrainer {
     let sum = 0;
     let rows = 0;
     for (const w of this.heldOut) {
-      const loss = tf.tidy(() => this.model.loss(tf.tensor2d(w.x, [w.rows, this.settings.context], 'int32'), tf.tensor1d(w.labels, 'int32'), { training: false }));
+      const loss = tf.tidy(() =>
+        this.model.loss(tf.tensor2d(w.x, [w.rows, this.settings.context], 'int32'), tf.tensor1d(w.labels, 'int32'), { training: false }),
+      );
       sum += (await loss.data())[0] * w.rows;
       rows += w.rows;
       loss.dispose();

@@ -61,7 +61,9 @@ describe('sweep cell file', () => {
 
   it('refuses, naming the file: truncation, another cell under this name, an edit, another format', async () => {
     const text = await encodeCellFile(validCell(), WHERE);
-    await expect(decodeCellFile(text.slice(0, 200), WHERE, ID)).rejects.toThrow(new RegExp(`^${WHERE}: not a complete JSON file, so it is truncated or damaged`));
+    await expect(decodeCellFile(text.slice(0, 200), WHERE, ID)).rejects.toThrow(
+      new RegExp(`^${WHERE}: not a complete JSON file, so it is truncated or damaged`),
+    );
     await expect(decodeCellFile(text, WHERE, 'bit-xor__pretrained-output__seed0__3steps')).rejects.toThrow(
       `${WHERE}: holds cell ${ID}, not bit-xor__pretrained-output__seed0__3steps (copied or renamed?)`,
     );
@@ -73,7 +75,9 @@ describe('sweep cell file', () => {
   it('a cell written before version 1 (bare, no sha256) still loads; one with -1 steps or under another name is refused', async () => {
     const cell = validCell();
     expect(await decodeCellFile(JSON.stringify(cell) + '\n', WHERE, ID)).toEqual(cell);
-    await expect(decodeCellFile(JSON.stringify(cell), WHERE, 'bit-xor__pretrained-output__seed0__3steps')).rejects.toThrow(/holds cell bit-xor__pretrained-output__seed1__3steps/);
+    await expect(decodeCellFile(JSON.stringify(cell), WHERE, 'bit-xor__pretrained-output__seed0__3steps')).rejects.toThrow(
+      /holds cell bit-xor__pretrained-output__seed1__3steps/,
+    );
     const broken = { ...cell, id: 'bit-xor__pretrained-output__seed1__-1steps', settings: { ...cell.settings, steps: -1 } };
     await expect(decodeCellFile(JSON.stringify(broken), WHERE, broken.id)).rejects.toThrow(new RegExp(`^${WHERE}: invalid sweep cell: settings\\.steps: `));
   });
@@ -120,9 +124,16 @@ function applyEdit(tree: unknown, path: (string | number)[], edit: Edit): unknow
 }
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
-  fc.record({ kind: fc.constant('set' as const), value: fc.oneof(fc.jsonValue(), fc.constantFrom(-1, 0, 1, 1.5, 1e300, -0, 2 ** 32, '', 'NaN', null, [], {})) }),
+  fc.record({
+    kind: fc.constant('set' as const),
+    value: fc.oneof(fc.jsonValue(), fc.constantFrom(-1, 0, 1, 1.5, 1e300, -0, 2 ** 32, '', 'NaN', null, [], {})),
+  }),
   fc.constant({ kind: 'delete' as const }),
-  fc.record({ kind: fc.constant('add' as const), key: fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'id', 'step')), value: fc.jsonValue() }),
+  fc.record({
+    kind: fc.constant('add' as const),
+    key: fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'id', 'step')),
+    value: fc.jsonValue(),
+  }),
 );
 
 async function sha256Hex(text: string): Promise<string> {
@@ -138,8 +149,12 @@ describe('sweep cell file fuzz (fast-check)', () => {
       fc.nat({ max: text.length - 1 }).map((i) => text.slice(0, i)), // truncated
       fc.tuple(fc.nat({ max: text.length - 1 }), fc.integer({ min: 1, max: 40 })).map(([i, n]) => text.slice(0, i) + text.slice(i + n)), // bytes lost
       fc.tuple(fc.nat({ max: text.length }), fc.string({ minLength: 1, maxLength: 8, unit: 'binary' })).map(([i, s]) => text.slice(0, i) + s + text.slice(i)), // inserted
-      fc.tuple(fc.nat({ max: text.length - 1 }), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })).map(([i, c]) => text.slice(0, i) + c + text.slice(i + 1)), // replaced
-      fc.tuple(fc.nat({ max: text.length - 1 }), fc.nat({ max: text.length - 1 })).map(([i, j]) => text.slice(0, Math.min(i, j)) + text.slice(Math.min(i, j), Math.max(i, j) + 1).repeat(2) + text.slice(Math.max(i, j) + 1)), // duplicated
+      fc
+        .tuple(fc.nat({ max: text.length - 1 }), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }))
+        .map(([i, c]) => text.slice(0, i) + c + text.slice(i + 1)), // replaced
+      fc
+        .tuple(fc.nat({ max: text.length - 1 }), fc.nat({ max: text.length - 1 }))
+        .map(([i, j]) => text.slice(0, Math.min(i, j)) + text.slice(Math.min(i, j), Math.max(i, j) + 1).repeat(2) + text.slice(Math.max(i, j) + 1)), // duplicated
       fc.tuple(fc.nat({ max: text.length - 1 }), fc.constantFrom(' ', '\n', '\t')).map(([i, ws]) => text.slice(0, i) + ws + text.slice(i)), // whitespace (often harmless)
     );
     let loaded = 0;

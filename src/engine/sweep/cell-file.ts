@@ -97,7 +97,10 @@ export const cellResultSchema = z
     config: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a configuration id of letters, digits, ".", "_" and "-"'),
     label: text,
     body: text,
-    groups: z.array(z.enum(ALL_GROUPS as [GroupName, ...GroupName[]])).min(1).max(ALL_GROUPS.length),
+    groups: z
+      .array(z.enum(ALL_GROUPS as [GroupName, ...GroupName[]]))
+      .min(1)
+      .max(ALL_GROUPS.length),
     seed: rangeSchema(LIMITS.seed),
     settings: sweepSettingsSchema,
     final: curvePointSchema,
@@ -111,7 +114,8 @@ export const cellResultSchema = z
   })
   .superRefine((c, ctx) => {
     const problem = (message: string, path: (string | number)[]) => ctx.addIssue({ code: 'custom', message, path });
-    if (c.id !== cellIdOf(c.task, c.config, c.seed, c.settings.steps)) problem(`is not ${cellIdOf(c.task, c.config, c.seed, c.settings.steps)}, the id of its own task, configuration, seed and steps`, ['id']);
+    if (c.id !== cellIdOf(c.task, c.config, c.seed, c.settings.steps))
+      problem(`is not ${cellIdOf(c.task, c.config, c.seed, c.settings.steps)}, the id of its own task, configuration, seed and steps`, ['id']);
     for (let i = 1; i < c.curve.length; i++) if (c.curve[i].step <= c.curve[i - 1].step) problem('steps must increase', ['curve', i, 'step']);
     const last = c.curve[c.curve.length - 1];
     if (last.step !== c.settings.steps) problem(`the last evaluation is at step ${last.step}, not at the sweep's ${c.settings.steps} steps`, ['curve']);
@@ -152,7 +156,8 @@ export async function encodeCellFile(result: CellResult, where: string): Promise
  * (the id its file name gives), a cell holding another id is refused: it was copied or renamed.
  */
 export async function decodeCellFile(text: string, where: string, expectedId?: string): Promise<CellResult> {
-  if (text.length > MAX_CELL_FILE_BYTES) throw new FptError(`${where}: ${text.length} characters, more than any sweep cell file (${MAX_CELL_FILE_BYTES} bytes); not a cell`);
+  if (text.length > MAX_CELL_FILE_BYTES)
+    throw new FptError(`${where}: ${text.length} characters, more than any sweep cell file (${MAX_CELL_FILE_BYTES} bytes); not a cell`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -165,7 +170,9 @@ export async function decodeCellFile(text: string, where: string, expectedId?: s
   }
   const file = cellFileSchema.safeParse(raw);
   if (!file.success) {
-    throw new FptError(`${where}: not a sweep cell file (format "${CELL_FILE_FORMAT}", version ${CELL_FILE_VERSION}): ${describeIssues(file.error)}; delete it to recompute this cell`);
+    throw new FptError(
+      `${where}: not a sweep cell file (format "${CELL_FILE_FORMAT}", version ${CELL_FILE_VERSION}): ${describeIssues(file.error)}; delete it to recompute this cell`,
+    );
   }
   const cell = checkedCell(file.data.cell, where, expectedId);
   if ((await sha256Hex(JSON.stringify(file.data.cell))) !== file.data.sha256) {
@@ -194,7 +201,10 @@ export const summaryRowSchema = z.object({
   steps: rangeSchema(LIMITS.steps),
   paper: z.number().nullable(),
   accuracies: z.array(z.number().min(0).max(100)).min(1),
-  heldOut: z.object({ mean: z.number().min(0).max(100), examples: z.number().int().min(1), set: z.string() }).nullable().optional(),
+  heldOut: z
+    .object({ mean: z.number().min(0).max(100), examples: z.number().int().min(1), set: z.string() })
+    .nullable()
+    .optional(),
   paperSource: z.string().nullable().optional(),
 });
 

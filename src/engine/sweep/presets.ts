@@ -87,7 +87,14 @@ function depthConfigs(table: 'Table 11' | 'Table 12', rows: readonly DepthRow[],
       if (!Number.isInteger(l) || l < 1) throw new Error(`depth: layers must be whole numbers ≥ 1 (got ${l})`);
       if (init === 'pretrained' && l > opts.modelLayers) continue;
       const paper = rows.find((r) => r.layers === l)?.[init];
-      out.push({ id: `${tag}-${init}-layers${l}`, label: `${table}: ${init}, first ${l} layers, ${what}`, body: init, groups, layers: l, paper: paper ? { listops: paper } : {} });
+      out.push({
+        id: `${tag}-${init}-layers${l}`,
+        label: `${table}: ${init}, first ${l} layers, ${what}`,
+        body: init,
+        groups,
+        layers: l,
+        paper: paper ? { listops: paper } : {},
+      });
     }
   }
   return out;
@@ -118,14 +125,27 @@ export function presetConfigs(preset: PresetName, opts: PresetOptions): SweepCon
         { id: 'pretrained', label: 'FPT (pretrained, frozen)', body: 'pretrained', groups: [...FPT_DEFAULT_GROUPS], paper: frozenRow('fpt', opts) },
         { id: 'random', label: 'random frozen', body: 'random', groups: [...FPT_DEFAULT_GROUPS], paper: frozenRow('random', opts) },
         { id: 'statistics', label: 'statistics-only frozen', body: 'statistics', groups: [...FPT_DEFAULT_GROUPS], paper: TABLE9.statistics },
-        { id: 'scratch', label: 'transformer from scratch (random init, every group, paper depth)', body: 'random', groups: [...ALL_GROUPS], layers: fromScratchLayers(), paper: TABLE1.full },
+        {
+          id: 'scratch',
+          label: 'transformer from scratch (random init, every group, paper depth)',
+          body: 'random',
+          groups: [...ALL_GROUPS],
+          layers: fromScratchLayers(),
+          paper: TABLE1.full,
+        },
         { id: 'pretrained-all', label: 'pretrained, everything trained', body: 'pretrained', groups: [...ALL_GROUPS], paper: TABLE13.both },
         { id: 'lstm', label: `LSTM trained (3 × ${width})`, body: { kind: 'lstm', width, layers: 3 }, groups: [...ALL_GROUPS], paper: TABLE1.lstm },
       ];
     }
     case 'table19': {
       return (opts.inits ?? ['pretrained']).flatMap((init) =>
-        UNFREEZING_STEPS.map((s, i) => ({ id: `${init}-${s.id}`, label: `${init}: ${s.label}`, body: init, groups: [...s.groups], paper: unfreezingColumn(init, i) })),
+        UNFREEZING_STEPS.map((s, i) => ({
+          id: `${init}-${s.id}`,
+          label: `${init}: ${s.label}`,
+          body: init,
+          groups: [...s.groups],
+          paper: unfreezingColumn(init, i),
+        })),
       );
     }
     case 'depth':

@@ -16,7 +16,17 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const SETTINGS: SweepSettings = { preset: 'table19', model: 'tiny', backend: 'cpu', steps: 2, batchSize: 2, lr: 1e-3, dropout: 0.1, evalEvery: 2, evalBatches: 1 };
+const SETTINGS: SweepSettings = {
+  preset: 'table19',
+  model: 'tiny',
+  backend: 'cpu',
+  steps: 2,
+  batchSize: 2,
+  lr: 1e-3,
+  dropout: 0.1,
+  evalEvery: 2,
+  evalBatches: 1,
+};
 const configs = presetConfigs('table19', { modelWidth: 64, modelLayers: 2 }).slice(0, 1);
 
 /** A finished cell as trainCell makes it, with `acc` as its accuracy (NaN: no held-out batch evaluated). */
@@ -41,9 +51,21 @@ function cellOf(id: string, seed: number, acc: number): CellResult {
 }
 
 async function writeSweep(dir: string, accuracies: number[]): Promise<string> {
-  const cells = planCells(['bit-xor'], configs, accuracies.map((_, i) => i), SETTINGS.steps);
+  const cells = planCells(
+    ['bit-xor'],
+    configs,
+    accuracies.map((_, i) => i),
+    SETTINGS.steps,
+  );
   const out = join(root, dir);
-  const files = await sweepToDir({ outDir: out, cells, configs, tasks: ['bit-xor'], settings: SETTINGS, runCell: async (c) => cellOf(c.id, c.seed, accuracies[c.seed]) });
+  const files = await sweepToDir({
+    outDir: out,
+    cells,
+    configs,
+    tasks: ['bit-xor'],
+    settings: SETTINGS,
+    runCell: async (c) => cellOf(c.id, c.seed, accuracies[c.seed]),
+  });
   return readFile(files.jsonPath!, 'utf8');
 }
 
@@ -64,7 +86,19 @@ describe('results.json schema (issue 11, item 5)', () => {
     const legacy = { ...cellOf(planCells(['bit-xor'], configs, [0], SETTINGS.steps)[0].id, 0, NaN) };
     const text = JSON.stringify({
       settings: SETTINGS,
-      summary: [{ task: 'bit-xor', config: configs[0].id, label: configs[0].label, mean: NaN, std: NaN, seeds: 1, steps: SETTINGS.steps, paper: null, accuracies: [NaN] }],
+      summary: [
+        {
+          task: 'bit-xor',
+          config: configs[0].id,
+          label: configs[0].label,
+          mean: NaN,
+          std: NaN,
+          seeds: 1,
+          steps: SETTINGS.steps,
+          paper: null,
+          accuracies: [NaN],
+        },
+      ],
       cells: [legacy],
     });
     expect(text).toContain('"mean":null');
@@ -90,7 +124,9 @@ describe('results.json schema (issue 11, item 5)', () => {
   it('serializeSweepResults writes only what its reader accepts', async () => {
     const good = JSON.parse(await writeSweep('again', [0.25]));
     expect(parseSweepResults(serializeSweepResults(good), 'r')).toEqual(good);
-    expect(() => serializeSweepResults({ ...good, settings: { ...good.settings, preset: 'table99' } }, 'sweeps/x/results.json')).toThrow(/^sweeps\/x\/results\.json is not valid: settings\.preset: /);
+    expect(() => serializeSweepResults({ ...good, settings: { ...good.settings, preset: 'table99' } }, 'sweeps/x/results.json')).toThrow(
+      /^sweeps\/x\/results\.json is not valid: settings\.preset: /,
+    );
   });
 
   it('the index lists names, urls and dates', () => {

@@ -61,7 +61,9 @@ export function settingsDifferences(cell: SweepSettings, sweep: SweepSettings): 
 /** The body as a cell records it: describeBody, plus the layer count where the configuration sets one, and a random body's init scheme. */
 export function configBody(config: SweepConfig, task: TaskName, randomInit: RandomInit | undefined): string {
   const layers = layersFor(config, task);
-  return describeBody(config.body) + (layers === undefined ? '' : `, ${layers} layers`) + (config.body === 'random' ? `, ${randomInit ?? 'paper'} random init` : '');
+  return (
+    describeBody(config.body) + (layers === undefined ? '' : `, ${layers} layers`) + (config.body === 'random' ? `, ${randomInit ?? 'paper'} random init` : '')
+  );
 }
 
 /**
@@ -79,7 +81,8 @@ export function cellMismatch(result: CellResult, cell: SweepCell, settings: Swee
   if (result.settings.steps !== steps) wrong.push(`${result.settings.steps} steps`);
   if (result.body !== body) wrong.push(`body "${result.body}" where the configuration now says "${body}"`);
   const groups = [...cell.config.groups].sort().join(',');
-  if ([...result.groups].sort().join(',') !== groups) wrong.push(`groups ${result.groups.join(',')} where the configuration now trains ${cell.config.groups.join(',')}`);
+  if ([...result.groups].sort().join(',') !== groups)
+    wrong.push(`groups ${result.groups.join(',')} where the configuration now trains ${cell.config.groups.join(',')}`);
   return wrong.length === 0 ? null : `holds ${wrong.join(', ')}`;
 }
 

@@ -19,10 +19,21 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const SETTINGS: SweepSettings = { preset: 'table19', model: 'tiny', backend: 'cpu', steps: 3, batchSize: 2, lr: 1e-3, dropout: 0.1, evalEvery: 2, evalBatches: 1, heldOutSample: 40 };
+const SETTINGS: SweepSettings = {
+  preset: 'table19',
+  model: 'tiny',
+  backend: 'cpu',
+  steps: 3,
+  batchSize: 2,
+  lr: 1e-3,
+  dropout: 0.1,
+  evalEvery: 2,
+  evalBatches: 1,
+  heldOutSample: 40,
+};
 
 describe('presets', () => {
-  it('table2 has the frozen bodies, from scratch, pretrained-everything and LSTM with their own tables\' numbers; table19 the four unfreezing steps', () => {
+  it("table2 has the frozen bodies, from scratch, pretrained-everything and LSTM with their own tables' numbers; table19 the four unfreezing steps", () => {
     const t2 = presetConfigs('table2', { modelWidth: 768, modelLayers: 12 });
     expect(t2.map((c) => c.id)).toEqual(['pretrained', 'random', 'statistics', 'scratch', 'pretrained-all', 'lstm']);
     expect(t2.map((c) => c.paper.cifar10!.value)).toEqual([68.2, 61.7, 56.5, 70.3, 32.9, 73.6]);
@@ -41,7 +52,7 @@ describe('presets', () => {
     expect(t19[4].paper['bit-memory']).toMatchObject({ value: 75, table: 'Table 21' });
   });
 
-  it('depth is §3.10: Tables 11 and 12 on ListOps, output (+ layer norms) only, at the paper\'s depths', () => {
+  it("depth is §3.10: Tables 11 and 12 on ListOps, output (+ layer norms) only, at the paper's depths", () => {
     const d = presetConfigs('depth', { modelWidth: 768, modelLayers: 12 });
     expect(d.map((c) => [c.id, c.groups.join('+'), c.paper.listops?.value ?? null])).toEqual([
       ['t11-pretrained-layers1', 'output+layernorm', 17],
@@ -62,7 +73,14 @@ describe('presets', () => {
     const tiny = presetConfigs('depth', { modelWidth: 64, modelLayers: 2 });
     expect(tiny.filter((c) => c.body === 'pretrained').map((c) => c.layers)).toEqual([1, 2, 1]);
     expect(droppedDepths({ modelWidth: 64, modelLayers: 2 })).toEqual([6, 3, 12]);
-    expect(presetConfigs('depth', { modelWidth: 64, modelLayers: 2, layers: [1, 3] }).map((c) => c.id)).toEqual(['t11-pretrained-layers1', 't11-random-layers1', 't11-random-layers3', 't12-pretrained-layers1', 't12-random-layers1', 't12-random-layers3']);
+    expect(presetConfigs('depth', { modelWidth: 64, modelLayers: 2, layers: [1, 3] }).map((c) => c.id)).toEqual([
+      't11-pretrained-layers1',
+      't11-random-layers1',
+      't11-random-layers3',
+      't12-pretrained-layers1',
+      't12-random-layers1',
+      't12-random-layers3',
+    ]);
     expect(() => presetConfigs('depth', { modelWidth: 64, modelLayers: 2, layers: [0] })).toThrow(/≥ 1/);
   });
 
@@ -154,7 +172,9 @@ describe('sweep runner (tiny backbone, Bit XOR, 2 configurations, 2 seeds)', () 
     expect(third.results[0].final).toEqual(first.results[0].final);
 
     // Cells made with other settings are not mixed in.
-    await expect(sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: { ...SETTINGS, lr: 3e-3 }, runCell })).rejects.toThrow(/other settings \(lr: 0\.001 vs 0\.003\)/);
+    await expect(sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings: { ...SETTINGS, lr: 3e-3 }, runCell })).rejects.toThrow(
+      /other settings \(lr: 0\.001 vs 0\.003\)/,
+    );
   });
 });
 
@@ -212,7 +232,14 @@ describe('the sweep store trusts no cell file (issue 11, item 8)', () => {
     const settings = { ...SETTINGS, evalBatches: 0 };
     const cells = planCells(['bit-xor'], configs, [0], settings.steps);
     const dir = join(root, 'no-eval');
-    const run = sweepToDir({ outDir: dir, cells, configs, tasks: ['bit-xor'], settings, runCell: (cell) => trainCell(cell, { task, config, pretrained: tensors, settings }) });
+    const run = sweepToDir({
+      outDir: dir,
+      cells,
+      configs,
+      tasks: ['bit-xor'],
+      settings,
+      runCell: (cell) => trainCell(cell, { task, config, pretrained: tensors, settings }),
+    });
     await expect(run).rejects.toThrow(/refusing to write an invalid sweep cell \(settings\.evalBatches: .*final\.test_acc/);
     expect(existsSync(join(dir, 'results.json'))).toBe(false);
     expect(existsSync(join(dir, 'cells'))).toBe(false);
@@ -224,14 +251,21 @@ describe('the sweep store trusts no cell file (issue 11, item 8)', () => {
     const id = 'bit-xor__pretrained-output__seed0__3steps';
     await writeFile(join(dir, 'cells', `${id}.json`), '');
     await truncate(join(dir, 'cells', `${id}.json`), 33 * 1024 * 1024);
-    await expect(fileCellStore(dir).read(id)).rejects.toThrow(`${join(dir, 'cells', `${id}.json`)}: 34603008 bytes, more than any sweep cell file (33554432); not a cell, not read`);
+    await expect(fileCellStore(dir).read(id)).rejects.toThrow(
+      `${join(dir, 'cells', `${id}.json`)}: 34603008 bytes, more than any sweep cell file (33554432); not a cell, not read`,
+    );
   });
 
   it('shards deal the plan round-robin: disjoint, complete, deterministic', () => {
     const configs = presetConfigs('table19', { modelWidth: 64, modelLayers: 2, inits: ['pretrained', 'random'] });
     const plan = planCells(['bit-xor', 'listops'], configs, [0, 1, 2], 10);
     const shards = [0, 1, 2, 3, 4, 5, 6].map((index) => shardCells(plan, { index, count: 7 }));
-    expect(shards.flat().map((c) => c.id).sort()).toEqual(plan.map((c) => c.id).sort());
+    expect(
+      shards
+        .flat()
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(plan.map((c) => c.id).sort());
     expect(shards.map((s) => s.length)).toEqual([7, 7, 7, 7, 7, 7, 6]);
     expect(shards[3].map((c) => c.id)).toEqual(plan.filter((_, i) => i % 7 === 3).map((c) => c.id));
     expect(() => shardCells(plan, { index: 7, count: 7 })).toThrow(FptError);

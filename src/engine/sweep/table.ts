@@ -68,7 +68,7 @@ export function markdownTable(rows: readonly SummaryRow[], settings: SweepSettin
     `## ${TITLES[settings.preset]}`,
     '',
     `Model \`${settings.model}\`, backend \`${settings.backend}\`, batch ${settings.batchSize}, lr ${settings.lr} (LSTM ${settings.lstmLr ?? 3e-4}), dropout ${settings.dropout}, ` +
-      `random GPT-2 bodies drawn by the ${settings.randomInit === 'hf-scaled' ? "Hugging Face scheme (c_proj N(0, 0.02/√(2·n_layer)))" : "paper's scheme (every weight N(0, 0.02))"}. ` +
+      `random GPT-2 bodies drawn by the ${settings.randomInit === 'hf-scaled' ? 'Hugging Face scheme (c_proj N(0, 0.02/√(2·n_layer)))' : "paper's scheme (every weight N(0, 0.02))"}. ` +
       `"last eval": test accuracy after the last step on ${settings.evalBatches} held-out batches of ${settings.batchSize}, mean ± sd over seeds; ` +
       `"held-out": the whole held-out set after the last step (n examples; a fixed sample for generated tasks). ` +
       `The paper's numbers are converged runs on the full test set unless the source says otherwise; its source gives table, row, column and model.`,
@@ -82,7 +82,10 @@ export function markdownTable(rows: readonly SummaryRow[], settings: SweepSettin
     const held = r.heldOut ? `${r.heldOut.mean.toFixed(1)} (n=${r.heldOut.examples})` : '—';
     lines.push(`| ${r.task} | ${r.label} | ${ours} | ${held} | ${r.paper === null ? '—' : r.paper} | ${r.seeds} | ${r.steps} | ${r.paperSource ?? '—'} |`);
     const paperSteps = STEPS_TO_CONVERGE.pretrained[r.task];
-    if (paperSteps !== undefined && r.steps < paperSteps / 10) notes.add(`${r.task}: ${r.steps} steps here; the paper's FPT took about ${paperSteps} steps to converge (random bodies ${STEPS_TO_CONVERGE.random[r.task]}; Table 6), so these runs are far from converged.`);
+    if (paperSteps !== undefined && r.steps < paperSteps / 10)
+      notes.add(
+        `${r.task}: ${r.steps} steps here; the paper's FPT took about ${paperSteps} steps to converge (random bodies ${STEPS_TO_CONVERGE.random[r.task]}; Table 6), so these runs are far from converged.`,
+      );
     if (r.task === 'mnist') notes.add(`mnist: ${MNIST_DATA_NOTE}.`);
   }
   if (notes.size > 0) lines.push('', ...[...notes].map((n) => `- ${n}`));

@@ -54,13 +54,7 @@ describe('bit-xor', () => {
 describe('bit-memory', () => {
   it('has the paper layout: 120 tokens of 50, last 20 tokens × 50 bits', () => {
     const task = createBitMemoryTask();
-    expect([task.seqLen, task.input, task.outputTokens, task.labelsPerToken, task.classes]).toEqual([
-      120,
-      { kind: 'vector', dim: 50 },
-      20,
-      50,
-      2,
-    ]);
+    expect([task.seqLen, task.input, task.outputTokens, task.labelsPerToken, task.classes]).toEqual([120, { kind: 'vector', dim: 50 }, 20, 50, 2]);
   });
 
   it('masks a copy of one string and labels it with that string', () => {
@@ -73,9 +67,7 @@ describe('bit-memory', () => {
       for (let i = 0; i < 5000; i++) expect(Math.abs(row[i])).toBe(1);
       const query = row.subarray(5000);
       const labels = batch.y.subarray(b * 1000, (b + 1) * 1000);
-      const matching = [0, 1, 2, 3, 4].filter((s) =>
-        row.subarray(s * 1000, (s + 1) * 1000).every((v, i) => (v > 0 ? 1 : 0) === labels[i]),
-      );
+      const matching = [0, 1, 2, 3, 4].filter((s) => row.subarray(s * 1000, (s + 1) * 1000).every((v, i) => (v > 0 ? 1 : 0) === labels[i]));
       expect(matching.length).toBe(1);
       const chosen = row.subarray(matching[0] * 1000, (matching[0] + 1) * 1000);
       let zeros = 0;

@@ -194,7 +194,9 @@ describe('cifar10-lra task', () => {
     const aug = drawCifarAugmentation(replay);
     const gray3 = new Float32Array(3 * 1024);
     for (let p = 0; p < 1024; p++) gray3[p] = gray3[1024 + p] = gray3[2048 + p] = (a.x[p] + 1) / 2;
-    const expected = augmentCifarImage(gray3, aug).subarray(0, 1024).map((v) => v * 2 - 1);
+    const expected = augmentCifarImage(gray3, aug)
+      .subarray(0, 1024)
+      .map((v) => v * 2 - 1);
     Array.from(b.x.subarray(0, 1024)).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
     // The held-out split is never augmented.
     expect(Array.from(augmented.batch(3, 'test', new Rng(9)).x)).toEqual(Array.from(plain.batch(3, 'test', new Rng(9)).x));

@@ -8,8 +8,7 @@ export const GRAY_WEIGHTS = [0.2989, 0.587, 0.114] as const;
 /** Writes one planar RGB byte image as 1024 grayscale values in [-1, 1], pixels row-major. */
 export function grayscaleCifar(pixels: ArrayLike<number>, out: Float32Array, offset = 0): void {
   for (let p = 0; p < CIFAR_PLANE; p++) {
-    const gray =
-      GRAY_WEIGHTS[0] * pixels[p] + GRAY_WEIGHTS[1] * pixels[CIFAR_PLANE + p] + GRAY_WEIGHTS[2] * pixels[2 * CIFAR_PLANE + p];
+    const gray = GRAY_WEIGHTS[0] * pixels[p] + GRAY_WEIGHTS[1] * pixels[CIFAR_PLANE + p] + GRAY_WEIGHTS[2] * pixels[2 * CIFAR_PLANE + p];
     out[offset + p] = (gray / 255) * 2 - 1;
   }
 }
@@ -34,19 +33,15 @@ export function createCifar10LraTask(data: CifarSplits, options: Cifar10LraOptio
     name: 'cifar10-lra',
     seqLen: CIFAR_PLANE,
     input: { kind: 'vector', dim: 1 },
-    ...cifarTaskParts(
-      data,
-      CIFAR_PLANE,
-      (records, rng) => (i, x, offset) => {
-        grayscaleCifar(records.pixels(i), x, offset);
-        if (augment && rng) {
-          for (let p = 0; p < CIFAR_PLANE; p++) gray3[p] = gray3[CIFAR_PLANE + p] = gray3[2 * CIFAR_PLANE + p] = (x[offset + p] + 1) / 2;
-          augmentCifarImage(gray3, drawCifarAugmentation(rng), augmented);
-          for (let p = 0; p < CIFAR_PLANE; p++) x[offset + p] = augmented[p] * 2 - 1;
-        }
-        return records.label(i);
-      },
-    ),
+    ...cifarTaskParts(data, CIFAR_PLANE, (records, rng) => (i, x, offset) => {
+      grayscaleCifar(records.pixels(i), x, offset);
+      if (augment && rng) {
+        for (let p = 0; p < CIFAR_PLANE; p++) gray3[p] = gray3[CIFAR_PLANE + p] = gray3[2 * CIFAR_PLANE + p] = (x[offset + p] + 1) / 2;
+        augmentCifarImage(gray3, drawCifarAugmentation(rng), augmented);
+        for (let p = 0; p < CIFAR_PLANE; p++) x[offset + p] = augmented[p] * 2 - 1;
+      }
+      return records.label(i);
+    }),
   };
 }
 

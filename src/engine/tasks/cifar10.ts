@@ -121,17 +121,13 @@ export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {
     name: 'cifar10',
     seqLen: GRID * GRID,
     input: { kind: 'vector', dim: TOKEN_DIM },
-    ...cifarTaskParts(
-      data,
-      tokenValues,
-      (records, rng) => (i, x, offset) => {
-        const pixels = records.pixels(i);
-        for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
-        const image = augment && rng ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
-        patchifyCifar(image, x, offset);
-        return records.label(i);
-      },
-    ),
+    ...cifarTaskParts(data, tokenValues, (records, rng) => (i, x, offset) => {
+      const pixels = records.pixels(i);
+      for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
+      const image = augment && rng ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
+      patchifyCifar(image, x, offset);
+      return records.label(i);
+    }),
   };
 }
 

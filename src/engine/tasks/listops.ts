@@ -51,10 +51,7 @@ export function generateListOpsTree(rng: Rng, depth: number, maxDepth: number, m
 }
 
 /** Rejection-samples trees until minLength < length < maxLength, as LRA's main loop does. */
-export function sampleListOpsExpression(
-  rng: Rng,
-  { maxDepth = 10, maxArgs = 10, minLength = 500, maxLength = 2000 }: ListOpsOptions = {},
-): GeneratedTree {
+export function sampleListOpsExpression(rng: Rng, { maxDepth = 10, maxArgs = 10, minLength = 500, maxLength = 2000 }: ListOpsOptions = {}): GeneratedTree {
   for (;;) {
     const tree = generateListOpsTree(rng, 1, maxDepth, maxArgs);
     if (tree.length > minLength && tree.length < maxLength) return tree;

@@ -39,8 +39,7 @@ describe('mnist split', () => {
     const again = buildMnistDataset(raw);
     expect(Buffer.from(again.test.images.buffer).equals(Buffer.from(dataset.test.images.buffer))).toBe(true);
     expect(Buffer.from(again.train.labels).equals(Buffer.from(dataset.train.labels))).toBe(true);
-    const key = (images: Float32Array, i: number) =>
-      Buffer.from(images.buffer, images.byteOffset + i * MNIST_PIXELS * 4, MNIST_PIXELS * 4).toString('base64');
+    const key = (images: Float32Array, i: number) => Buffer.from(images.buffer, images.byteOffset + i * MNIST_PIXELS * 4, MNIST_PIXELS * 4).toString('base64');
     const train = new Set(Array.from({ length: dataset.train.count }, (_, i) => key(dataset.train.images, i)));
     let shared = 0;
     for (let i = 0; i < dataset.test.count; i++) if (train.has(key(dataset.test.images, i))) shared++;

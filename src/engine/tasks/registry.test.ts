@@ -8,7 +8,7 @@ import { createTask, findTaskDefinition, TASK_NAMES, taskDefinition, taskLabel, 
 const options: TaskOptions = { data: { mnist: loadMnistDigitsNode, cifar10: makeCifarFixture } };
 
 describe('the task registry', () => {
-  it('has one definition per built-in task, whose input kind is the built task\'s', async () => {
+  it("has one definition per built-in task, whose input kind is the built task's", async () => {
     expect(TASK_NAMES).toEqual(['bit-xor', 'bit-memory', 'listops', 'mnist', 'cifar10', 'cifar10-lra']);
     for (const name of TASK_NAMES) expect((await createTask(name, options)).input.kind).toBe(taskDefinition(name).inputKind);
     expect(TASK_NAMES.map(taskLabel)).toEqual(['Bit XOR', 'Bit Memory', 'ListOps', 'MNIST', 'CIFAR-10', 'CIFAR-10 LRA']);
@@ -22,7 +22,7 @@ describe('the task registry', () => {
     expect((await createTask('bit-xor', { bits: 7, bitXor: { bits: 3 } })).seqLen).toBe(6);
   });
 
-  it('names tokens by the task\'s layout', async () => {
+  it("names tokens by the task's layout", async () => {
     const labels = async (name: string, extra: TaskOptions = {}) => {
       const task = await createTask(name, { ...options, ...extra });
       return taskDefinition(name).tokenLabels!(task, task.batch(1, 'test', new Rng(5)), 0);
@@ -46,7 +46,12 @@ describe('the task registry', () => {
     const image = taskDefinition('cifar10').image!(cifar, batch, 0);
     expect([image.width, image.height, image.channels]).toEqual([32, 32, 3]);
     let worst = 0;
-    for (const [r, c, ch] of [[0, 0, 0], [5, 9, 1], [31, 31, 2], [17, 3, 0]]) {
+    for (const [r, c, ch] of [
+      [0, 0, 0],
+      [5, 9, 1],
+      [31, 31, 2],
+      [17, 3, 0],
+    ]) {
       worst = Math.max(worst, Math.abs(image.pixels[(r * 32 + c) * 3 + ch] - fixturePixel(8, ch, r, c) / 255));
     }
     expect(worst).toBeLessThan(1e-6);

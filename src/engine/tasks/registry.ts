@@ -71,5 +71,8 @@ export async function createTask(name: TaskName, options: TaskOptions = {}): Pro
 
 /** A registered task's name, checked when parsed (so a task registered later is accepted too). */
 export const taskNameSchema = z.string().refine(isTaskName, {
-  error: () => `Invalid option: expected one of ${taskNames().map((n) => JSON.stringify(n)).join('|')}`,
+  error: () =>
+    `Invalid option: expected one of ${taskNames()
+      .map((n) => JSON.stringify(n))
+      .join('|')}`,
 });

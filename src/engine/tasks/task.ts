@@ -119,9 +119,7 @@ export interface TaskDefinition<N extends TaskName = TaskName> {
 export function requireSource<K extends keyof TaskDataSources>(data: TaskDataSources | undefined, key: K, name: TaskName) {
   const source = data?.[key];
   if (!source) {
-    throw new Error(
-      `${name}: no data source given; pass options.data.${key} (in Node, nodeTaskData() from src/engine/tasks/node-data.ts)`,
-    );
+    throw new Error(`${name}: no data source given; pass options.data.${key} (in Node, nodeTaskData() from src/engine/tasks/node-data.ts)`);
   }
   return source as NonNullable<TaskDataSources[K]>;
 }

@@ -5,10 +5,7 @@ import { tf } from '../tf';
  * does (coefficient maxNorm / (norm + 1e-6), clamped at 1). Returns the norm before clipping.
  * Stays on the device: no read-back.
  */
-export function clipByGlobalNorm(
-  grads: Map<string, tf.Tensor>,
-  maxNorm: number,
-): { clipped: Map<string, tf.Tensor>; norm: tf.Scalar } {
+export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): { clipped: Map<string, tf.Tensor>; norm: tf.Scalar } {
   const squares = [...grads.values()].map((g) => tf.sum(tf.square(g)));
   // Summed pairwise: tf.addN with 8 or more inputs is wrong on WebGPU (TF.js 4.22: past its 8-buffer limit it silently returns wrong sums).
   const norm = tf.sqrt(squares.reduce((acc, s) => tf.add(acc, s))) as tf.Scalar;

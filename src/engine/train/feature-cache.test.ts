@@ -27,7 +27,11 @@ describe('output-only training on cached features', () => {
       // The LSTM starts each forward pass from a random state seeded by the pass's seed (fixed in evaluation): the
       // uncached pass gets the evaluation's seed so that both start from the same state.
       const uncached = trainableGradients(trainer.model, x, y, typeof body === 'string' ? 123 : LSTM_EVAL_STATE_SEED);
-      const cached = headGradients(trainer.model, tf.reshape(cache.features, [-1, trainer.model.width]) as tf.Tensor2D, tf.reshape(cache.labels, [-1]) as tf.Tensor1D);
+      const cached = headGradients(
+        trainer.model,
+        tf.reshape(cache.features, [-1, trainer.model.width]) as tf.Tensor2D,
+        tf.reshape(cache.labels, [-1]) as tf.Tensor1D,
+      );
       expect([...uncached.grads.keys()].sort()).toEqual(['out.bias', 'out.weight']);
       expect((await cached.loss.data())[0]).toBeCloseTo((await uncached.loss.data())[0], 5);
       for (const p of ['out.weight', 'out.bias']) {

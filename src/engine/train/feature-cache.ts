@@ -187,7 +187,11 @@ export class CachedHeadTrainer {
  * Adam) and scaled to a whole epoch. The head's values are put back afterwards and a throwaway Adam
  * is used, so the measurement leaves the run untouched.
  */
-export async function measureUncachedEpoch(trainer: Trainer, data: Batch, steps: number): Promise<{ secondsPerEpoch: number; secondsPerStep: number; steps: number }> {
+export async function measureUncachedEpoch(
+  trainer: Trainer,
+  data: Batch,
+  steps: number,
+): Promise<{ secondsPerEpoch: number; secondsPerStep: number; steps: number }> {
   const { model, task, settings } = trainer;
   const saved = HEAD_PARAMS.map((n) => tf.clone(model.params.get(n)!));
   const adam = new FusedAdam({ ...PAPER_ADAM, lr: settings.lr });
@@ -196,7 +200,7 @@ export async function measureUncachedEpoch(trainer: Trainer, data: Batch, steps:
   // One untimed step first: TF.js compiles and allocates on first use.
   let elapsed = 0;
   for (let s = 0; s <= n; s++) {
-    const start = ((s * settings.batchSize) % data.batchSize);
+    const start = (s * settings.batchSize) % data.batchSize;
     const idx = Array.from({ length: Math.min(settings.batchSize, data.batchSize - start) }, (_, i) => start + i);
     const { x, y } = batchTensors(task, sliceBatch(data, idx));
     const t0 = performance.now();

@@ -11,11 +11,19 @@ const SHAPES: Record<string, number[]> = { 'a.weight': [5, 3], 'a.bias': [3], 'b
 
 function randomValues(rng: Rng, shape: number[], scale: number): tf.Tensor {
   const n = shape.reduce((x, y) => x * y, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal() * scale), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal() * scale),
+    shape,
+  );
 }
 
 /** Four steps; the set of parameters with gradients changes (a group frozen, then unfrozen) as the page allows. */
-const SCHEDULE = [['a.weight', 'a.bias', 'b.weight'], ['a.weight', 'a.bias', 'b.weight', 'c.scale'], ['a.weight', 'c.scale'], ['a.weight', 'a.bias', 'b.weight', 'c.scale']];
+const SCHEDULE = [
+  ['a.weight', 'a.bias', 'b.weight'],
+  ['a.weight', 'a.bias', 'b.weight', 'c.scale'],
+  ['a.weight', 'c.scale'],
+  ['a.weight', 'a.bias', 'b.weight', 'c.scale'],
+];
 
 async function run(fused: boolean): Promise<{ params: Record<string, Float32Array>; norms: number[] }> {
   const rng = new Rng(3);
@@ -70,7 +78,9 @@ describe('fused Adam on webgpu', () => {
     const params = new Map(Array.from({ length: 40 }, (_, i) => [`p${i}`, tf.variable(randomValues(rng, [i + 1], 1))] as const));
     const grads = new Map([...params].map(([name, p]) => [name, randomValues(rng, p.shape, 0.1)]));
     const adam = new FusedAdam();
-    await (await countDispatches(async () => (await adam.step(params, grads, 1).data())[0])).result; // builds the arenas
+    await (
+      await countDispatches(async () => (await adam.step(params, grads, 1).data())[0])
+    ).result; // builds the arenas
     const { dispatches } = await countDispatches(async () => (await adam.step(params, grads, 1).data())[0]);
     expect(dispatches).toBe(2);
     adam.dispose();

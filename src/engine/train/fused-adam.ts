@@ -104,7 +104,10 @@ export class FusedAdam {
       });
     }
     const names = [...grads.keys()].sort();
-    const arena = this.arenaFor(names, names.map((n) => grads.get(n)!.size));
+    const arena = this.arenaFor(
+      names,
+      names.map((n) => grads.get(n)!.size),
+    );
     const { lr, beta1, beta2, eps } = this.options;
 
     const coefs = new Float32Array(2 * names.length);

@@ -31,7 +31,13 @@ describe('Trainer.step() metrics', () => {
   for (const c of loadGolden().cases) {
     it(`${c.name}: the loss and the gradient norm before clipping equal PyTorch's float64 reference`, async () => {
       const { config, tensors } = await loadTinyCheckpoint();
-      const trainer = new Trainer(goldenTask(c), config, 'pretrained', { batchSize: c.B, evalBatches: 1, dropout: 0, groups: parseGroups(c.trainable_groups), fused: false }, tensors);
+      const trainer = new Trainer(
+        goldenTask(c),
+        config,
+        'pretrained',
+        { batchSize: c.B, evalBatches: 1, dropout: 0, groups: parseGroups(c.trainable_groups), fused: false },
+        tensors,
+      );
       for (const [name, t] of initialAdapters(c)) tf.tidy(() => trainer.model.assignParameter(name, tf.tensor(t.data, t.shape)));
       const metrics = await trainer.step();
       expect(Object.keys(metrics).sort()).toEqual(['gradNorm', 'loss']);

@@ -95,7 +95,14 @@ export class Trainer {
       this.model = new FptModel(config, head, backbone, adapters, this.settings.dropout, this.settings.groups, { fused: this.settings.fused });
     } else {
       const lstm = { ...PAPER_LSTM, width: body.width ?? PAPER_LSTM.width, layers: body.layers ?? PAPER_LSTM.layers };
-      this.model = LstmModel.create(lstm, head, new Rng(deriveSeed(seed, 'backbone-lstm')), new Rng(deriveSeed(seed, 'adapters')), this.settings.dropout, this.settings.groups);
+      this.model = LstmModel.create(
+        lstm,
+        head,
+        new Rng(deriveSeed(seed, 'backbone-lstm')),
+        new Rng(deriveSeed(seed, 'adapters')),
+        this.settings.dropout,
+        this.settings.groups,
+      );
     }
     this.adam = new FusedAdam({ ...PAPER_ADAM, lr: this.settings.lr });
     this.trainRng = new Rng(deriveSeed(seed, 'train-batches'));
