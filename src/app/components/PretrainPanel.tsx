@@ -230,7 +230,7 @@ export function PretrainPanel() {
       <div className="row">
         {select('Steps', shape.steps, STEPS, set('steps'), busy)}
         {select(
-          'Compute',
+          'Pretrain on',
           shape.backend,
           BACKENDS.map((b) => b.value),
           set('backend'),
