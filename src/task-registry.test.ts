@@ -147,7 +147,7 @@ describe('a task registered with one call (parity of n bits)', () => {
     expect(code).toBe(0);
     const final = JSON.parse(out.at(-1)!).final;
     expect(final).toMatchObject({ task: 'parity', step: 3, groups: ['input', 'output', 'positions', 'layernorm'] });
-    expect(final.model).toMatch(/tiny-gpt2$/);
+    expect(final.model).toMatch(/tiny-gpt2 \(random test model \(2 layers, 64 wide\)\)$/);
     expect(Number.isFinite(final.train_loss)).toBe(true);
     expect(final.test_acc).toBeGreaterThanOrEqual(0);
     expect(final.test_acc).toBeLessThanOrEqual(1);

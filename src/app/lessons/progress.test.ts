@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GroupName } from '../../engine/groups';
+import { FPT_DEFAULT_GROUPS, type GroupName } from '../../engine/groups';
 import { DEFAULT_SETTINGS } from '../settings';
 import { BIT_XOR_ATTENTION, LESSONS, PRETRAINED_VS_RANDOM } from './lessons';
 import { advance, isComplete, NO_PROGRESS, stepStatus, trainedSoFar, type LessonProgress } from './progress';
@@ -77,7 +77,7 @@ describe('Bit XOR attention lesson', () => {
 describe('pretrained vs random lesson', () => {
   const lesson = PRETRAINED_VS_RANDOM;
   const gpt2 = (init: 'pretrained' | 'random', patch: Partial<LessonSnapshot> = {}, task: 'bit-xor' | 'mnist' = 'bit-xor') =>
-    page({ settings: { ...DEFAULT_SETTINGS, model: 'gpt2', init, task }, ...patch });
+    page({ settings: { ...DEFAULT_SETTINGS, model: 'gpt2', init, task, groups: [...FPT_DEFAULT_GROUPS] }, ...patch });
 
   it('needs GPT-2 small: the tiny checkpoint and a failed download do not count', () => {
     expect(advance(lesson, NO_PROGRESS, page())).toBe(NO_PROGRESS);
