@@ -11,7 +11,10 @@ const LOCKED: [label: string, control: string][] = [
 ];
 
 test('an instructor link hides and locks controls, says why, and drops unknown names with a notice', async ({ page }) => {
-  await openPlayground(page, '?v=1&bb=tiny-random&g=input,output,positions,layernorm&hide=backend,adapters,presets,sliders&lock=task,backbone,lr,batch,seed,speed,colour&lesson=quantum');
+  await openPlayground(
+    page,
+    '?v=1&bb=tiny-random&g=input,output,positions,layernorm&hide=backend,adapters,presets,sliders&lock=task,backbone,lr,batch,seed,speed,colour&lesson=quantum',
+  );
   const notice = page.getByRole('status', { name: 'Link settings changed' });
   await expect(notice).toContainText('cannot hide unknown control "sliders": ignored');
   await expect(notice).toContainText('cannot lock unknown control "colour": ignored');
@@ -56,7 +59,8 @@ test('a guided lesson ticks off each step as the student does it', async ({ page
   await expect(step('output-only')).toContainText('56% on Bit XOR this way (Table 19, “output only” column, GPT-2 small, converged)');
 
   // Step 1: only the output head (the page opens with every group trainable), then 10 steps.
-  for (const group of ['Input layer', 'Positional embeddings', 'Layer norms', 'Attention', 'Feed-forward']) await page.getByRole('checkbox', { name: group, exact: true }).uncheck();
+  for (const group of ['Input layer', 'Positional embeddings', 'Layer norms', 'Attention', 'Feed-forward'])
+    await page.getByRole('checkbox', { name: group, exact: true }).uncheck();
   await expect(panel.getByTestId('lesson-counter')).toHaveText('0 of 10 steps trained.');
   await page.getByRole('button', { name: 'Play' }).click();
   await expect(step('output-only')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
