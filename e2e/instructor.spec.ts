@@ -162,7 +162,7 @@ test('the instructor link builder writes a link that opens the lesson with the c
   await page.getByLabel('Lesson to open').selectOption('bit-xor-attention');
   const linkBox = page.getByTestId('instructor-link');
   await expect(linkBox).toHaveValue(
-    /\?v=1&task=bit-xor&bits=5&bb=tiny-random&g=input,output,positions,layernorm&lr=0.001&seed=3&.*&hide=backend,presets,adapters&lock=task,backbone,lr,batch,seed&lesson=bit-xor-attention$/,
+    /\?v=1&task=bit-xor&bits=5&bb=tiny-random&g=input,output,positions,layernorm,attention,feedforward&lr=0.003&seed=3&.*&hide=backend,presets,adapters&lock=task,backbone,lr,batch,seed&lesson=bit-xor-attention$/,
   );
   // A lesson that needs a control the link takes away says so.
   await page.getByLabel('Attention layer: hidden').check();
