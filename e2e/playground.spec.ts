@@ -206,7 +206,7 @@ test('pretrained GPT-2 that cannot be downloaded says what to do', async ({ page
 
 test('the GPT-2 small offer switches to the paper’s Bit XOR FPT preset and, where GPT-2 cannot be downloaded, says what to do', async ({ page }) => {
   await openPlayground(page);
-  await expect(page.getByTestId('backbone-notice')).toContainText('GPT-2 small is a 172 MB download');
+  await expect(page.getByTestId('backbone-notice')).toContainText('its weights are random, not pretrained on text');
   await page.getByRole('button', { name: 'Use GPT-2 small, 172 MB' }).click();
   await expect(page.getByRole('alert')).toContainText('Pretrained gpt2 weights could not be loaded', { timeout: 60_000 });
   await expect(page.getByRole('alert')).toContainText('npm run models:gpt2');

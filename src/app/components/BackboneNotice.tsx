@@ -38,14 +38,14 @@ export function BackboneNotice() {
   const known = embeddedModel(model);
   let what: string;
   if (known?.languagePretrained && init === 'pretrained') {
-    what = `This is a ${known.label}, embedded in the page, so it starts at once and offline; not GPT-2 small, which is a ${GPT2_SHARDS_MB} MB download.`;
+    what = `This is a ${known.label}, embedded in the page (starts at once, works offline); not GPT-2 small, the paper's model.`;
   } else if (known && init === 'pretrained') {
-    what = `This is the ${known.label}: its weights are random, not pretrained on text. It is embedded in the page, so it starts at once and offline; GPT-2 small is a ${GPT2_SHARDS_MB} MB download.`;
+    what = `This is the ${known.label}: its weights are random, not pretrained on text; embedded, so it starts at once and offline.`;
   } else {
     what = `This is ${known ? `the shape of the ${known.label}` : model} with ${init} weights, not a model pretrained on text.`;
   }
   // Not the paper's frozen body: said, and What trains shows those groups ticked.
-  if (bodyTrains) what += ' Its attention and feed-forward train too, so this is not a frozen body (see What trains).';
+  if (bodyTrains) what += ' Its attention and feed-forward train too: not the paper’s frozen body.';
   return (
     <div className="notice backbone-notice" role="note" data-testid="backbone-notice">
       <p>

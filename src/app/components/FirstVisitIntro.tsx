@@ -37,7 +37,7 @@ export function FirstVisitIntro() {
     <aside className="intro" aria-labelledby="intro-title" data-testid="first-visit-intro">
       <h2 id="intro-title">What you are looking at</h2>
       <p>
-        A transformer pretrained on language, drawn left to right: tokens in, prediction out. Only the parts ticked “trains” learn; the rest keep their weights.
+        A transformer (GPT-2’s architecture), drawn left to right: tokens in, prediction out. Only the parts ticked “trains” learn; the rest keep their weights.
         Press Play and watch the curves and the attention maps change.
       </p>
       <div className="intro-actions">
