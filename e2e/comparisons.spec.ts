@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { copySiteFiles } from '../src/site/site-files';
+import { fptArgs } from '../src/cli/test-support';
 import { openPanel, openPlayground, stepCount, waitForRun } from './support';
 
 const SWEEP_DIR = 'sweeps/e2e-table19';
@@ -20,27 +21,18 @@ test.describe('the paper comparisons in the page', () => {
       [
         'tsx',
         'src/cli/fpt.ts',
-        'sweep',
-        '--preset',
-        'table19',
-        '--tasks',
-        'bit-xor',
-        '--steps',
-        '10',
-        '--seeds',
-        '1',
-        '--model',
-        'tiny',
-        '--batch',
-        '4',
-        '--eval-every',
-        '5',
-        '--eval-batches',
-        '2',
-        '--held-out',
-        '64',
-        '--out',
-        SWEEP_DIR,
+        ...fptArgs('sweep', {
+          preset: 'table19',
+          tasks: 'bit-xor',
+          steps: 10,
+          seeds: 1,
+          model: 'tiny',
+          batch: 4,
+          'eval-every': 5,
+          'eval-batches': 2,
+          'held-out': 64,
+          out: SWEEP_DIR,
+        }),
       ],
       { stdio: 'pipe', timeout: 300_000 },
     );

@@ -12,6 +12,7 @@ import { DEFAULT_SETTINGS, taskChoices } from './app/settings';
 import { decodeUrlState, DEFAULT_URL_STATE, encodeUrlState } from './app/url-state';
 import { COMMANDS, fpt } from './cli/fpt';
 import { commandHelp, parseCommand } from './cli/options';
+import { fptArgs } from './cli/test-support';
 import { paperTaskName } from './engine/paper-numbers';
 import type { Rng } from './engine/rng';
 import { Rng as SeededRng } from './engine/rng';
@@ -167,27 +168,17 @@ describe('a task registered with one call (parity of n bits)', () => {
     expect(layersFor(presetConfigs('table2', { modelWidth: 64, modelLayers: 2 })[3], 'parity')).toBeUndefined();
 
     const dir = join(root, 'sweep');
-    const args = [
-      'sweep',
-      '--preset',
-      'table19',
-      '--tasks',
-      'parity',
-      '--bits',
-      '5',
-      '--steps',
-      '2',
-      '--seeds',
-      '1',
-      '--batch',
-      '2',
-      '--eval-every',
-      '2',
-      '--eval-batches',
-      '1',
-      '--held-out',
-      '8',
-    ];
+    const args = fptArgs('sweep', {
+      preset: 'table19',
+      tasks: 'parity',
+      bits: 5,
+      steps: 2,
+      seeds: 1,
+      batch: 2,
+      'eval-every': 2,
+      'eval-batches': 1,
+      'held-out': 8,
+    });
     expect((await run([...args, '--out', dir])).code).toBe(0);
     const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8'));
     expect(results.cells.map((c: { id: string }) => c.id)).toEqual(cells.map((c) => c.id));

@@ -8,6 +8,7 @@ import { PAPER_LSTM } from '../engine/lstm';
 import { COMMANDS, fpt } from './fpt';
 import { commandHelp, parseCommand, UsageError, type OptionTable } from './options';
 import { fileCellStore } from './sweep-files';
+import { fptArgs } from './test-support';
 
 let root = '';
 beforeAll(async () => {
@@ -34,27 +35,23 @@ const command = (name: string) => COMMANDS.find((c) => c.name === name)!;
 
 describe('fpt option tables (issue 11, item 7)', () => {
   // Each of these was accepted, or crashed with a raw JS/TF error, or ran out of memory, before the tables.
+  /** `fpt train <option> <value>` for each value, refused with `<option> must be <rule>, not "<value>"`. */
+  const trainRefuses = (option: string, rule: string, ...values: string[]): [string[], string][] =>
+    values.map((value) => [['train', option, value], `${option} must be ${rule}, not "${value}"`]);
   const refused: [string[], string][] = [
-    [['train', '--steps', '0'], '--steps must be an integer in 1..10000000, not "0"'],
+    ...trainRefuses('--steps', 'an integer in 1..10000000', '0', ''),
+    ...trainRefuses('--batch', 'an integer in 1..1024', '0', '1.5', '1e9'),
+    ...trainRefuses('--lr', 'a number > 0 and <= 1', '0', '1e308', '0x10'),
+    ...trainRefuses('--eval-batches', 'an integer in 1..1000', '0'),
+    ...trainRefuses('--seed', 'an integer in 0..4294967295', '1e300', '1.5', '4294967296'),
+    ...trainRefuses('--lstm-width', 'an integer in 1..4096', '0'),
+    ...trainRefuses('--dataset', 'an integer in 1..65536, or all', '0', 'most'),
+    ...trainRefuses('--dropout', 'a number >= 0 and < 1', '2'),
+    // Negative values, given as --option=value.
     [['train', '--steps=-1'], '--steps must be an integer in 1..10000000, not "-1"'],
-    [['train', '--batch', '0'], '--batch must be an integer in 1..1024, not "0"'],
     [['train', '--batch=-1'], '--batch must be an integer in 1..1024, not "-1"'],
-    [['train', '--batch', '1.5'], '--batch must be an integer in 1..1024, not "1.5"'],
-    [['train', '--batch', '1e9'], '--batch must be an integer in 1..1024, not "1e9"'],
-    [['train', '--lr', '0'], '--lr must be a number > 0 and <= 1, not "0"'],
     [['train', '--lr=-1'], '--lr must be a number > 0 and <= 1, not "-1"'],
-    [['train', '--lr', '1e308'], '--lr must be a number > 0 and <= 1, not "1e308"'],
-    [['train', '--lr', '0x10'], '--lr must be a number > 0 and <= 1, not "0x10"'],
-    [['train', '--eval-batches', '0'], '--eval-batches must be an integer in 1..1000, not "0"'],
-    [['train', '--seed', '1e300'], '--seed must be an integer in 0..4294967295, not "1e300"'],
-    [['train', '--seed', '1.5'], '--seed must be an integer in 0..4294967295, not "1.5"'],
     [['train', '--seed=-1'], '--seed must be an integer in 0..4294967295, not "-1"'],
-    [['train', '--seed', '4294967296'], '--seed must be an integer in 0..4294967295, not "4294967296"'],
-    [['train', '--lstm-width', '0'], '--lstm-width must be an integer in 1..4096, not "0"'],
-    [['train', '--dataset', '0'], '--dataset must be an integer in 1..65536, or all, not "0"'],
-    [['train', '--dataset', 'most'], '--dataset must be an integer in 1..65536, or all, not "most"'],
-    [['train', '--dropout', '2'], '--dropout must be a number >= 0 and < 1, not "2"'],
-    [['train', '--steps', ''], '--steps must be an integer in 1..10000000, not ""'],
     [['train', '--task', 'constructor'], '--task must be one of bit-xor, bit-memory, listops, mnist, cifar10, cifar10-lra, not "constructor"'],
     [['train', '--groups', ''], '--groups must be a comma-separated list of'],
     [['train', '--cache-features', '--groups', 'input,output'], '--cache-features needs --groups output'],
@@ -177,30 +174,19 @@ describe('fpt option tables (issue 11, item 7)', () => {
 
 describe('fpt sweep --shard K/N and --merge DIR... (issue 14)', () => {
   it('a 3-way sharded sweep plus merge writes exactly the single-machine table; merge refuses missing cells and cells of other settings', async () => {
-    const grid = [
-      'sweep',
-      '--preset',
-      'table19',
-      '--tasks',
-      'bit-xor',
-      '--steps',
-      '3',
-      '--seeds',
-      '2',
-      '--batch',
-      '2',
-      '--eval-every',
-      '2',
-      '--eval-batches',
-      '1',
-      '--model',
-      'tiny',
-      '--backend',
-      'cpu',
+    const grid = fptArgs('sweep', {
+      preset: 'table19',
+      tasks: 'bit-xor',
+      steps: 3,
+      seeds: 2,
+      batch: 2,
+      'eval-every': 2,
+      'eval-batches': 1,
+      model: 'tiny',
+      backend: 'cpu',
       // Each cell ends on the whole held-out sample: 32 examples, not the default 2,000, keeps 16 cells fast.
-      '--held-out',
-      '32',
-    ];
+      'held-out': 32,
+    });
     const dir = (name: string) => join(root, name);
     expect((await run([...grid, '--out', dir('single')])).code).toBe(0);
     const shardDirs = [0, 1, 2].map((k) => dir(`shard-${k}`));

@@ -50,32 +50,42 @@ export const GPT2_SMALL = 'GPT-2 small (12 layers × 768)';
 export const GPT2_MEDIUM = 'GPT-2 medium (24 layers × 1024)';
 export const GPT2_LARGE = 'GPT-2 large (36 layers × 1280)';
 const LSTM_TRAINED = 'LSTM, 3 layers × 768, every parameter trained';
+const LSTM_RANDOM = 'LSTM, 3 layers × 768, random and frozen';
+const LSTM_STAR_RANDOM = 'LSTM, 12 layers × 768 with residuals and positions, random and frozen';
 
 /** The paper ran exactly the built-in tasks. */
 type PaperTask = BuiltInTaskName;
 type Values = Partial<Record<PaperTask, number>>;
 
-function row(
-  table: PaperTable,
-  name: string,
-  values: Values,
-  model: string | ((task: PaperTask) => string),
-  extra: { diverged?: PaperTask[]; note?: (task: PaperTask) => string | undefined } = {},
-): PaperRow {
-  const out: PaperRow = {};
-  for (const [task, value] of Object.entries(values) as [PaperTask, number][]) {
-    const note = extra.note?.(task);
-    out[task] = {
-      value,
-      table,
-      row: name,
-      column: paperTaskName(task),
-      model: typeof model === 'string' ? model : model(task),
-      converged: !(extra.diverged ?? []).includes(task),
-      ...(note ? { note } : {}),
-    };
-  }
-  return out;
+interface RowOptions {
+  /** The model the row was measured on, or one per task; GPT-2 small unless given. */
+  model?: string | ((task: PaperTask) => string);
+  /** Tasks whose number was reported before training diverged (Table 13's †). */
+  diverged?: PaperTask[];
+  note?: (task: PaperTask) => string | undefined;
+}
+
+/** One row of a table: its name, one number per task it reports, and where they were measured. */
+type RowBuilder = (name: string, values: Values, options?: RowOptions) => PaperRow;
+
+/** A table's rows, built by `build` with a row builder that knows the table. */
+function table<T>(name: PaperTable, build: (row: RowBuilder) => T): T {
+  return build((rowName, values, { model = GPT2_SMALL, diverged = [], note: noteOf } = {}) => {
+    const out: PaperRow = {};
+    for (const [task, value] of Object.entries(values) as [PaperTask, number][]) {
+      const note = noteOf?.(task);
+      out[task] = {
+        value,
+        table: name,
+        row: rowName,
+        column: paperTaskName(task),
+        model: typeof model === 'string' ? model : model(task),
+        converged: !diverged.includes(task),
+        ...(note ? { note } : {}),
+      };
+    }
+    return out;
+  });
 }
 
 /** Table 1's "Full": a transformer trained from scratch, its depth tuned per task (§3.1, App. D.1). */
@@ -95,86 +105,75 @@ function fullModel(task: PaperTask): string {
 }
 
 /** Table 1: FPT vs a transformer trained from scratch vs an LSTM trained, each fully converged. */
-export const TABLE1 = {
-  fpt: row('Table 1', 'FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 72.1, 'cifar10-lra': 38.6 }, (t) =>
-    t === 'cifar10' ? GPT2_LARGE : GPT2_SMALL,
+export const TABLE1 = table('Table 1', (row) => ({
+  fpt: row(
+    'FPT',
+    { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 72.1, 'cifar10-lra': 38.6 },
+    {
+      model: (t) => (t === 'cifar10' ? GPT2_LARGE : GPT2_SMALL),
+    },
   ),
-  full: row('Table 1', 'Full', { 'bit-memory': 100, 'bit-xor': 100, listops: 38, mnist: 99.1, cifar10: 70.3, 'cifar10-lra': 42 }, fullModel, {
-    note: (t) => (t === 'listops' || t === 'cifar10-lra' ? 'from the LRA paper (Tay et al. 2020)' : undefined),
-  }),
-  lstm: row('Table 1', 'LSTM', { 'bit-memory': 60.9, 'bit-xor': 50.1, listops: 17.1, mnist: 99.5, cifar10: 73.6, 'cifar10-lra': 11.7 }, LSTM_TRAINED),
-};
+  full: row(
+    'Full',
+    { 'bit-memory': 100, 'bit-xor': 100, listops: 38, mnist: 99.1, cifar10: 70.3, 'cifar10-lra': 42 },
+    {
+      model: fullModel,
+      note: (t) => (t === 'listops' || t === 'cifar10-lra' ? 'from the LRA paper (Tay et al. 2020)' : undefined),
+    },
+  ),
+  lstm: row('LSTM', { 'bit-memory': 60.9, 'bit-xor': 50.1, listops: 17.1, mnist: 99.5, cifar10: 73.6, 'cifar10-lra': 11.7 }, { model: LSTM_TRAINED }),
+}));
 
 /** Table 2: the frozen body's pretraining, GPT-2 small, the FPT groups (input, output, positions, layer norms). */
-export const TABLE2 = {
+export const TABLE2 = table('Table 2', (row) => ({
   /** "FPT": language-pretrained GPT-2, frozen. */
-  pretrained: row('Table 2', 'FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }, GPT2_SMALL),
+  pretrained: row('FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }),
   /** "Random": GPT-2 initialised by its default scheme, frozen. */
-  random: row('Table 2', 'Random', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }, GPT2_SMALL),
-};
+  random: row('Random', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }),
+}));
 
 /** Table 9: initialising the body with each pretrained tensor's mean and std ("Statistics Only"). */
-export const TABLE9 = {
-  pretrained: row('Table 9', 'Pretrained', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }, GPT2_SMALL),
-  statistics: row(
-    'Table 9',
-    'Statistics Only',
-    { 'bit-memory': 100, 'bit-xor': 100, listops: 37.4, mnist: 97.2, cifar10: 56.5, 'cifar10-lra': 33.1 },
-    GPT2_SMALL,
-  ),
-  default: row('Table 9', 'Default', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }, GPT2_SMALL),
-};
+export const TABLE9 = table('Table 9', (row) => ({
+  pretrained: row('Pretrained', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }),
+  statistics: row('Statistics Only', { 'bit-memory': 100, 'bit-xor': 100, listops: 37.4, mnist: 97.2, cifar10: 56.5, 'cifar10-lra': 33.1 }),
+  default: row('Default', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }),
+}));
 
 /**
  * Table 13: pretrained GPT-2 small with the FPT groups plus the feed-forward layers, the attention
  * layers, or both ("+ Both" trains every parameter of the pretrained 12-layer model; depth fixed).
  * † numbers were reported before training diverged.
  */
-export const TABLE13 = {
-  fpt: row('Table 13', 'FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }, GPT2_SMALL),
-  feedforward: row(
-    'Table 13',
-    '+ Feedforward',
-    { 'bit-memory': 100, 'bit-xor': 100, listops: 36.0, mnist: 98.3, cifar10: 76.6, 'cifar10-lra': 38.2 },
-    GPT2_SMALL,
+export const TABLE13 = table('Table 13', (row) => ({
+  fpt: row('FPT', { 'bit-memory': 100, 'bit-xor': 100, listops: 38.4, mnist: 98.0, cifar10: 68.2, 'cifar10-lra': 38.6 }),
+  feedforward: row('+ Feedforward', { 'bit-memory': 100, 'bit-xor': 100, listops: 36.0, mnist: 98.3, cifar10: 76.6, 'cifar10-lra': 38.2 }),
+  attention: row(
+    '+ Attention',
+    { 'bit-memory': 100, 'bit-xor': 100, listops: 36.8, mnist: 89.0, cifar10: 47.7, 'cifar10-lra': 23.0 },
+    { diverged: ['mnist', 'cifar10'] },
   ),
-  attention: row('Table 13', '+ Attention', { 'bit-memory': 100, 'bit-xor': 100, listops: 36.8, mnist: 89.0, cifar10: 47.7, 'cifar10-lra': 23.0 }, GPT2_SMALL, {
-    diverged: ['mnist', 'cifar10'],
-  }),
-  both: row('Table 13', '+ Both', { 'bit-memory': 100, 'bit-xor': 100, listops: 35.8, mnist: 93.1, cifar10: 32.9, 'cifar10-lra': 21.0 }, GPT2_SMALL, {
-    diverged: ['mnist'],
-  }),
-};
+  both: row('+ Both', { 'bit-memory': 100, 'bit-xor': 100, listops: 35.8, mnist: 93.1, cifar10: 32.9, 'cifar10-lra': 21.0 }, { diverged: ['mnist'] }),
+}));
 
 /**
  * Table 10: only the output layer trained, on features cached from one pass over every training
  * example (input layer random and frozen, no dropout). The paper's speed-up per epoch: 500–2000×.
  */
-export const TABLE10 = {
-  outputOnly: row('Table 10', 'Output Only', { listops: 32.8, 'cifar10-lra': 24.7 }, GPT2_SMALL),
+export const TABLE10 = table('Table 10', (row) => ({
+  outputOnly: row('Output Only', { listops: 32.8, 'cifar10-lra': 24.7 }),
   speedup: '500 – 2000×',
-};
+}));
 
 /**
  * Table 3: randomly initialised bodies, frozen, training input, output and layer norms. "Trans." is
  * Table 2's Random; "LSTM" a 3-layer 768-wide standard LSTM; "LSTM*" 12 layers with residual
  * connections and positional embeddings.
  */
-export const TABLE3 = {
-  transformer: row('Table 3', 'Trans.', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }, GPT2_SMALL),
-  lstm: row(
-    'Table 3',
-    'LSTM',
-    { 'bit-memory': 50.9, 'bit-xor': 50.0, listops: 16.8, mnist: 70.9, cifar10: 34.4, 'cifar10-lra': 10.4 },
-    'LSTM, 3 layers × 768, random and frozen',
-  ),
-  lstmStar: row(
-    'Table 3',
-    'LSTM*',
-    { 'bit-memory': 75.0, 'bit-xor': 50.0, listops: 16.7, mnist: 92.5, cifar10: 43.5, 'cifar10-lra': 10.6 },
-    'LSTM, 12 layers × 768 with residuals and positions, random and frozen',
-  ),
-};
+export const TABLE3 = table('Table 3', (row) => ({
+  transformer: row('Trans.', { 'bit-memory': 75.8, 'bit-xor': 100, listops: 34.3, mnist: 91.7, cifar10: 61.7, 'cifar10-lra': 36.1 }),
+  lstm: row('LSTM', { 'bit-memory': 50.9, 'bit-xor': 50.0, listops: 16.8, mnist: 70.9, cifar10: 34.4, 'cifar10-lra': 10.4 }, { model: LSTM_RANDOM }),
+  lstmStar: row('LSTM*', { 'bit-memory': 75.0, 'bit-xor': 50.0, listops: 16.7, mnist: 92.5, cifar10: 43.5, 'cifar10-lra': 10.6 }, { model: LSTM_STAR_RANDOM }),
+}));
 
 export type Gpt2Size = 'gpt2' | 'gpt2-medium' | 'gpt2-large';
 

@@ -11,10 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from './checkpoint-error';
 import { loadGpt2CheckpointDir, loadGpt2ManifestDir } from './checkpoint-node';
 import { convertToDirectory } from './convert-node';
-import { gpt2TensorShapes, parseGpt2Config } from './gpt2-config';
 import { startLocalServer } from './local-server';
-import { writeSafetensors } from './safetensors';
-import { tensorDifferences, TINY_CONVERT_OPTIONS } from './shard-test-support';
+import { tensorDifferences, TINY_CONVERT_OPTIONS, writeF16OverflowCheckpoint } from './shard-test-support';
 import { TINY_GPT2_DIR, TINY_WEIGHTS_PATH } from './test-fixtures';
 
 /** name -> bytes of every entry of a directory (files only; links and directories by kind). */
@@ -37,15 +35,7 @@ describe('models:convert keeps --out safe', () => {
     golden = await loadGpt2CheckpointDir(TINY_GPT2_DIR);
     failing = join(scratch, 'failing-src');
     await mkdir(failing);
-    const config = { model_type: 'gpt2', n_layer: 1, n_embd: 4, n_head: 2, n_positions: 2 };
-    const tensors = gpt2TensorShapes(parseGpt2Config(config)).map(({ name, shape }) => ({
-      name,
-      dtype: 'F32' as const,
-      shape,
-      data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(name === 'h.0.attn.c_attn.weight' ? 70000 : 0.5),
-    }));
-    await writeFile(join(failing, 'model.safetensors'), writeSafetensors(tensors));
-    await writeFile(join(failing, 'config.json'), JSON.stringify(config));
+    await writeF16OverflowCheckpoint(failing, 'h.0.attn.c_attn.weight');
   });
   afterAll(async () => {
     await rm(scratch, { recursive: true, force: true });

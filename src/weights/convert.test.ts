@@ -11,9 +11,8 @@ import { float16BitsToFloat32 } from './float16';
 import { gpt2TensorShapes, parseGpt2Config } from './gpt2-config';
 import { ShardIntegrityError } from './load-errors';
 import { startLocalServer } from './local-server';
-import { writeSafetensors } from './safetensors';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, parseShardManifest, type ShardManifest } from './shard-manifest';
-import { COMMITTED_TINY_DIR, TINY_CONVERT_OPTIONS } from './shard-test-support';
+import { COMMITTED_TINY_DIR, TINY_CONVERT_OPTIONS, writeF16OverflowCheckpoint } from './shard-test-support';
 import { readTinyConfigJson, TINY_GPT2_DIR, TINY_WEIGHTS_PATH } from './test-fixtures';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -148,16 +147,8 @@ describe('models:convert', () => {
 
   it('refuses F16 when a value would overflow it, naming the tensor', async () => {
     const dir = join(scratch, 'overflow-src');
-    const config = { model_type: 'gpt2', n_layer: 1, n_embd: 4, n_head: 2, n_positions: 2 };
-    const tensors = gpt2TensorShapes(parseGpt2Config(config)).map(({ name, shape }) => ({
-      name,
-      dtype: 'F32' as const,
-      shape,
-      data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(name === 'h.0.mlp.c_fc.bias' ? 70000 : 0.5),
-    }));
     await cp(TINY_GPT2_DIR, dir, { recursive: true });
-    await writeFile(join(dir, 'model.safetensors'), writeSafetensors(tensors));
-    await writeFile(join(dir, 'config.json'), JSON.stringify(config));
+    await writeF16OverflowCheckpoint(dir, 'h.0.mlp.c_fc.bias');
     const attempt = convertToDirectory(dir, join(scratch, 'overflow'));
     await expect(attempt).rejects.toBeInstanceOf(CheckpointError);
     await expect(attempt).rejects.toThrow(/tensor "h.0.mlp.c_fc.bias": 16 finite values exceed the F16 range.*--dtype f32/);

@@ -289,12 +289,7 @@ export class TrainingSession {
       metric: task.metric,
       step: trainer.stepCount,
     });
-    post({
-      type: 'metrics',
-      points: [{ step: trainer.stepCount, testAccuracy: first.accuracy, testLoss: first.loss }],
-      msPerStep: 0,
-      gpuBytes: tf.memory().numBytes,
-    });
+    this.postEvaluation(trainer.stepCount, first);
     await this.publishViews();
     await this.publishChecksum();
   }
@@ -354,12 +349,7 @@ export class TrainingSession {
       const ev = await trainer.evaluate();
       this.lastEvalStep = trainer.stepCount;
       // Same step as the update's last point: the page merges it into that point (run-history.ts appendPoints).
-      this.post({
-        type: 'metrics',
-        points: [{ step: trainer.stepCount, testAccuracy: ev.accuracy, testLoss: ev.loss }],
-        msPerStep: 0,
-        gpuBytes: tf.memory().numBytes,
-      });
+      this.postEvaluation(trainer.stepCount, ev);
     }
     await this.publishSnapshot();
     await this.publishChecksum();
@@ -407,6 +397,11 @@ export class TrainingSession {
   }
 
   /** Trainer.snapshot(): every parameter trained so far in this run, plus the step count; once per step. */
+  /** An evaluation at `step` as a metrics point of its own (no training steps timed with it). */
+  private postEvaluation(step: number, ev: { accuracy: number; loss: number }): void {
+    this.post({ type: 'metrics', points: [{ step, testAccuracy: ev.accuracy, testLoss: ev.loss }], msPerStep: 0, gpuBytes: tf.memory().numBytes });
+  }
+
   private async publishSnapshot(): Promise<void> {
     // Values read from a lost device are not the run's: keep the last good snapshot for the restart.
     if (!this.trainer || this.deviceLost || this.trainer.stepCount === this.lastSnapshotStep) return;

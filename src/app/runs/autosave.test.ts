@@ -1,22 +1,13 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunSettings, Snapshot } from '../../worker/protocol';
+import type { Snapshot } from '../../worker/protocol';
 import { openDB } from 'idb';
 import { InvalidRecordError } from '../../engine/records';
 import { Autosaver, idbRunStorage, isQuotaError, snapshotBytes, type AutosaveStatus, type RunStorage, type SaveBatch } from './autosave';
 import type { RunRecord } from './run-history';
+import { bitXorSettings } from './test-support';
 
-const SETTINGS: RunSettings = {
-  task: 'bit-xor',
-  bits: 5,
-  model: 'tiny-gpt2',
-  init: 'random',
-  batchSize: 16,
-  lr: 0.003,
-  seed: 0,
-  groups: ['output'],
-  backend: 'auto',
-};
+const SETTINGS = bitXorSettings(['output']);
 
 function run(id: string, steps: number, createdAt = 0): RunRecord {
   return {
@@ -130,6 +121,17 @@ class RecordingStorage implements RunStorage {
   async clear() {}
 }
 
+/** An autosaver over a RecordingStorage, its statuses recorded, with run "a" (4 steps) and its snapshot waiting to be written. */
+function savingRunA() {
+  const storage = new RecordingStorage();
+  const statuses: AutosaveStatus[] = [];
+  const saver = new Autosaver(storage, { onStatus: (s) => statuses.push(s) });
+  saver.setCurrent('a');
+  saver.saveRun(run('a', 4));
+  saver.saveSnapshot('a', snapshot(4));
+  return { storage, statuses, saver };
+}
+
 describe('Autosaver', () => {
   afterEach(() => vi.useRealTimers());
 
@@ -165,12 +167,7 @@ describe('Autosaver', () => {
   });
 
   it('a full storage is a status, not an error: the batch is kept and saved once space is back', async () => {
-    const storage = new RecordingStorage();
-    const statuses: AutosaveStatus[] = [];
-    const saver = new Autosaver(storage, { onStatus: (s) => statuses.push(s) });
-    saver.setCurrent('a');
-    saver.saveRun(run('a', 4));
-    saver.saveSnapshot('a', snapshot(4));
+    const { storage, statuses, saver } = savingRunA();
     storage.fail = quotaError;
     await expect(saver.flush()).resolves.toBeUndefined();
     expect(statuses.at(-1)).toEqual({ state: 'full', message: 'The quota has been exceeded.' });
@@ -258,12 +255,7 @@ describe('Autosaver: what the user removed stays removed (issue 11, item 4)', ()
   });
 
   it('"Clear saved runs" during a failing write is not undone by its retry', async () => {
-    const storage = new RecordingStorage();
-    const statuses: AutosaveStatus[] = [];
-    const saver = new Autosaver(storage, { onStatus: (s) => statuses.push(s) });
-    saver.setCurrent('a');
-    saver.saveRun(run('a', 4));
-    saver.saveSnapshot('a', snapshot(4));
+    const { storage, statuses, saver } = savingRunA();
     const release = inFlightFailure(storage);
     const flushing = saver.flush();
     saver.forgetAll();

@@ -17,18 +17,9 @@ import {
 } from './run-history';
 import { BASELINE_COLOUR, LIVE_COLOUR, OVERLAY_COLOURS } from '../palette';
 import { colourOf, runLines } from './run-lines';
+import { bitXorSettings } from './test-support';
 
-const SETTINGS: RunSettings = {
-  task: 'bit-xor',
-  bits: 5,
-  model: 'tiny-gpt2',
-  init: 'random',
-  batchSize: 16,
-  lr: 0.003,
-  seed: 0,
-  groups: ['output', 'layernorm'],
-  backend: 'auto',
-};
+const SETTINGS = bitXorSettings(['output', 'layernorm']);
 
 /** An evaluation every 10 steps, a training loss every step in between (as the worker sends them). */
 function curve(accuracies: number[]): MetricsPoint[] {

@@ -6,7 +6,8 @@ import { sweepToDir } from '../../cli/sweep-files';
 import { InvalidRecordError } from '../records';
 import { presetConfigs } from './presets';
 import { parseSweepResults, serializeSweepResults, sweepIndexSchema } from './results-schema';
-import { planCells, type CellResult, type SweepSettings } from './run';
+import { planCells, type CellResult } from './run';
+import { TINY_SWEEP } from './test-support';
 
 let root = '';
 beforeAll(async () => {
@@ -16,17 +17,6 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const SETTINGS: SweepSettings = {
-  preset: 'table19',
-  model: 'tiny',
-  backend: 'cpu',
-  steps: 2,
-  batchSize: 2,
-  lr: 1e-3,
-  dropout: 0.1,
-  evalEvery: 2,
-  evalBatches: 1,
-};
 const configs = presetConfigs('table19', { modelWidth: 64, modelLayers: 2 }).slice(0, 1);
 
 /** A finished cell as trainCell makes it, with `acc` as its accuracy (NaN: no held-out batch evaluated). */
@@ -40,7 +30,7 @@ function cellOf(id: string, seed: number, acc: number): CellResult {
     body: 'GPT-2',
     groups: ['output'],
     seed,
-    settings: SETTINGS,
+    settings: TINY_SWEEP,
     final: point,
     curve: [point],
     trainable_params: 130,
@@ -55,7 +45,7 @@ async function writeSweep(dir: string, accuracies: number[]): Promise<string> {
     ['bit-xor'],
     configs,
     accuracies.map((_, i) => i),
-    SETTINGS.steps,
+    TINY_SWEEP.steps,
   );
   const out = join(root, dir);
   const files = await sweepToDir({
@@ -63,7 +53,7 @@ async function writeSweep(dir: string, accuracies: number[]): Promise<string> {
     cells,
     configs,
     tasks: ['bit-xor'],
-    settings: SETTINGS,
+    settings: TINY_SWEEP,
     runCell: async (c) => cellOf(c.id, c.seed, accuracies[c.seed]),
   });
   return readFile(files.jsonPath!, 'utf8');
@@ -83,9 +73,9 @@ describe('results.json schema (issue 11, item 5)', () => {
   });
 
   it('reads a results.json written before that check (NaN written as null): its mean is null', () => {
-    const legacy = { ...cellOf(planCells(['bit-xor'], configs, [0], SETTINGS.steps)[0].id, 0, NaN) };
+    const legacy = { ...cellOf(planCells(['bit-xor'], configs, [0], TINY_SWEEP.steps)[0].id, 0, NaN) };
     const text = JSON.stringify({
-      settings: SETTINGS,
+      settings: TINY_SWEEP,
       summary: [
         {
           task: 'bit-xor',
@@ -94,7 +84,7 @@ describe('results.json schema (issue 11, item 5)', () => {
           mean: NaN,
           std: NaN,
           seeds: 1,
-          steps: SETTINGS.steps,
+          steps: TINY_SWEEP.steps,
           paper: null,
           accuracies: [NaN],
         },

@@ -8,6 +8,7 @@ import { createTask } from '../tasks';
 import { loadTinyCheckpoint, useBackend } from '../test-support';
 import { droppedDepths, layersFor, presetConfigs } from './presets';
 import { planCells, shardCells, trainCell, truncateGpt2, type CellResult, type SweepCell, type SweepSettings } from './run';
+import { TINY_SWEEP } from './test-support';
 import { FptError } from '../errors';
 
 let root = '';
@@ -19,18 +20,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const SETTINGS: SweepSettings = {
-  preset: 'table19',
-  model: 'tiny',
-  backend: 'cpu',
-  steps: 3,
-  batchSize: 2,
-  lr: 1e-3,
-  dropout: 0.1,
-  evalEvery: 2,
-  evalBatches: 1,
-  heldOutSample: 40,
-};
+const SETTINGS: SweepSettings = { ...TINY_SWEEP, steps: 3, heldOutSample: 40 };
 
 describe('presets', () => {
   it("table2 has the frozen bodies, from scratch, pretrained-everything and LSTM with their own tables' numbers; table19 the four unfreezing steps", () => {

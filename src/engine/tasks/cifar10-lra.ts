@@ -1,5 +1,5 @@
 import { CIFAR_PLANE, type CifarSplits } from './cifar-binary';
-import { augmentCifarImage, cifarTaskParts, drawCifarAugmentation, loadCifarSplits } from './cifar10';
+import { augmentCifarImage, cifarTask, drawCifarAugmentation, loadCifarSplits } from './cifar10';
 import type { Task, TaskDefinition } from './task';
 
 /** Grayscale weights of torchvision's Grayscale (ITU-R 601-2 luma). */
@@ -29,20 +29,15 @@ export function createCifar10LraTask(data: CifarSplits, options: Cifar10LraOptio
   // Augmentation works on planar [0,1] RGB images: the gray plane is copied into all three.
   const gray3 = new Float32Array(3 * CIFAR_PLANE);
   const augmented = new Float32Array(3 * CIFAR_PLANE);
-  return {
-    name: 'cifar10-lra',
-    seqLen: CIFAR_PLANE,
-    input: { kind: 'vector', dim: 1 },
-    ...cifarTaskParts(data, CIFAR_PLANE, (records, rng) => (i, x, offset) => {
-      grayscaleCifar(records.pixels(i), x, offset);
-      if (augment && rng) {
-        for (let p = 0; p < CIFAR_PLANE; p++) gray3[p] = gray3[CIFAR_PLANE + p] = gray3[2 * CIFAR_PLANE + p] = (x[offset + p] + 1) / 2;
-        augmentCifarImage(gray3, drawCifarAugmentation(rng), augmented);
-        for (let p = 0; p < CIFAR_PLANE; p++) x[offset + p] = augmented[p] * 2 - 1;
-      }
-      return records.label(i);
-    }),
-  };
+  return cifarTask('cifar10-lra', { seqLen: CIFAR_PLANE, dim: 1 }, data, (records, rng) => (i, x, offset) => {
+    grayscaleCifar(records.pixels(i), x, offset);
+    if (augment && rng) {
+      for (let p = 0; p < CIFAR_PLANE; p++) gray3[p] = gray3[CIFAR_PLANE + p] = gray3[2 * CIFAR_PLANE + p] = (x[offset + p] + 1) / 2;
+      augmentCifarImage(gray3, drawCifarAugmentation(rng), augmented);
+      for (let p = 0; p < CIFAR_PLANE; p++) x[offset + p] = augmented[p] * 2 - 1;
+    }
+    return records.label(i);
+  });
 }
 
 export const CIFAR10_LRA: TaskDefinition<'cifar10-lra'> = {

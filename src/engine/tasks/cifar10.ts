@@ -85,18 +85,24 @@ export async function loadCifarSplits(options: TaskOptions, task: TaskName): Pro
 }
 
 /**
- * What the CIFAR-10 layouts share: ten classes, one label per example, batches of either split in
- * shuffled epochs, the held-out split read in order, and the label in words. `fill` writes one
- * record of `records`; it augments with `augment` (the stream's rng, on the train split only) and
- * never when `augment` is null.
+ * A CIFAR-10 task in one of its layouts, `seqLen` vector tokens of `dim` values each. What the
+ * layouts share: ten classes, one label per example, batches of either split in shuffled epochs,
+ * the held-out split read in order, and the label in words. `fill` writes one record of `records`;
+ * it augments with `augment` (the stream's rng, on the train split only) and never when `augment`
+ * is null.
  */
-export function cifarTaskParts(
+export function cifarTask(
+  name: 'cifar10' | 'cifar10-lra',
+  tokens: { seqLen: number; dim: number },
   data: CifarSplits,
-  tokenValues: number,
   fill: (records: CifarSplits[Split], augment: Rng | null) => RecordFill,
-): Pick<Task, 'outputTokens' | 'labelsPerToken' | 'classes' | 'metric' | 'batch' | 'trainExamples' | 'heldOut' | 'describe'> {
+): Task {
+  const tokenValues = tokens.seqLen * tokens.dim;
   const samplers = { train: createEpochSampler(data.train.count, tokenValues), test: createEpochSampler(data.test.count, tokenValues) };
   return {
+    name,
+    seqLen: tokens.seqLen,
+    input: { kind: 'vector', dim: tokens.dim },
     outputTokens: 1,
     labelsPerToken: 1,
     classes: 10,
@@ -116,19 +122,13 @@ export function createCifar10Task(data: CifarSplits, options: Cifar10Options = {
   const augment = options.augment ?? true;
   const scaled = new Float32Array(IMAGE_VALUES);
   const augmented = new Float32Array(IMAGE_VALUES);
-  const tokenValues = GRID * GRID * TOKEN_DIM;
-  return {
-    name: 'cifar10',
-    seqLen: GRID * GRID,
-    input: { kind: 'vector', dim: TOKEN_DIM },
-    ...cifarTaskParts(data, tokenValues, (records, rng) => (i, x, offset) => {
-      const pixels = records.pixels(i);
-      for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
-      const image = augment && rng ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
-      patchifyCifar(image, x, offset);
-      return records.label(i);
-    }),
-  };
+  return cifarTask('cifar10', { seqLen: GRID * GRID, dim: TOKEN_DIM }, data, (records, rng) => (i, x, offset) => {
+    const pixels = records.pixels(i);
+    for (let k = 0; k < IMAGE_VALUES; k++) scaled[k] = pixels[k] / 255;
+    const image = augment && rng ? augmentCifarImage(scaled, drawCifarAugmentation(rng), augmented) : scaled;
+    patchifyCifar(image, x, offset);
+    return records.label(i);
+  });
 }
 
 export const CIFAR10: TaskDefinition<'cifar10'> = {
