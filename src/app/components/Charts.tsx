@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { Legend, Line, ReferenceLine, Tooltip, YAxis, type LegendPayload } from 'recharts';
 import { useSettings } from '../stores/settings-store';
 import { useRun } from '../stores/run-store';
@@ -30,15 +31,11 @@ const LOSS_LEGEND_ORDER = liveFirst(['loss', 'smoothed', 'test loss']);
 type PointWithGradNorm = MetricsPoint & { gradNorm?: number };
 
 export function Charts() {
-  const points = useRun((s) => s.points);
-  const metric = useRun((s) => s.metric);
-  const settings = useSettings((s) => s.settings);
-  const presetId = useSettings((s) => s.presetId);
+  const { points, metric, heldOut, heldOutPending, running, phase } = useRun(
+    useShallow(({ points, metric, heldOut, heldOutPending, running, phase }) => ({ points, metric, heldOut, heldOutPending, running, phase })),
+  );
+  const { settings, presetId } = useSettings(useShallow(({ settings, presetId }) => ({ settings, presetId })));
   const overlays = useUi((s) => s.overlays);
-  const heldOut = useRun((s) => s.heldOut);
-  const heldOutPending = useRun((s) => s.heldOutPending);
-  const running = useRun((s) => s.running);
-  const phase = useRun((s) => s.phase);
   // Kept runs ticked in the Runs panel, the pinned baseline first (black, thick, dashed).
   const runLines = useRunLines();
   const accuracyLegendOrder = useMemo(() => liveFirst([`test ${metric} (live run)`]), [metric]);

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { useSettings } from '../stores/settings-store';
 import { useRun } from '../stores/run-store';
 import { BACKBONE_CHOICES, backboneIdOf, BATCH_SIZES, SPEEDS, taskChoices } from '../settings';
@@ -64,8 +65,7 @@ function StepCounter() {
 
 /** Play/Pause, Step, Reset, the step counter and the speed control, with Space, → and R as shortcuts. */
 export function TransportControls() {
-  const running = useRun((s) => s.running);
-  const phase = useRun((s) => s.phase);
+  const { running, phase } = useRun(useShallow(({ running, phase }) => ({ running, phase })));
   const stepsPerUpdate = useSettings((s) => s.stepsPerUpdate);
   const ready = phase === 'ready';
   useTransportKeys();
