@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { openPanel, openPlayground, stepCount, waitForRun } from './support';
+import { openPanel, openPlayground, openWithLinkNotice, stepCount, waitForRun } from './support';
 
 const LOCKED: [label: string, control: string][] = [
   ['Task', 'task'],
@@ -11,14 +11,15 @@ const LOCKED: [label: string, control: string][] = [
 ];
 
 test('an instructor link hides and locks controls, says why, and drops unknown names with a notice', async ({ page }) => {
-  await openPlayground(
+  await openWithLinkNotice(
     page,
     '?v=1&bb=tiny-random&g=input,output,positions,layernorm&hide=backend,adapters,presets,sliders&lock=task,backbone,lr,batch,seed,speed,colour&lesson=quantum',
+    [
+      'cannot hide unknown control "sliders": ignored',
+      'cannot lock unknown control "colour": ignored',
+      'lesson "quantum" is not known: no lesson opened (known: bit-xor-attention, pretrained-vs-random)',
+    ],
   );
-  const notice = page.getByRole('status', { name: 'Link settings changed' });
-  await expect(notice).toContainText('cannot hide unknown control "sliders": ignored');
-  await expect(notice).toContainText('cannot lock unknown control "colour": ignored');
-  await expect(notice).toContainText('lesson "quantum" is not known: no lesson opened (known: bit-xor-attention, pretrained-vs-random)');
   await expect(page.getByTestId('lesson-panel')).toHaveCount(0);
 
   // Hidden: absent from the page.

@@ -37,6 +37,15 @@ async function damageLiveRun(page: Page, what: 'drop-points' | 'misfit-snapshot'
   }, what);
 }
 
+/** Opens the page, trains and autosaves a step, damages the saved live run, and reloads the page over it. */
+async function reloadWithDamagedRun(page: Page, what: Parameters<typeof damageLiveRun>[1]): Promise<void> {
+  await openPlayground(page, LINK);
+  await stepAndSave(page);
+  await damageLiveRun(page, what);
+  await page.reload();
+  await waitForRun(page);
+}
+
 test('a damaged results.json, or one with "mean": null, does not blank the page', async ({ page }) => {
   const cell = (acc: number | null) => ({
     id: 'bit-xor__pretrained-output__seed0__2steps',
@@ -92,11 +101,7 @@ test('a damaged results.json, or one with "mean": null, does not blank the page'
 });
 
 test('a saved run without points is set aside and named, with Discard; a fresh run trains', async ({ page }) => {
-  await openPlayground(page, LINK);
-  await stepAndSave(page);
-  await damageLiveRun(page, 'drop-points');
-  await page.reload();
-  await waitForRun(page);
+  await reloadWithDamagedRun(page, 'drop-points');
   const rejected = page.getByTestId('rejected-runs');
   await expect(rejected).toContainText('A saved run could not be read, so it was not loaded');
   await expect(rejected).toContainText('"half-written run": points: Invalid input: expected array, received undefined');
@@ -111,11 +116,7 @@ test('a saved run without points is set aside and named, with Discard; a fresh r
 });
 
 test('a saved snapshot that no longer fits the model is dropped once, with a notice', async ({ page }) => {
-  await openPlayground(page, LINK);
-  await stepAndSave(page);
-  await damageLiveRun(page, 'misfit-snapshot');
-  await page.reload();
-  await waitForRun(page);
+  await reloadWithDamagedRun(page, 'misfit-snapshot');
   await expect(page.getByTestId('runs-notice')).toContainText(
     'could not be resumed: its saved trainable values do not fit this model (snapshot parameter out.weight does not fit this model).',
   );

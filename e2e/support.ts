@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Waits until a run is built and its first evaluation is on screen (Play enabled). */
 export async function waitForRun(page: Page, timeout = 120_000): Promise<void> {
@@ -14,6 +14,14 @@ export async function openPlayground(page: Page, query = ''): Promise<void> {
   });
   await page.goto(`./${query}`);
   await waitForRun(page);
+}
+
+/** Opens the page at a link with settings it must change, and checks the "Link settings changed" notice says each of `says`; returns the notice. */
+export async function openWithLinkNotice(page: Page, query: string, says: readonly string[]): Promise<Locator> {
+  await openPlayground(page, query);
+  const notice = page.getByRole('status', { name: 'Link settings changed' });
+  for (const text of says) await expect(notice).toContainText(text);
+  return notice;
 }
 
 export async function longestLongTask(page: Page): Promise<{ count: number; longestMs: number }> {

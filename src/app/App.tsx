@@ -11,7 +11,7 @@ import { useSettings } from './stores/settings-store';
 import { LessonPanel } from './components/LessonPanel';
 import { trackLessonProgress, useLessonUi } from './lessons/lesson-store';
 import { cancelLoad, restartFromSnapshot, startRun } from './training-client';
-import { PanelBoundary } from './components/PanelBoundary';
+import { BoundedPanels, PanelBoundary, type BoundedPanel } from './components/PanelBoundary';
 import { ModelFlow } from './components/ModelFlow';
 import { BackboneNotice } from './components/BackboneNotice';
 import { PanelTabs, SecondaryPanels } from './components/panels';
@@ -81,6 +81,11 @@ function Notice() {
   return null;
 }
 
+const TOP_BAR_PANELS: readonly BoundedPanel[] = [
+  { name: 'Run', Panel: TransportControls },
+  { name: 'Experiment', Panel: RunSettingsForm },
+];
+
 /** The top bar: name, Play/Pause, Step, Reset, the step counter and speed, the run's settings, and the panel tabs. */
 function TopBar() {
   return (
@@ -89,12 +94,7 @@ function TopBar() {
         <h1>FPT Playground</h1>
         <p className="tagline">A frozen language transformer learning tasks that are not language. Only the parts you tick train.</p>
       </div>
-      <PanelBoundary name="Run">
-        <TransportControls />
-      </PanelBoundary>
-      <PanelBoundary name="Experiment">
-        <RunSettingsForm />
-      </PanelBoundary>
+      <BoundedPanels panels={TOP_BAR_PANELS} />
       <PanelTabs />
     </header>
   );

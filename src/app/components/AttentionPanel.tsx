@@ -24,6 +24,19 @@ interface Hover {
   value: number;
 }
 
+/** The tokens along one side of a heatmap, one a cell (hidden from screen readers: the canvas's label says what it shows). */
+function TokenLabels({ className, labels, cellStyle }: { className: string; labels: string[]; cellStyle: React.CSSProperties }) {
+  return (
+    <div className={className} aria-hidden="true">
+      {labels.map((l, i) => (
+        <span key={i} style={cellStyle}>
+          {l}
+        </span>
+      ))}
+    </div>
+  );
+}
+
 /** One map drawn `size` px square whatever the sequence length (pixelated), with token labels when `labelled`. */
 function Heatmap({
   title,
@@ -79,20 +92,8 @@ function Heatmap({
       <figcaption>{title}</figcaption>
       {showLabels ? (
         <div className="heatmap-grid" aria-hidden="false">
-          <div className="col-labels" aria-hidden="true">
-            {labels.map((l, i) => (
-              <span key={i} style={{ width: cell }}>
-                {l}
-              </span>
-            ))}
-          </div>
-          <div className="row-labels" aria-hidden="true">
-            {labels.map((l, i) => (
-              <span key={i} style={{ height: cell }}>
-                {l}
-              </span>
-            ))}
-          </div>
+          <TokenLabels className="col-labels" labels={labels} cellStyle={{ width: cell }} />
+          <TokenLabels className="row-labels" labels={labels} cellStyle={{ height: cell }} />
           {canvas}
         </div>
       ) : (

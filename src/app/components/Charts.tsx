@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis, type LegendPayload } from 'recharts';
+import { useShallow } from 'zustand/react/shallow';
+import { Legend, Line, ReferenceLine, Tooltip, YAxis, type LegendPayload } from 'recharts';
 import { useSettings } from '../stores/settings-store';
 import { useRun } from '../stores/run-store';
 import { useUi } from '../stores/ui-store';
@@ -7,6 +8,7 @@ import { paperReference } from '../presets';
 import { evaluateHeldOut } from '../training-client';
 import { PAGE_EVAL_BATCHES, type MetricsPoint } from '../../worker/protocol';
 import { useRunLines } from '../hooks/run-lines';
+import { CURVE, runLine, scaledYAxis, StepChart } from './StepChart';
 import { GRAD_NORM_COLOUR, LIVE_COLOUR, LOSS_COLOUR, overlayColour, REFERENCE_COLOUR, TEST_LOSS_COLOUR } from '../palette';
 
 /** Exponential moving average with bias correction (as TensorBoard's smoothing slider). */
@@ -29,15 +31,11 @@ const LOSS_LEGEND_ORDER = liveFirst(['loss', 'smoothed', 'test loss']);
 type PointWithGradNorm = MetricsPoint & { gradNorm?: number };
 
 export function Charts() {
-  const points = useRun((s) => s.points);
-  const metric = useRun((s) => s.metric);
-  const settings = useSettings((s) => s.settings);
-  const presetId = useSettings((s) => s.presetId);
+  const { points, metric, heldOut, heldOutPending, running, phase } = useRun(
+    useShallow(({ points, metric, heldOut, heldOutPending, running, phase }) => ({ points, metric, heldOut, heldOutPending, running, phase })),
+  );
+  const { settings, presetId } = useSettings(useShallow(({ settings, presetId }) => ({ settings, presetId })));
   const overlays = useUi((s) => s.overlays);
-  const heldOut = useRun((s) => s.heldOut);
-  const heldOutPending = useRun((s) => s.heldOutPending);
-  const running = useRun((s) => s.running);
-  const phase = useRun((s) => s.phase);
   // Kept runs ticked in the Runs panel, the pinned baseline first (black, thick, dashed).
   const runLines = useRunLines();
   const accuracyLegendOrder = useMemo(() => liveFirst([`test ${metric} (live run)`]), [metric]);
@@ -106,59 +104,17 @@ export function Charts() {
         <figure data-testid="loss-chart" data-points={trainPoints}>
           <figcaption>Loss{latestLoss !== undefined ? <span className="latest"> (train, latest {latestLoss.toFixed(4)})</span> : null}</figcaption>
           <div className="chart-box">
-            <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={lossData} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-                <YAxis
-                  scale={logScale ? 'log' : 'linear'}
-                  domain={logScale ? ['auto', 'auto'] : [0, 'auto']}
-                  allowDataOverflow
-                  width={56}
-                  tickFormatter={(v: number) => v.toPrecision(2)}
-                />
-                <Tooltip formatter={(v) => Number(v).toFixed(4)} />
-                <Legend itemSorter={LOSS_LEGEND_ORDER} />
-                <Line type="monotone" dataKey="loss" name="loss" stroke={LOSS_COLOUR} strokeOpacity={0.25} dot={false} connectNulls isAnimationActive={false} />
-                <Line
-                  type="monotone"
-                  dataKey="smoothed"
-                  name="smoothed"
-                  stroke={LOSS_COLOUR}
-                  strokeWidth={2}
-                  dot={false}
-                  connectNulls
-                  isAnimationActive={false}
-                />
-                {hasTestLoss && (
-                  <Line
-                    type="monotone"
-                    dataKey="testLoss"
-                    name="test loss"
-                    stroke={TEST_LOSS_COLOUR}
-                    strokeWidth={2}
-                    strokeDasharray="5 3"
-                    dot={false}
-                    connectNulls
-                    isAnimationActive={false}
-                  />
-                )}
-                {runLoss.map((r) => (
-                  <Line
-                    key={`run-${r.id}`}
-                    data={r.smoothed}
-                    type="monotone"
-                    dataKey="smoothed"
-                    name={r.name}
-                    stroke={r.colour}
-                    strokeWidth={r.baseline ? 2.5 : 1.5}
-                    strokeDasharray={r.baseline ? '8 4' : undefined}
-                    dot={false}
-                    isAnimationActive={false}
-                  />
-                ))}
-              </LineChart>
-            </ResponsiveContainer>
+            <StepChart data={lossData} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+              {scaledYAxis(logScale)}
+              <Tooltip formatter={(v) => Number(v).toFixed(4)} />
+              <Legend itemSorter={LOSS_LEGEND_ORDER} />
+              <Line {...CURVE} dataKey="loss" name="loss" stroke={LOSS_COLOUR} strokeOpacity={0.25} connectNulls />
+              <Line {...CURVE} dataKey="smoothed" name="smoothed" stroke={LOSS_COLOUR} strokeWidth={2} connectNulls />
+              {hasTestLoss && (
+                <Line {...CURVE} dataKey="testLoss" name="test loss" stroke={TEST_LOSS_COLOUR} strokeWidth={2} strokeDasharray="5 3" connectNulls />
+              )}
+              {runLoss.map((r) => runLine(r, r.smoothed, 'smoothed'))}
+            </StepChart>
           </div>
         </figure>
         <figure
@@ -184,89 +140,36 @@ export function Charts() {
             ) : null}
           </figcaption>
           <div className="chart-box">
-            <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={accData} margin={{ top: 12, right: 16, bottom: 8, left: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" />
-                <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-                <YAxis domain={[0, 108]} ticks={[0, 25, 50, 75, 100]} width={48} unit="%" />
-                <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
-                <Legend itemSorter={accuracyLegendOrder} />
-                <Line
-                  type="monotone"
-                  dataKey="accuracy"
-                  name={`test ${metric}${runLines.length ? ' (live run)' : ''}`}
-                  stroke={LIVE_COLOUR}
-                  strokeWidth={2}
-                  dot={false}
-                  isAnimationActive={false}
+            <StepChart data={accData} margin={{ top: 12, right: 16, bottom: 8, left: 0 }}>
+              <YAxis domain={[0, 108]} ticks={[0, 25, 50, 75, 100]} width={48} unit="%" />
+              <Tooltip formatter={(v) => `${Number(v).toFixed(1)}%`} />
+              <Legend itemSorter={accuracyLegendOrder} />
+              <Line {...CURVE} dataKey="accuracy" name={`test ${metric}${runLines.length ? ' (live run)' : ''}`} stroke={LIVE_COLOUR} strokeWidth={2} />
+              {overlays.map((o, i) => (
+                <Line key={o.id} {...CURVE} data={o.points} dataKey="accuracy" name={o.label} stroke={overlayColour(i)} strokeDasharray="4 2" />
+              ))}
+              {runLines.map((r) => runLine(r, r.accuracy, 'accuracy'))}
+              {reference && (
+                <ReferenceLine
+                  y={reference.value}
+                  stroke={REFERENCE_COLOUR}
+                  strokeDasharray="6 4"
+                  label={{ value: reference.label, position: 'insideBottomRight', fill: REFERENCE_COLOUR }}
+                  ifOverflow="extendDomain"
                 />
-                {overlays.map((o, i) => (
-                  <Line
-                    key={o.id}
-                    data={o.points}
-                    type="monotone"
-                    dataKey="accuracy"
-                    name={o.label}
-                    stroke={overlayColour(i)}
-                    strokeDasharray="4 2"
-                    dot={false}
-                    isAnimationActive={false}
-                  />
-                ))}
-                {runLines.map((r) => (
-                  <Line
-                    key={`run-${r.id}`}
-                    data={r.accuracy}
-                    type="monotone"
-                    dataKey="accuracy"
-                    name={r.name}
-                    stroke={r.colour}
-                    strokeWidth={r.baseline ? 2.5 : 1.5}
-                    strokeDasharray={r.baseline ? '8 4' : undefined}
-                    dot={false}
-                    isAnimationActive={false}
-                  />
-                ))}
-                {reference && (
-                  <ReferenceLine
-                    y={reference.value}
-                    stroke={REFERENCE_COLOUR}
-                    strokeDasharray="6 4"
-                    label={{ value: reference.label, position: 'insideBottomRight', fill: REFERENCE_COLOUR }}
-                    ifOverflow="extendDomain"
-                  />
-                )}
-              </LineChart>
-            </ResponsiveContainer>
+              )}
+            </StepChart>
           </div>
         </figure>
         <figure className="grad-norm" data-testid="grad-norm-chart" data-points={gradData.length}>
           <figcaption>Gradient norm{gradData.length ? <span className="latest"> (latest {gradData.at(-1)!.gradNorm.toPrecision(3)})</span> : null}</figcaption>
           <div className="chart-box small">
             {gradData.length ? (
-              <ResponsiveContainer width="100%" height="100%">
-                <LineChart data={gradData} margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
-                  <CartesianGrid strokeDasharray="3 3" />
-                  <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} allowDecimals={false} />
-                  <YAxis
-                    scale={logScale ? 'log' : 'linear'}
-                    domain={logScale ? ['auto', 'auto'] : [0, 'auto']}
-                    allowDataOverflow
-                    width={56}
-                    tickFormatter={(v: number) => v.toPrecision(2)}
-                  />
-                  <Tooltip formatter={(v) => Number(v).toPrecision(4)} />
-                  <Line
-                    type="monotone"
-                    dataKey="gradNorm"
-                    name="gradient norm"
-                    stroke={GRAD_NORM_COLOUR}
-                    strokeWidth={1.5}
-                    dot={false}
-                    isAnimationActive={false}
-                  />
-                </LineChart>
-              </ResponsiveContainer>
+              <StepChart data={gradData} margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
+                {scaledYAxis(logScale)}
+                <Tooltip formatter={(v) => Number(v).toPrecision(4)} />
+                <Line {...CURVE} dataKey="gradNorm" name="gradient norm" stroke={GRAD_NORM_COLOUR} strokeWidth={1.5} />
+              </StepChart>
             ) : (
               <p className="muted chart-empty">Each step’s gradient norm appears here once the worker reports it.</p>
             )}

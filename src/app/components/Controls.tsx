@@ -1,11 +1,12 @@
 import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { useSettings } from '../stores/settings-store';
 import { useRun } from '../stores/run-store';
 import { BACKBONE_CHOICES, backboneIdOf, BATCH_SIZES, SPEEDS, taskChoices } from '../settings';
 import { changeRunSettings, setLearningRate, setStepsPerUpdate, startRun, step, togglePlay } from '../training-client';
-import type { BackendChoice } from '../../worker/protocol';
+import type { BackendChoice, RunSettings } from '../../worker/protocol';
 import { LockNote, lockedProps } from '../instructor/ui';
-import { LOCK_REASON } from '../instructor/controls';
+import { LOCK_REASON, type ControlName } from '../instructor/controls';
 import { SETTINGS_LIMITS } from '../../worker/settings-schema';
 import { useControlMode } from '../hooks/control-mode';
 import { useCifarInstalled } from '../hooks/cifar-installed';
@@ -64,8 +65,7 @@ function StepCounter() {
 
 /** Play/Pause, Step, Reset, the step counter and the speed control, with Space, → and R as shortcuts. */
 export function TransportControls() {
-  const running = useRun((s) => s.running);
-  const phase = useRun((s) => s.phase);
+  const { running, phase } = useRun(useShallow(({ running, phase }) => ({ running, phase })));
   const stepsPerUpdate = useSettings((s) => s.stepsPerUpdate);
   const ready = phase === 'ready';
   useTransportKeys();
@@ -96,6 +96,22 @@ export function TransportControls() {
   );
 }
 
+/** A dropdown for one run setting: it shows the setting, is off while a run loads, and starts a new run with the choice. */
+function RunSettingSelect<K extends 'task' | 'batchSize' | 'backend'>({
+  setting,
+  ...props
+}: {
+  setting: K;
+  control: ControlName;
+  className: string;
+  label: string;
+  options: readonly SelectOption<RunSettings[K]>[];
+}) {
+  const value = useSettings((s) => s.settings[setting]);
+  const loading = useRun((s) => s.phase === 'loading');
+  return <LockableSelect {...props} value={value} disabled={loading} onChange={(v) => changeRunSettings({ [setting]: v })} />;
+}
+
 /** Task, backbone, learning rate, batch, seed and compute. All but the learning rate start a new run. */
 export function RunSettingsForm() {
   const settings = useSettings((s) => s.settings);
@@ -115,15 +131,7 @@ export function RunSettingsForm() {
   const rates = numbers([...new Set([...LEARNING_RATES, settings.lr])].sort((a, b) => a - b));
   return (
     <div className="run-settings" role="group" aria-label="Experiment">
-      <LockableSelect
-        control="task"
-        className="task"
-        label="Task"
-        value={settings.task}
-        options={tasks}
-        disabled={loading}
-        onChange={(task) => changeRunSettings({ task })}
-      />
+      <RunSettingSelect setting="task" control="task" className="task" label="Task" options={tasks} />
       <LockableSelect
         control="backbone"
         className="backbone"
@@ -138,15 +146,7 @@ export function RunSettingsForm() {
       />
       <div className="row">
         <LockableSelect control="lr" className="narrow" label="Learning rate" value={settings.lr} options={rates} onChange={setLearningRate} />
-        <LockableSelect
-          control="batch"
-          className="narrow"
-          label="Batch size"
-          value={settings.batchSize}
-          options={numbers(BATCH_SIZES)}
-          disabled={loading}
-          onChange={(batchSize) => changeRunSettings({ batchSize })}
-        />
+        <RunSettingSelect setting="batchSize" control="batch" className="narrow" label="Batch size" options={numbers(BATCH_SIZES)} />
         {seedMode !== 'hidden' && (
           <label className="narrow">
             Seed
@@ -174,15 +174,7 @@ export function RunSettingsForm() {
           </span>
         )}
       </div>
-      <LockableSelect
-        control="backend"
-        className="compute"
-        label="Compute"
-        value={settings.backend}
-        options={BACKENDS}
-        disabled={loading}
-        onChange={(backend) => changeRunSettings({ backend })}
-      />
+      <RunSettingSelect setting="backend" control="backend" className="compute" label="Compute" options={BACKENDS} />
     </div>
   );
 }

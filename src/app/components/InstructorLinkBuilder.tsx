@@ -3,11 +3,15 @@ import { useShallow } from 'zustand/react/shallow';
 import { CONTROL_LABELS, CONTROL_NAMES, hasFlags, type ControlMode, type ControlName } from '../instructor/controls';
 import { flagsFromChoices, instructorLink, lessonBlockers, type ControlChoices } from '../instructor/link';
 import { LESSONS } from '../lessons/lessons';
+import { LabelledSelect, type SelectOption } from './LockableSelect';
 import { openLesson } from '../lessons/lesson-store';
 import { useSettings } from '../stores/settings-store';
 import { urlStateOf } from '../url-sync';
 
 const MODES: ControlMode[] = ['shown', 'locked', 'hidden'];
+
+/** The lesson a link may open ('' for none). */
+const LESSON_OPTIONS: readonly SelectOption<string>[] = [{ value: '', label: 'none' }, ...LESSONS.map((l) => ({ value: l.id, label: l.title }))];
 
 /** One click: students may only toggle the parameter groups (and watch attention). */
 const ONLY_GROUPS: ControlChoices = {
@@ -96,17 +100,7 @@ export function InstructorLinkBuilder() {
               ))}
             </tbody>
           </table>
-          <label>
-            Lesson to open
-            <select value={lesson ?? ''} onChange={(e) => setLesson(e.target.value || null)}>
-              <option value="">none</option>
-              {LESSONS.map((l) => (
-                <option key={l.id} value={l.id}>
-                  {l.title}
-                </option>
-              ))}
-            </select>
-          </label>
+          <LabelledSelect label="Lesson to open" value={lesson ?? ''} options={LESSON_OPTIONS} onChange={(id) => setLesson(id || null)} />
           {blockers.map((b) => (
             <p key={b} className="notice warning" role="note">
               {b}

@@ -1,3 +1,4 @@
+import type { ReactNode, SelectHTMLAttributes } from 'react';
 import type { ControlName } from '../instructor/controls';
 import { LockNote, lockedProps } from '../instructor/ui';
 import { useControlMode } from '../hooks/control-mode';
@@ -8,9 +9,7 @@ export interface SelectOption<T extends string | number> {
   disabled?: boolean;
 }
 
-interface Props<T extends string | number> {
-  /** The instructor control that may hide or lock it (instructor/controls.ts). */
-  control: ControlName;
+interface SelectProps<T extends string | number> {
   label: string;
   value: T;
   options: readonly SelectOption<T>[];
@@ -20,29 +19,47 @@ interface Props<T extends string | number> {
   className?: string;
 }
 
-/**
- * A labelled dropdown an instructor link can hide (not rendered) or lock (disabled, with the reason
- * beside it and as its description). The value keeps its type: numbers come back as numbers.
- */
-export function LockableSelect<T extends string | number>({ control, label, value, options, onChange, disabled = false, className }: Props<T>) {
-  const mode = useControlMode(control);
-  if (mode === 'hidden') return null;
+interface Props<T extends string | number> extends SelectProps<T> {
+  /** The instructor control that may hide or lock it (instructor/controls.ts). */
+  control: ControlName;
+}
+
+/** A labelled dropdown whose value keeps its type: numbers come back as numbers. `selectProps` and `children` (after the dropdown) are for callers that describe it further. */
+export function LabelledSelect<T extends string | number>({
+  label,
+  value,
+  options,
+  onChange,
+  disabled = false,
+  className,
+  selectProps,
+  children,
+}: SelectProps<T> & { selectProps?: SelectHTMLAttributes<HTMLSelectElement>; children?: ReactNode }) {
   return (
     <label className={className}>
       {label}
-      <select
-        value={value}
-        disabled={disabled || mode === 'locked'}
-        {...lockedProps(control, mode, label)}
-        onChange={(e) => onChange(options[e.target.selectedIndex].value)}
-      >
+      <select value={value} disabled={disabled} {...selectProps} onChange={(e) => onChange(options[e.target.selectedIndex].value)}>
         {options.map((o) => (
           <option key={o.value} value={o.value} disabled={o.disabled}>
             {o.label}
           </option>
         ))}
       </select>
-      <LockNote control={control} mode={mode} />
+      {children}
     </label>
+  );
+}
+
+/**
+ * A labelled dropdown an instructor link can hide (not rendered) or lock (disabled, with the reason
+ * beside it and as its description).
+ */
+export function LockableSelect<T extends string | number>({ control, disabled = false, ...rest }: Props<T>) {
+  const mode = useControlMode(control);
+  if (mode === 'hidden') return null;
+  return (
+    <LabelledSelect {...rest} disabled={disabled || mode === 'locked'} selectProps={lockedProps(control, mode, rest.label)}>
+      <LockNote control={control} mode={mode} />
+    </LabelledSelect>
   );
 }

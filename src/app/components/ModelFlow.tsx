@@ -14,7 +14,7 @@ import { Charts } from './Charts';
 import { FeatureCacheToggle } from './FeatureCacheToggle';
 import { GroupToggle, TransformerStack } from './ArchitectureDiagram';
 import { FirstVisitIntro } from './FirstVisitIntro';
-import { PanelBoundary } from './PanelBoundary';
+import { BoundedPanels, type BoundedPanel } from './PanelBoundary';
 import { bitXorTokens } from '../example-tokens';
 
 function ExampleImage({ image }: { image: NonNullable<ExamplePayload['image']> }) {
@@ -116,24 +116,19 @@ const REMOVE_OVERLAYS = {
   },
 };
 
+/** The main view's panels, left to right as the model runs. */
+const FLOW_PANELS: readonly BoundedPanel[] = [
+  { name: 'Data', Panel: DataStage },
+  { name: 'Transformer', Panel: TransformerStack },
+  { name: 'Attention', Panel: AttentionPanel },
+  { name: 'Output', Panel: OutputStage },
+  { name: 'Learning curves', Panel: Charts, discard: REMOVE_OVERLAYS },
+];
+
 export function ModelFlow() {
   return (
     <main className="flow" aria-label="The model">
-      <PanelBoundary name="Data">
-        <DataStage />
-      </PanelBoundary>
-      <PanelBoundary name="Transformer">
-        <TransformerStack />
-      </PanelBoundary>
-      <PanelBoundary name="Attention">
-        <AttentionPanel />
-      </PanelBoundary>
-      <PanelBoundary name="Output">
-        <OutputStage />
-      </PanelBoundary>
-      <PanelBoundary name="Learning curves" discard={REMOVE_OVERLAYS}>
-        <Charts />
-      </PanelBoundary>
+      <BoundedPanels panels={FLOW_PANELS} />
     </main>
   );
 }

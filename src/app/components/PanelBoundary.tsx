@@ -3,7 +3,7 @@
  * takes down only the panel it reaches, which then says what failed and offers to discard what it
  * was showing; the rest of the page, and training, go on.
  */
-import type { ReactNode } from 'react';
+import type { ComponentType, ReactNode } from 'react';
 import { ErrorBoundary, type FallbackProps } from 'react-error-boundary';
 import { cut } from '../../engine/records';
 
@@ -49,4 +49,20 @@ export function PanelBoundary({ name, discard, children }: PanelBoundaryProps) {
       {children}
     </ErrorBoundary>
   );
+}
+
+/** A panel to draw behind its own boundary: the name the boundary shows, the component, and what "discard" removes. */
+export interface BoundedPanel {
+  name: string;
+  Panel: ComponentType;
+  discard?: PanelBoundaryProps['discard'];
+}
+
+/** Panels side by side, each behind its own boundary, so that one failing leaves the others drawn. */
+export function BoundedPanels({ panels }: { panels: readonly BoundedPanel[] }) {
+  return panels.map(({ name, Panel, discard }) => (
+    <PanelBoundary key={name} name={name} discard={discard}>
+      <Panel />
+    </PanelBoundary>
+  ));
 }

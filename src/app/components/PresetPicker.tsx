@@ -25,6 +25,13 @@ import { useSettings } from '../stores/settings-store';
 import { useUi } from '../stores/ui-store';
 import { changeRunSettings } from '../training-client';
 import { useCifarInstalled } from '../hooks/cifar-installed';
+import { LabelledSelect, type SelectOption } from './LockableSelect';
+
+const TASK_OPTIONS: readonly SelectOption<TaskName>[] = PRESET_TASKS.map((t) => ({ value: t.task, label: t.name }));
+const SCALE_OPTIONS: readonly SelectOption<PresetScale>[] = [
+  { value: 'gpt2', label: 'GPT-2 small, as in the paper' },
+  { value: 'tiny', label: 'Random test model (2 layers, 64 wide; offline and fast; not pretrained on text)' },
+];
 
 /** Loads a preset: all its settings at once, then a fresh run (the demo also shows layer 0 beside step 0). */
 function loadPreset(p: PaperPreset, scale: PresetScale): void {
@@ -113,23 +120,8 @@ export function PresetPicker() {
         <LockNote control="presets" mode={mode} />
       </div>
       <div className="presets-options">
-        <label>
-          Rows for
-          <select value={task} onChange={(e) => setTask(e.target.value as TaskName)}>
-            {PRESET_TASKS.map((t) => (
-              <option key={t.task} value={t.task}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Run on
-          <select value={scale} onChange={(e) => setScale(e.target.value as PresetScale)}>
-            <option value="gpt2">GPT-2 small, as in the paper</option>
-            <option value="tiny">Random test model (2 layers, 64 wide; offline and fast; not pretrained on text)</option>
-          </select>
-        </label>
+        <LabelledSelect<TaskName> label="Rows for" value={task} options={TASK_OPTIONS} onChange={setTask} />
+        <LabelledSelect<PresetScale> label="Run on" value={scale} options={SCALE_OPTIONS} onChange={setScale} />
       </div>
       <p className="muted">
         One click sets the task, backbone, trained groups, learning rate (0.001, the paper’s) and batch, and starts a run; the accuracy chart draws the paper’s

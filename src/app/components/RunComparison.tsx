@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { backboneLabel, deltaFromBaseline, groupsLabel, summarize, type RunRecord, type RunSummary } from '../runs/run-history';
 import { colourOf } from '../runs/run-lines';
 import { useUi } from '../stores/ui-store';
@@ -217,11 +218,9 @@ function RunRow({
  * values are autosaved (runs/autosave.ts); a reload resumes the live run.
  */
 export function RunComparison() {
-  const runs = useRuns((s) => s.runs);
-  const liveId = useRuns((s) => s.liveId);
-  const shown = useRuns((s) => s.shown);
-  const baselineId = useRuns((s) => s.baselineId);
-  const autosave = useRuns((s) => s.autosave);
+  const { runs, liveId, shown, baselineId, autosave } = useRuns(
+    useShallow(({ runs, liveId, shown, baselineId, autosave }) => ({ runs, liveId, shown, baselineId, autosave })),
+  );
   const sweepOverlays = useUi((s) => s.overlays.length);
   const [confirmClear, setConfirmClear] = useState(false);
   const summaries = useMemo(() => new Map(runs.map((r) => [r.id, summaryOf(r.points)])), [runs]);
