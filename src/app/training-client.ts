@@ -104,7 +104,11 @@ function spawn(): Worker {
   worker?.terminate();
   worker = new Worker(new URL('../worker/training-worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
-  worker.onerror = (e) => useRun.setState({ phase: 'error', running: false, error: `The training worker failed: ${e.message}` });
+  worker.onerror = (e) => {
+    useRun.setState({ phase: 'error', running: false, error: `The training worker failed: ${e.message}` });
+    // Training stopped: what the run has is saved now, as after a pause.
+    liveRunPaused();
+  };
   return worker;
 }
 

@@ -108,7 +108,8 @@ async function loop(): Promise<void> {
   while (running && trainer && settings && step < settings.steps) {
     await (queue = queue
       .then(async () => {
-        if (!running || !trainer || !settings) return;
+        // A quick pause and resume can leave two loops queueing steps: never train past the run's length.
+        if (!running || !trainer || !settings || step >= settings.steps) return;
         const started = performance.now();
         lossSum += await trainer.step(step);
         stepMs += performance.now() - started;

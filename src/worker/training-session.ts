@@ -396,12 +396,12 @@ export class TrainingSession {
     this.post({ type: 'featureCache', report: null });
   }
 
-  /** Trainer.snapshot(): every parameter trained so far in this run, plus the step count; once per step. */
   /** An evaluation at `step` as a metrics point of its own (no training steps timed with it). */
   private postEvaluation(step: number, ev: { accuracy: number; loss: number }): void {
     this.post({ type: 'metrics', points: [{ step, testAccuracy: ev.accuracy, testLoss: ev.loss }], msPerStep: 0, gpuBytes: tf.memory().numBytes });
   }
 
+  /** Trainer.snapshot(): every parameter trained so far in this run, plus the step count; once per step. */
   private async publishSnapshot(): Promise<void> {
     // Values read from a lost device are not the run's: keep the last good snapshot for the restart.
     if (!this.trainer || this.deviceLost || this.trainer.stepCount === this.lastSnapshotStep) return;

@@ -12,6 +12,7 @@ import { useControlMode } from '../hooks/control-mode';
 import { presetById, presetSettings } from '../presets';
 import { GPT2_DEFAULT_PRESET, GPT2_HUB_MB, GPT2_SHARDS_MB, recordGpt2Cached } from '../gpt2-default';
 import { embeddedModel } from '../../weights/embedded-models';
+import { LOCAL_MODEL_ID } from '../../worker/pretrain-protocol';
 
 function useGpt2CacheRecord(): void {
   const ready = useRun((s) => s.phase === 'ready' && s.model?.label === 'gpt2' && s.model.init === 'pretrained');
@@ -34,10 +35,15 @@ export function BackboneNotice() {
   const bodyTrains = useSettings((s) => s.settings.groups.some((g) => g === 'attention' || g === 'feedforward'));
   const canSwitch = useControlMode('backbone') === 'shown';
   useGpt2CacheRecord();
-  if (model === 'gpt2') return null;
+  // GPT-2 small needs no introduction, unless its body trains too.
+  if (model === 'gpt2' && !bodyTrains) return null;
   const known = embeddedModel(model);
   let what: string;
-  if (known?.languagePretrained && init === 'pretrained') {
+  if (model === 'gpt2') {
+    what = `This is GPT-2 small, ${init === 'pretrained' ? 'pretrained on text' : `with ${init} weights`}.`;
+  } else if (model === LOCAL_MODEL_ID) {
+    what = 'This is the mini GPT-2 you pretrained in this browser (Pretrain panel); not GPT-2 small.';
+  } else if (known?.languagePretrained && init === 'pretrained') {
     what = `This is a ${known.label}, embedded in the page (starts at once, works offline); not GPT-2 small, the paper's model.`;
   } else if (known && init === 'pretrained') {
     what = `This is the ${known.label}: its weights are random, not pretrained on text; embedded, so it starts at once and offline.`;

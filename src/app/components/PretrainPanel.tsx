@@ -18,6 +18,8 @@ import {
   type ToPretrainWorker,
 } from '../../worker/pretrain-protocol';
 import { changeRunSettings } from '../training-client';
+import { useSettings } from '../stores/settings-store';
+import { controlMode } from '../instructor/controls';
 
 /** Small enough to learn visibly in a minute or two on WebAssembly or SwiftShader. */
 const DEFAULTS = {
@@ -132,7 +134,12 @@ export function PretrainPanel() {
           `Stored as backbone "${m.modelId}" after ${m.step} steps${m.heldOutBits === null ? '' : ` (held-out ${m.heldOutBits.toFixed(3)} bits/byte)`}.`,
         );
         setPhase('paused');
-        // The FPT side: Bit XOR on this model, frozen under the paper's groups (a new run).
+        // The FPT side: Bit XOR on this model, frozen under the paper's groups (a new run), unless an
+        // instructor's link locks the task or the backbone: then the stored model only waits in the picker.
+        {
+          const instructor = useSettings.getState().instructor;
+          if (controlMode(instructor, 'task') !== 'shown' || controlMode(instructor, 'backbone') !== 'shown') return;
+        }
         return changeRunSettings({ task: 'bit-xor', bits: 5, model: LOCAL_MODEL_ID, init: 'pretrained', groups: [...FPT_DEFAULT_GROUPS] });
       case 'error':
         setError(m.message);

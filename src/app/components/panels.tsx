@@ -23,11 +23,11 @@ export interface SecondaryPanel {
   label: string;
   component: ComponentType;
   /** Whether this page offers it (an instructor link may hide it); offered when absent. */
-  offered?(s: SettingsState): boolean;
+  offered?(s: Pick<SettingsState, 'instructor'>): boolean;
   discard?: PanelBoundaryProps['discard'];
 }
 
-const notHidden = (control: ControlName) => (s: SettingsState) => controlMode(s.instructor, control) !== 'hidden';
+const notHidden = (control: ControlName) => (s: Pick<SettingsState, 'instructor'>) => controlMode(s.instructor, control) !== 'hidden';
 
 export const PANELS: readonly SecondaryPanel[] = [
   { id: 'experiments', label: 'Paper experiments', component: PresetPicker, offered: notHidden('presets') },
@@ -36,7 +36,8 @@ export const PANELS: readonly SecondaryPanel[] = [
   { id: 'sweeps', label: 'Sweeps', component: SweepResults },
   { id: 'files', label: 'Files', component: AdapterFilesControl, offered: notHidden('adapters') },
   { id: 'lessons', label: 'Lessons', component: LessonList },
-  { id: 'pretrain', label: 'Pretrain', component: PretrainPanel },
+  // Its result becomes the backbone: not offered where an instructor's link hides the backbone.
+  { id: 'pretrain', label: 'Pretrain', component: PretrainPanel, offered: notHidden('backbone') },
   { id: 'instructor', label: 'Instructor', component: InstructorLinkBuilder, offered: (s) => !hasFlags(s.instructor) },
 ];
 
@@ -46,8 +47,8 @@ export function togglePanel(id: string | null): void {
 }
 
 function useOfferedPanels(): SecondaryPanel[] {
-  const settings = useSettings();
-  return PANELS.filter((p) => p.offered?.(settings) ?? true);
+  const instructor = useSettings((s) => s.instructor);
+  return PANELS.filter((p) => p.offered?.({ instructor }) ?? true);
 }
 
 /** The tab strip (ARIA tabs: arrows move between tabs, Enter or Space opens one; the open tab again closes it). */
