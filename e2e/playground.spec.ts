@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { longestLongTask, openPlayground, stepCount, trainableCount, waitForRun } from './support';
+import { longestLongTask, openPanel, openPlayground, stepCount, trainableCount, waitForRun } from './support';
 
 /** The random test model (2 layers, 64 wide): the fastest backbone, for tests about the page rather than the default. */
 const TINY = '?bb=tiny&g=input,output,positions,layernorm';
@@ -215,6 +215,7 @@ test('the GPT-2 small offer switches to the paper’s Bit XOR FPT preset and, wh
   await expect(page.getByLabel('Learning rate')).toHaveValue('0.001');
   await expect(page.getByLabel('Batch size')).toHaveValue('16');
   for (const group of ['Attention', 'Feed-forward']) await expect(page.getByRole('checkbox', { name: group })).not.toBeChecked();
+  await openPanel(page, 'Paper experiments');
   await expect(page.getByRole('button', { name: 'Table 2, FPT, Bit XOR: paper 100%' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('backbone-notice')).toHaveCount(0);
   await page.screenshot({ path: 'screenshots/gpt2-offer-offline.png', fullPage: true });
