@@ -56,6 +56,8 @@ test('old links to the random test model still open, named as what it is', async
   await expect(page.getByLabel('Backbone').locator('option:checked')).toHaveText('Random test model (2 layers, 64 wide)');
   await expect(page.getByTestId('status-model')).toHaveText(/^tiny-gpt2 · random test weights · 2×64/);
   await expect(page.getByTestId('backbone-notice')).toContainText('random test model (2 layers, 64 wide): its weights are random, not pretrained on text');
+  // Run names are listed in the Runs tab (a secondary panel since the page is laid out as the model).
+  await openPanel(page, 'Runs');
   await expect(page.getByText('Bit XOR 5 · random test model · in+out+pos+ln · lr 0.001 · seed 0', { exact: false }).first()).toBeVisible();
 });
 
