@@ -4,7 +4,8 @@
  * src/engine/train/settings.ts, which the CLI, the sweeps and the Trainer use) it is the page's own
  * choice for a browser; tasks and their bits default come from the task registry.
  */
-import { ALL_GROUPS } from '../engine/groups';
+import { ALL_GROUPS, FPT_DEFAULT_GROUPS } from '../engine/groups';
+import { DEFAULT_TRAIN_SETTINGS } from '../engine/train/settings';
 import { taskDefinition, taskNames } from '../engine/tasks/registry';
 import type { TaskName } from '../engine/tasks/task';
 import type { RunSettings } from '../worker/protocol';
@@ -33,6 +34,17 @@ export const DEFAULT_SETTINGS: RunSettings = {
   groups: [...ALL_GROUPS],
   backend: 'auto',
 };
+
+/**
+ * What a link that names a backbone but not `g=` or `lr=` trains: every group at lr 3e-3 is the
+ * random test model's first-visit choice alone (its body is random, so there is nothing to keep
+ * frozen); any other backbone gets the paper's FPT groups and learning rate (the engine's defaults),
+ * so `?bb=gpt2` or `?bb=mini-brown` opens the paper's method, as such links did before.
+ */
+export function backboneRunDefaults(model: string): Pick<RunSettings, 'groups' | 'lr'> {
+  if (model === DEFAULT_SETTINGS.model) return { groups: DEFAULT_SETTINGS.groups, lr: DEFAULT_SETTINGS.lr };
+  return { groups: [...FPT_DEFAULT_GROUPS], lr: DEFAULT_TRAIN_SETTINGS.lr };
+}
 
 export interface TaskChoice {
   value: TaskName;

@@ -55,6 +55,22 @@ describe('URL state', () => {
     ]);
   });
 
+  it('a link naming a pretrained backbone without g= or lr= opens the paper\'s FPT groups at lr 1e-3; the random test model keeps the first-visit choice', () => {
+    for (const bb of ['gpt2', 'mini-brown', 'gpt2-random', 'pretrained-here']) {
+      const { state, notices } = decodeUrlState(`?v=1&bb=${bb}`);
+      expect(state.settings.groups, bb).toEqual(['input', 'output', 'positions', 'layernorm']);
+      expect(state.settings.lr, bb).toBe(0.001);
+      expect(notices, bb).toEqual([]);
+    }
+    for (const bb of ['tiny', 'tiny-random']) {
+      const { settings } = decodeUrlState(`?v=1&bb=${bb}`).state;
+      expect(settings.groups, bb).toEqual(['input', 'output', 'positions', 'layernorm', 'attention', 'feedforward']);
+      expect(settings.lr, bb).toBe(0.003);
+    }
+    // What the link states wins over either default.
+    expect(decodeUrlState('?v=1&bb=gpt2&g=output&lr=0.0003').state.settings).toMatchObject({ groups: ['output'], lr: 0.0003 });
+  });
+
   it('clamps the learning rate into [1e-5, 1e-1] and rounds a fractional seed', () => {
     expect(decodeUrlState('?v=1&lr=5').state.settings.lr).toBe(0.1);
     expect(decodeUrlState('?v=1&lr=1e-9').notices).toEqual(['learning rate 1e-9 is below 0.00001: using 0.00001']);

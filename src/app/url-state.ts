@@ -18,7 +18,7 @@ import { quoted, quotedList } from './quote';
 import { combineFlags, encodeControlList, NO_FLAGS, parseControlList, type InstructorFlags } from './instructor/controls';
 import { LESSON_IDS } from './lessons/lessons';
 import { presetById, presetMatches, PRESET_IDS } from './presets';
-import { BACKBONE_CHOICES, BACKEND_CHOICES, BATCH_SIZES, DEFAULT_SETTINGS, DEFAULT_STEPS_PER_UPDATE, SPEEDS } from './settings';
+import { BACKBONE_CHOICES, BACKEND_CHOICES, BATCH_SIZES, DEFAULT_SETTINGS, DEFAULT_STEPS_PER_UPDATE, SPEEDS, backboneRunDefaults } from './settings';
 
 export const URL_STATE_VERSION = 1;
 
@@ -119,15 +119,16 @@ export function decodeUrlState(search: string): DecodedUrlState {
     backboneId(defaults.settings),
   );
   const { model, init } = BACKBONE_CHOICES.find((b) => b.id === backbone)!;
+  const backboneDefaults = backboneRunDefaults(model);
   const settings: RunSettings = {
     task: read.choice('task', 'task', taskNames(), defaults.settings.task),
     bits: read.integer('bits', 'bits', LIMITS.bits, defaults.settings.bits),
     model,
     init,
     batchSize: read.nearest('batch', 'batch size', BATCH_SIZES, defaults.settings.batchSize),
-    lr: read.number('lr', 'learning rate', LIMITS.lr, defaults.settings.lr),
+    lr: read.number('lr', 'learning rate', LIMITS.lr, backboneDefaults.lr),
     seed: read.integer('seed', 'seed', LIMITS.seed, defaults.settings.seed),
-    groups: read.groups('g', defaults.settings.groups),
+    groups: read.groups('g', backboneDefaults.groups),
     backend: read.choice('backend', 'compute backend', BACKEND_CHOICES, defaults.settings.backend),
   };
   const hide = params.has('hide') ? parseControlList(params.get('hide')!, 'hide', notices) : [];
