@@ -76,7 +76,7 @@ for (const init of values.inits!.split(',') as BackboneInit[]) {
   const before = await trainer.attention(0);
   const curve = await runTrainingLoop(trainer, { steps: Number(values.steps), evalEvery: Number(values.steps) });
   const after = await trainer.attention(0);
-  const example = task.describe(trainer.previewBatch, 0);
+  const example = task.describe?.(trainer.previewBatch, 0);
   trainer.dispose();
   for (const [when, map] of [
     ['step0', before],
