@@ -76,7 +76,7 @@ for (const init of values.inits!.split(',') as BackboneInit[]) {
   const before = await trainer.attention(0);
   const curve = await runTrainingLoop(trainer, { steps: Number(values.steps), evalEvery: Number(values.steps) });
   const after = await trainer.attention(0);
-  const example = task.describe(trainer.previewBatch, 0);
+  const example = task.describe?.(trainer.previewBatch, 0);
   trainer.dispose();
   for (const [when, map] of [
     ['step0', before],
@@ -86,7 +86,7 @@ for (const init of values.inits!.split(',') as BackboneInit[]) {
     writePng(map, join(values.out!, `${name}.png`));
     summary.push({ init, when, file: `${name}.png`, heads: map.heads, seqLen: map.seqLen, probs: Array.from(map.probs, (p) => Math.round(p * 1e4) / 1e4) });
   }
-  console.log(JSON.stringify({ init, test_acc: curve.at(-1)!.test_acc, example }));
+  console.log(JSON.stringify({ init, test_acc: curve.at(-1)!.testAccuracy, example }));
 }
 writeFileSync(join(values.out!, 'bit-xor-attention.json'), `${JSON.stringify({ settings: values, maps: summary })}\n`);
 process.exit(0);
