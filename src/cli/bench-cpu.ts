@@ -41,7 +41,8 @@ const round = (x: number) => Math.round(x * 100) / 100;
 /** Step times (ms) of `steps` steps after `warmup`, on a fresh model on `backend`. */
 async function tfjsStepTimes(c: StepCase, backend: BackendName, steps: number, warmup: number): Promise<{ times: number[]; adapter: string }> {
   const info = await startBackend([backend], true);
-  const rig = new StepRig(c, 'composite', 0);
+  // Composite body (the fused kernels are WebGPU's); the Trainer's optimizer (FusedAdam: one host loop here).
+  const rig = new StepRig(c, 'composite', 0, 'fused');
   try {
     for (let i = 0; i < warmup; i++) await rig.step();
     const times: number[] = [];

@@ -1,0 +1,93 @@
+/**
+ * Gradient clipping and Adam on the host, for the backends whose tensors live in this process's
+ * memory: TF.js's plain JavaScript `cpu` backend and its `wasm` backend (whose heap is an
+ * ArrayBuffer). FusedAdam (fused-adam.ts) uses it there; it is the host twin of FusedAdam's two
+ * WGSL kernels. The composite path (clip.ts + Adam.apply) costs about 12 TF.js kernels per
+ * parameter plus 4 for its share of the norm, each with its own allocation and call into the
+ * backend; this reads every gradient once, and writes every parameter once:
+ *
+ *   norm  = √(Σ_params Σ_i g_i²)                       (summed in double precision)
+ *   clip  = min(maxNorm / (norm + 1e-6), 1)            (clip.ts, torch.nn.utils.clip_grad_norm_)
+ *   g'    = g · clip, then adam.ts's update with adamStepCoefficients(options, t) for the
+ *           parameter's own step count t (moments only for parameters that received a gradient,
+ *           kept while their group is frozen, as Adam does)
+ *
+ * Every float32 operation of the composite path is rounded to float32 here (Math.fround) in the
+ * same order (float32 results of exactly rounded double operations are exactly rounded float32
+ * operations for +, −, ×, ÷ and √), so given the same clip coefficient an update equals Adam.apply's
+ * element for element; only the norm's summation order differs (the composite sums in float32).
+ */
+import { tf } from '../tf';
+import { adamStepCoefficients, PAPER_ADAM, type AdamOptions } from './adam';
+import { CLIP_EPS } from './clip';
+
+const f32 = Math.fround;
+
+interface Moments {
+  m: Float32Array;
+  v: Float32Array;
+  steps: number;
+}
+
+/** Backends whose tensor data is read and written synchronously in this process's memory. */
+export function isHostBackend(): boolean {
+  const name = tf.getBackend();
+  return name === 'cpu' || name === 'wasm';
+}
+
+export class HostAdam {
+  private readonly moments = new Map<string, Moments>();
+
+  constructor(public options: AdamOptions = PAPER_ADAM) {}
+
+  /** Clips `grads` to global norm `maxNorm`, applies Adam to `params`; returns the norm before clipping. */
+  step(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, maxNorm: number): tf.Scalar {
+    const names = [...grads.keys()];
+    const values = names.map((name) => grads.get(name)!.dataSync() as Float32Array);
+    let squares = 0;
+    for (const g of values) for (let i = 0; i < g.length; i++) squares += g[i] * g[i];
+    const norm = f32(Math.sqrt(squares));
+    const clip = Math.min(f32(f32(maxNorm) / f32(norm + f32(CLIP_EPS))), 1);
+    const [beta1, beta2, eps] = [f32(this.options.beta1), f32(this.options.beta2), f32(this.options.eps)];
+    const [keep1, keep2] = [f32(1 - this.options.beta1), f32(1 - this.options.beta2)];
+    names.forEach((name, s) => {
+      const p = params.get(name);
+      if (!p) throw new Error(`no parameter ${name}`);
+      const g = values[s];
+      let state = this.moments.get(name);
+      if (!state) {
+        state = { m: new Float32Array(g.length), v: new Float32Array(g.length), steps: 0 };
+        this.moments.set(name, state);
+      }
+      const { m, v } = state;
+      const coefficients = adamStepCoefficients(this.options, ++state.steps);
+      const [stepSize, sqrtC2] = [f32(coefficients.stepSize), f32(coefficients.sqrtC2)];
+      const next = Float32Array.from(p.dataSync() as Float32Array);
+      for (let i = 0; i < next.length; i++) {
+        // A zero gradient on zero moments leaves all three unchanged (m = v = 0, p − 0/eps·s = p):
+        // the rows of the position table past the task's length, every step.
+        if (g[i] === 0 && m[i] === 0 && v[i] === 0) continue;
+        const gi = f32(g[i] * clip);
+        const mi = (m[i] = f32(f32(m[i] * beta1) + f32(gi * keep1)));
+        const vi = (v[i] = f32(f32(v[i] * beta2) + f32(f32(gi * gi) * keep2)));
+        const denom = f32(f32(f32(Math.sqrt(vi)) / sqrtC2) + eps);
+        next[i] = f32(next[i] - f32(f32(mi / denom) * stepSize));
+      }
+      const updated = tf.tensor(next, p.shape);
+      p.assign(updated);
+      updated.dispose(); // the variable holds the data now
+    });
+    return tf.scalar(norm);
+  }
+
+  /** Number of float32 values held as optimizer state (both moments). */
+  stateSize(): number {
+    let n = 0;
+    this.moments.forEach((s) => (n += s.m.length + s.v.length));
+    return n;
+  }
+
+  dispose(): void {
+    this.moments.clear();
+  }
+}
