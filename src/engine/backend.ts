@@ -1,3 +1,4 @@
+import { registerHostKernels } from './host-kernels';
 import { registerKernels } from './kernels';
 import { tf } from './tf';
 
@@ -60,6 +61,7 @@ async function tryWasm(paths?: WasmPaths): Promise<string> {
  */
 export async function startBackend(preference: BackendName[] = ['webgpu', 'webgl', 'cpu'], strict = false, options: StartOptions = {}): Promise<BackendInfo> {
   const fallbackReasons: string[] = [];
+  registerHostKernels(); // layer norm and GELU as single kernels on cpu and wasm
   for (const name of preference) {
     try {
       let adapter: string | undefined;

@@ -94,7 +94,10 @@ describe.each(['cpu', 'wasm'] as const)('host clip + Adam on %s', (backend) => {
     const shapes: Record<string, number[]> = { table: [64, 8], bias: [8] };
     const init = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, randomValues(rng, shape, 1)]));
     // The table's gradient is zero past row 5 (as the position table's rows past the task's length).
-    const rowMask = tf.tensor2d(Array.from({ length: 64 }, (_, r) => (r < 5 ? 1 : 0)), [64, 1]);
+    const rowMask = tf.tensor2d(
+      Array.from({ length: 64 }, (_, r) => (r < 5 ? 1 : 0)),
+      [64, 1],
+    );
     const gradients = [0, 1, 2].map(() => {
       const table = tf.mul(randomValues(rng, shapes.table, 0.01), rowMask);
       return new Map<string, tf.Tensor>([
