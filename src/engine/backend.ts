@@ -1,4 +1,3 @@
-import { registerHostKernels } from './host-kernels';
 import { registerKernels } from './kernels';
 import { tf } from './tf';
 
@@ -61,7 +60,6 @@ async function tryWasm(paths?: WasmPaths): Promise<string> {
  */
 export async function startBackend(preference: BackendName[] = ['webgpu', 'webgl', 'cpu'], strict = false, options: StartOptions = {}): Promise<BackendInfo> {
   const fallbackReasons: string[] = [];
-  registerHostKernels(); // layer norm and GELU as single kernels on cpu and wasm
   for (const name of preference) {
     try {
       let adapter: string | undefined;

@@ -16,6 +16,17 @@ function random(rng: Rng, shape: number[], scale = 1, shift = 0): tf.Tensor {
   );
 }
 
+/**
+ * The composite reference `f` computed on the cpu backend (TF.js moves the inputs there), as tensors
+ * back on wasm: each kernel is checked against the composite ops on both backends.
+ */
+async function onCpu(f: () => tf.Tensor[]): Promise<tf.Tensor[]> {
+  await useBackend('cpu');
+  const out = f().map((t) => ({ values: t.dataSync().slice(), shape: t.shape }));
+  await useBackend('wasm');
+  return out.map(({ values, shape }) => tf.tensor(values, shape));
+}
+
 /** Names of the kernels `f` runs (tf.profile). */
 async function kernelNames(f: () => tf.Tensor | tf.Tensor[]): Promise<string[]> {
   const profile = await tf.profile(() => {
@@ -25,7 +36,8 @@ async function kernelNames(f: () => tf.Tensor | tf.Tensor[]): Promise<string[]> 
   return profile.kernels.map((k) => k.name);
 }
 
-describe.each(['cpu', 'wasm'] as const)('host kernels on %s', (backend) => {
+describe('host kernels on wasm', () => {
+  const backend = 'wasm';
   it('layer norm gives torch.nn.LayerNorm values, and the composite ops', async () => {
     await useBackend(backend);
     expect(hasHostKernel(LAYER_NORM)).toBe(true);
@@ -38,7 +50,9 @@ describe.each(['cpu', 'wasm'] as const)('host kernels on %s', (backend) => {
     const rng = new Rng(1);
     const x = random(rng, [7, 33], 3, 10) as tf.Tensor2D;
     const [gamma, beta] = [random(rng, [33]), random(rng, [33])];
-    await expectClose(layerNorm(x, gamma, beta, 1e-5), compositeLayerNorm(x, gamma, beta, 1e-5), 2e-6);
+    const host = layerNorm(x, gamma, beta, 1e-5);
+    await expectClose(host, compositeLayerNorm(x, gamma, beta, 1e-5), 2e-6);
+    await expectClose(host, (await onCpu(() => [compositeLayerNorm(x, gamma, beta, 1e-5)]))[0], 2e-6);
   });
 
   it('layer norm gradients match tf.grads of the composite ops, in one kernel each way', async () => {
@@ -49,7 +63,11 @@ describe.each(['cpu', 'wasm'] as const)('host kernels on %s', (backend) => {
     const loss = (norm: typeof layerNorm) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(norm(a as tf.Tensor2D, g, b, 1e-5), weights));
     const host = tf.grads(loss(layerNorm))([x, gamma, beta]);
     const composite = tf.grads(loss(compositeLayerNorm))([x, gamma, beta]);
-    for (let i = 0; i < 3; i++) await expectClose(host[i], composite[i], 1e-5);
+    const cpu = await onCpu(() => tf.grads(loss(compositeLayerNorm))([x, gamma, beta]));
+    for (let i = 0; i < 3; i++) {
+      await expectClose(host[i], composite[i], 1e-5);
+      await expectClose(host[i], cpu[i], 1e-5);
+    }
     // dβ = Σ_rows dy exactly: the weights' column sums.
     await expectClose(host[2], tf.sum(weights, 0), 1e-6);
     const names = await kernelNames(() => tf.grads(loss(layerNorm))([x, gamma, beta]));
@@ -70,6 +88,7 @@ describe.each(['cpu', 'wasm'] as const)('host kernels on %s', (backend) => {
     const rng = new Rng(3);
     const x = random(rng, [9, 31], 3) as tf.Tensor2D;
     await expectClose(geluTanh(x), compositeGeluTanh(x), 2e-6);
+    await expectClose(geluTanh(x), (await onCpu(() => [compositeGeluTanh(x)]))[0], 2e-6);
   });
 
   it('tanh GELU gradient matches tf.grad of the composite ops, in one kernel each way', async () => {
@@ -80,6 +99,7 @@ describe.each(['cpu', 'wasm'] as const)('host kernels on %s', (backend) => {
     const weights = random(rng, [6, 30]);
     const loss = (gelu: typeof geluTanh) => (a: tf.Tensor) => tf.sum(tf.mul(gelu(a as tf.Tensor2D), weights));
     await expectClose(tf.grad(loss(geluTanh))(x), tf.grad(loss(compositeGeluTanh))(x), 2e-6);
+    await expectClose(tf.grad(loss(geluTanh))(x), (await onCpu(() => [tf.grad(loss(compositeGeluTanh))(x)]))[0], 2e-6);
     // The derivative at 0 is exactly ½.
     expect(tf.grad(loss(geluTanh))(x).dataSync()[150]).toBeCloseTo(0.5 * weights.dataSync()[150], 7);
     const names = await kernelNames(() => tf.grad(loss(geluTanh))(x));
@@ -99,7 +119,8 @@ function withoutAttentionKernel<T>(f: () => T): T {
   }
 }
 
-describe.each(['cpu', 'wasm'] as const)('causal attention kernel on %s', (backend) => {
+describe('causal attention kernel on wasm', () => {
+  const backend = 'wasm';
   it('gives softmax-weighted values: one head, two tokens', async () => {
     await useBackend(backend);
     // Rows [q, k, v] with d = 1: token 0 sees itself only; token 1 weighs v0, v1 by softmax(q1·k0, q1·k1).
@@ -156,16 +177,28 @@ describe.each(['cpu', 'wasm'] as const)('causal attention kernel on %s', (backen
     expect(names).not.toContain('Softmax');
     const host = run();
     const composite = withoutAttentionKernel(run);
-    for (let i = 0; i < host.length; i++) await expectClose(host[i], composite[i], 1e-5);
+    const cpu = await onCpu(run);
+    for (let i = 0; i < host.length; i++) {
+      await expectClose(host[i], composite[i], 1e-5);
+      await expectClose(host[i], cpu[i], 1e-5);
+    }
     body.dispose();
   });
 
   it('draws the dropout multiplier as tf.dropout does', async () => {
     await useBackend(backend);
+    expect(hasHostKernel(CAUSAL_ATTENTION)).toBe(true);
     const x = random(new Rng(6), [4, 50]);
     const multiplier = dropoutMultiplier([4, 50], 0.25, 77);
     expect(Array.from(tf.dropout(x, 0.25, undefined, 77).dataSync())).toEqual(Array.from(tf.mul(x, multiplier).dataSync()));
     const values = new Set(multiplier.dataSync());
     expect([...values].sort()).toEqual([0, Math.fround(1 / 0.75)]);
+  });
+});
+
+describe('the cpu backend', () => {
+  it('keeps the composite ops (the reference, and the baseline of bench cpu)', async () => {
+    await useBackend('cpu');
+    for (const name of [LAYER_NORM, GELU_TANH, CAUSAL_ATTENTION]) expect(hasHostKernel(name), name).toBe(false);
   });
 });

@@ -1,11 +1,11 @@
 /**
- * Layer norm and tanh-GELU as single kernels, forward and backward, for the two backends whose
- * tensors live in this process's memory: TF.js's `wasm` backend (values on the wasm heap) and its
- * plain JavaScript `cpu` backend. As composite TF.js ops each is many kernels, and autodiff of them
- * many more (layer norm: about 11 forward and 45 backward with the tape's copies; GELU: 9 and about
- * 30), each a call into the backend with its own allocation: on the small shapes of the CPU path that
- * per-kernel cost, not arithmetic, is most of a train step. Here each is one forward kernel and one
- * backward kernel, a JavaScript loop over the rows in double precision, rounded to float32 on store.
+ * Layer norm, tanh-GELU and causal self-attention as single kernels, forward and backward, for TF.js's
+ * `wasm` backend (the CPU path), run as JavaScript loops over its heap. As composite TF.js ops each is
+ * many kernels, and autodiff of them many more (layer norm: about 11 forward and 45 backward with the
+ * tape's copies; GELU: 9 and about 30; attention: about 14 and 45), each a call into the backend with
+ * its own allocation: on the small shapes of the CPU path that per-kernel cost, not arithmetic, is most
+ * of a train step. Here each is one forward kernel and one backward kernel, in double precision,
+ * rounded to float32 on store.
  *
  *   FptLayerNorm      x [..., d], γ [d], β [d]  →  y = x̂·γ + β,  x̂ = (x − μ)·r,  r = 1/√(σ² + eps)
  *                     per row: μ = Σx/d, σ² = Σ(x − μ)²/d (biased, two passes, as torch.nn.LayerNorm)
@@ -36,11 +36,14 @@
  * to double rounding, far below float32's). The results agree with the composite ops (ops/layers.ts)
  * to float32 rounding, not bit for bit: the sums run in double precision in a fixed order where the
  * backends sum in float32 in their own. host-kernels.test.ts checks each kernel and gradient against
- * the composite version and tf.grads of it on both backends; the golden parity test runs them.
+ * the composite version and tf.grads of it (computed on cpu and on wasm); the golden parity test
+ * runs them on wasm.
  *
- * ops/layers.ts calls a kernel where the current backend has it registered (registerHostKernels,
- * called by backend.ts when cpu or wasm starts) and the composite ops elsewhere (WebGL, WebGPU's
- * composite body).
+ * ops/layers.ts and ops/gpt2-block.ts call a kernel where the current backend has it registered
+ * (registerHostKernels, from wasm-kernels.ts when the wasm backend starts) and the composite ops
+ * elsewhere. The plain JavaScript `cpu` backend keeps the composite ops on purpose: it is the
+ * reference the golden parity test checks them on (WebGL runs the same ops) and the baseline column
+ * of `npm run bench -- cpu`.
  */
 import { tf } from './tf';
 
@@ -53,8 +56,6 @@ export const CAUSAL_ATTENTION_GRAD = 'FptCausalAttentionGrad';
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_K = 0.044715;
-
-type HostBackend = 'cpu' | 'wasm';
 
 /** The arithmetic of a kernel on float32 arrays: inputs in, outputs (allocated, zeroed) filled. */
 interface HostKernelSpec {
@@ -70,15 +71,9 @@ interface WasmBackendLike {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
-interface CpuBackendLike {
-  data: { get(dataId: object): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
-
-const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-function kernelFor(spec: HostKernelSpec, backendName: HostBackend): tf.KernelConfig {
+function wasmKernel(spec: HostKernelSpec): tf.KernelConfig {
   const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
+    const backend = args.backend as WasmBackendLike;
     const inputs = spec.inputs.map((n) => {
       const t = args.inputs[n];
       if (!t) throw new Error(`${spec.name}: input ${n} is missing`);
@@ -86,34 +81,18 @@ function kernelFor(spec: HostKernelSpec, backendName: HostBackend): tf.KernelCon
       return t;
     });
     const shapes = inputs.map((t) => t.shape);
-    const outShapes = spec.outputShapes(shapes, args.attrs);
-    let outInfos: tf.TensorInfo[];
-    if (backendName === 'wasm') {
-      const backend = args.backend as WasmBackendLike;
-      // Outputs first: an allocation may grow the heap, which detaches views taken before it.
-      outInfos = outShapes.map((s) => backend.makeOutput(s, 'float32'));
-      const outs = outInfos.map((o) => backend.typedArrayFromHeap(o));
-      outs.forEach((o) => o.fill(0));
-      spec.compute(
-        inputs.map((t) => backend.typedArrayFromHeap(t)),
-        outs,
-        shapes,
-        args.attrs ?? {},
-      );
-    } else {
-      const backend = args.backend as CpuBackendLike;
-      const outs = outShapes.map((s) => new Float32Array(sizeOf(s)));
-      spec.compute(
-        inputs.map((t) => backend.data.get(t.dataId).values as Float32Array),
-        outs,
-        shapes,
-        args.attrs ?? {},
-      );
-      outInfos = outs.map((o, k) => backend.makeTensorInfo(outShapes[k], 'float32', o));
-    }
+    // Outputs first: an allocation may grow the heap, which detaches views taken before it.
+    const outInfos = spec.outputShapes(shapes, args.attrs).map((s) => backend.makeOutput(s, 'float32'));
+    const outs = outInfos.map((o) => backend.typedArrayFromHeap(o).fill(0));
+    spec.compute(
+      inputs.map((t) => backend.typedArrayFromHeap(t)),
+      outs,
+      shapes,
+      args.attrs ?? {},
+    );
     return outInfos.length === 1 ? outInfos[0] : outInfos;
   };
-  return { kernelName: spec.name, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+  return { kernelName: spec.name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
 
 const layerNormSpec: HostKernelSpec = {
@@ -314,8 +293,8 @@ const attentionGradSpec: HostKernelSpec = {
 
 const SPECS = [layerNormSpec, layerNormGradSpec, geluSpec, geluGradSpec, attentionSpec, attentionGradSpec];
 
-/** Every host kernel, for both backends: the explicit list registerHostKernels registers. */
-export const HOST_KERNELS: readonly tf.KernelConfig[] = (['cpu', 'wasm'] as const).flatMap((b) => SPECS.map((s) => kernelFor(s, b)));
+/** Every host kernel: the explicit list registerHostKernels registers for the wasm backend. */
+export const HOST_KERNELS: readonly tf.KernelConfig[] = SPECS.map(wasmKernel);
 
 const GRADIENTS: readonly tf.GradConfig[] = [
   {

@@ -6,6 +6,7 @@ import { Adam } from './adam';
 import { clipByGlobalNorm } from './clip';
 import { countDispatches } from '../testing/dispatch-counter';
 import { FusedAdam } from './fused-adam';
+import { HostAdam } from './host-adam';
 
 const SHAPES: Record<string, number[]> = { 'a.weight': [5, 3], 'a.bias': [3], 'b.weight': [300], 'c.scale': [7, 2] };
 
@@ -107,16 +108,16 @@ describe.each(['cpu', 'wasm'] as const)('host clip + Adam on %s', (backend) => {
     });
     const run = (host: boolean) => {
       const params = new Map(Object.entries(init).map(([name, t]) => [name, tf.variable(t.clone())]));
-      const fused = new FusedAdam({ lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+      const hostAdam = new HostAdam({ lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
       const adam = new Adam({ lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
       for (const grads of gradients) {
-        if (host) tf.tidy(() => fused.step(params, grads, 100));
+        if (host) tf.tidy(() => hostAdam.step(params, grads, 100));
         else adam.apply(params, grads);
       }
       const out = Object.fromEntries([...params].map(([name, p]) => [name, Array.from(p.dataSync())]));
-      const state = host ? fused.stateSize() : adam.stateSize();
+      const state = host ? hostAdam.stateSize() : adam.stateSize();
       params.forEach((p) => p.dispose());
-      fused.dispose();
+      hostAdam.dispose();
       adam.dispose();
       return { out, state };
     };

@@ -8,9 +8,9 @@
  *
  * The arithmetic is torch.nn.utils.clip_grad_norm_ followed by torch.optim.Adam, as clip.ts and
  * adam.ts do it (per-parameter step counts for bias correction; moments only for parameters that
- * received a gradient, kept while their group is frozen). On the cpu and wasm backends the same
- * arithmetic runs as one host loop over the values (host-adam.ts); on WebGL this delegates to
- * clip.ts and adam.ts.
+ * received a gradient, kept while their group is frozen). On the wasm backend the same arithmetic
+ * runs as one host loop over the values (host-adam.ts); on cpu and WebGL this delegates to clip.ts
+ * and adam.ts.
  */
 import { tf } from '../tf';
 import { Adam, adamStepCoefficients, PAPER_ADAM, type AdamOptions } from './adam';

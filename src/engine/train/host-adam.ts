@@ -1,8 +1,8 @@
 /**
- * Gradient clipping and Adam on the host, for the backends whose tensors live in this process's
- * memory: TF.js's plain JavaScript `cpu` backend and its `wasm` backend (whose heap is an
- * ArrayBuffer). FusedAdam (fused-adam.ts) uses it there; it is the host twin of FusedAdam's two
- * WGSL kernels. The composite path (clip.ts + Adam.apply) costs about 12 TF.js kernels per
+ * Gradient clipping and Adam on the host (any backend whose values read synchronously; FusedAdam in
+ * fused-adam.ts uses it on the `wasm` backend, the CPU path). It is the host twin of FusedAdam's two
+ * WGSL kernels. The plain JavaScript `cpu` backend keeps the composite ops, which WebGL runs too and
+ * the golden parity test checks there. The composite path (clip.ts + Adam.apply) costs about 12 TF.js kernels per
  * parameter plus 4 for its share of the norm, each with its own allocation and call into the
  * backend; this reads every gradient once, and writes every parameter once:
  *
@@ -29,10 +29,9 @@ interface Moments {
   steps: number;
 }
 
-/** Backends whose tensor data is read and written synchronously in this process's memory. */
+/** The backend FusedAdam runs HostAdam on: wasm, whose values are on its heap in this process. */
 export function isHostBackend(): boolean {
-  const name = tf.getBackend();
-  return name === 'cpu' || name === 'wasm';
+  return tf.getBackend() === 'wasm';
 }
 
 export class HostAdam {
