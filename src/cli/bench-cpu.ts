@@ -41,7 +41,7 @@ const round = (x: number) => Math.round(x * 100) / 100;
 /** Step times (ms) of `steps` steps after `warmup`, on a fresh model on `backend`. */
 async function tfjsStepTimes(c: StepCase, backend: BackendName, steps: number, warmup: number): Promise<{ times: number[]; adapter: string }> {
   const info = await startBackend([backend], true);
-  // Composite body (the fused kernels are WebGPU's); the Trainer's optimizer (FusedAdam: one host loop here).
+  // Composite body (the fused kernels are WebGPU's) and the Trainer's optimizer (FusedAdam: a host loop on wasm, composite ops on cpu).
   const rig = new StepRig(c, 'composite', 0, 'fused');
   try {
     for (let i = 0; i < warmup; i++) await rig.step();
@@ -142,7 +142,7 @@ export async function benchCpu(argv: string[]): Promise<number> {
     load_average_1m: round(loadavg()[0]),
     dropout: 0,
     groups: 'input,output,positions,layernorm',
-    optimizer: "the Trainer's FusedAdam (clip + Adam as one host loop on cpu and wasm)",
+    optimizer: "the Trainer's FusedAdam (clip + Adam: one host loop on wasm, composite TF.js ops on cpu)",
     steps,
     warmup,
   });

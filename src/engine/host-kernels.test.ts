@@ -185,6 +185,31 @@ describe('causal attention kernel on wasm', () => {
     body.dispose();
   });
 
+  it('leaves sequences longer than 256 tokens to the composite ops (XNNPACK slices)', async () => {
+    await useBackend(backend);
+    const rng = new Rng(8);
+    const d = 8;
+    const norm = { gamma: tf.ones([d]) as tf.Tensor1D, beta: tf.zeros([d]) as tf.Tensor1D };
+    const affine = (i: number, o: number) => ({ weight: random(rng, [i, o], 0.3) as tf.Tensor2D, bias: tf.zeros([o]) as tf.Tensor1D });
+    const params: BlockParams = { ln1: norm, attn: affine(d, 3 * d), attnProj: affine(d, d), ln2: norm, fc: affine(d, 4 * d), fcProj: affine(4 * d, d) };
+    const kernelsAt = async (T: number) => {
+      const body = compositeBody(T);
+      const names = await kernelNames(() =>
+        body.block(random(rng, [T, d]) as tf.Tensor2D, params, { batch: 1, seqLen: T, heads: 2, eps: 1e-5 }, null, {
+          layernorm: true,
+          attention: false,
+          feedforward: false,
+        }),
+      );
+      body.dispose();
+      return names;
+    };
+    expect(await kernelsAt(256)).toContain(CAUSAL_ATTENTION);
+    const long = await kernelsAt(257);
+    expect(long).not.toContain(CAUSAL_ATTENTION);
+    expect(long).toContain('Softmax');
+  });
+
   it('draws the dropout multiplier as tf.dropout does', async () => {
     await useBackend(backend);
     expect(hasHostKernel(CAUSAL_ATTENTION)).toBe(true);

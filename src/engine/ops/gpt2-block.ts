@@ -42,14 +42,24 @@ export function dropoutMultiplier(shape: number[], rate: number, seed: number): 
 }
 
 /**
- * Causal self-attention of the block's normed input `a` [B·T, d], heads merged: [B·T, d]. One kernel
- * each way where the backend has it (host-kernels.ts, cpu and wasm), else the composite ops.
+ * Longest sequence the host attention kernel takes. Its loops cost O(T²·dh) in JavaScript; past
+ * this the composite ops' products, cut into XNNPACK slices on wasm (wasm-kernels.ts), do better.
+ * Measured on one block's forward and backward (B·T = 1024 to 2048, d = 128, 4 heads, loaded 2-core
+ * VM): T = 64 2.5× faster, T = 128 about 1.2×, T = 256 1.5×; T = 512 no faster (7.4-7.6 s against
+ * 4.8-8.4 s).
+ */
+const HOST_ATTENTION_MAX_T = 256;
+
+/**
+ * Causal self-attention of the block's input h [B·T, d] (layer norm included), heads merged:
+ * [B·T, d]. One kernel each way where the backend has it (host-kernels.ts, wasm) and T is at most
+ * HOST_ATTENTION_MAX_T, else the composite ops.
  */
 function attention(h: tf.Tensor2D, p: BlockParams, s: BlockShape, mask: tf.Tensor2D, d: BlockDropout | null): tf.Tensor2D {
   const [BT, width] = h.shape;
   const rate = d && d.rate > 0 ? d.rate : 0;
   const seed = d?.seeds['attention-probs'] ?? 0;
-  if (hasHostKernel(CAUSAL_ATTENTION)) {
+  if (s.seqLen <= HOST_ATTENTION_MAX_T && hasHostKernel(CAUSAL_ATTENTION)) {
     const qkv = linear(layerNorm(h, p.ln1.gamma, p.ln1.beta, s.eps), asTensor(p.attn.weight, 'attn.c_attn.weight'), p.attn.bias);
     const shape = [s.batch, s.heads, s.seqLen, s.seqLen];
     const keep = rate > 0 ? dropoutMultiplier(shape, rate, seed) : tf.ones(shape);
