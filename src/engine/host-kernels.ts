@@ -95,6 +95,16 @@ function wasmKernel(spec: HostKernelSpec): tf.KernelConfig {
   return { kernelName: spec.name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
 
+/** Mean and 1/√(σ² + eps) of x[base … base + d − 1], σ² biased and from a second pass. */
+function rowStatistics(x: Float32Array, base: number, d: number, eps: number): { mean: number; rstd: number } {
+  let sum = 0;
+  for (let j = 0; j < d; j++) sum += x[base + j];
+  const mean = sum / d;
+  let sq = 0;
+  for (let j = 0; j < d; j++) sq += (x[base + j] - mean) ** 2;
+  return { mean, rstd: 1 / Math.sqrt(sq / d + eps) };
+}
+
 const layerNormSpec: HostKernelSpec = {
   name: LAYER_NORM,
   inputs: ['x', 'gamma', 'beta'],
@@ -103,12 +113,7 @@ const layerNormSpec: HostKernelSpec = {
     const d = shape[shape.length - 1];
     const eps = attrs.eps as number;
     for (let base = 0; base < x.length; base += d) {
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += x[base + j];
-      const mean = sum / d;
-      let sq = 0;
-      for (let j = 0; j < d; j++) sq += (x[base + j] - mean) ** 2;
-      const rstd = 1 / Math.sqrt(sq / d + eps);
+      const { mean, rstd } = rowStatistics(x, base, d, eps);
       for (let j = 0; j < d; j++) y[base + j] = (x[base + j] - mean) * rstd * gamma[j] + beta[j];
     }
   },
@@ -125,12 +130,7 @@ const layerNormGradSpec: HostKernelSpec = {
     const dg = new Float64Array(d);
     const db = new Float64Array(d);
     for (let base = 0; base < x.length; base += d) {
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += x[base + j];
-      const mean = sum / d;
-      let sq = 0;
-      for (let j = 0; j < d; j++) sq += (x[base + j] - mean) ** 2;
-      const rstd = 1 / Math.sqrt(sq / d + eps);
+      const { mean, rstd } = rowStatistics(x, base, d, eps);
       let sumA = 0;
       let sumAXhat = 0;
       for (let j = 0; j < d; j++) {
@@ -202,6 +202,40 @@ function attentionShape(attrs: tf.NamedAttrMap, qkvShape: number[]): AttentionSh
   return { B, T, H, dh: d / H, d };
 }
 
+/** Where query row i of batch item b and head h finds its data (offsets into the flat arrays). */
+interface QueryRow {
+  i: number;
+  /** q_i in qkv. */
+  q: number;
+  /** context_i (and dcontext_i) in [B·T, d]. */
+  out: number;
+  /** P's row i in [B, H, T, T]. */
+  pRow: number;
+  /** k_0 and v_0 in qkv; k_j = k0 + j·stride, v_j = v0 + j·stride. */
+  k0: number;
+  v0: number;
+  stride: number;
+}
+
+/** Visits every (batch item, head, query row) in order; the row object is reused. */
+function forEachQueryRow({ B, T, H, dh, d }: AttentionShape, visit: (row: QueryRow) => void): void {
+  const stride = 3 * d;
+  const row: QueryRow = { i: 0, q: 0, out: 0, pRow: 0, k0: 0, v0: 0, stride };
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      row.k0 = b * T * stride + d + h * dh;
+      row.v0 = row.k0 + d;
+      for (let i = 0; i < T; i++) {
+        row.i = i;
+        row.q = (b * T + i) * stride + h * dh;
+        row.out = (b * T + i) * d + h * dh;
+        row.pRow = ((b * H + h) * T + i) * T;
+        visit(row);
+      }
+    }
+  }
+}
+
 const attentionSpec: HostKernelSpec = {
   name: CAUSAL_ATTENTION,
   inputs: ['qkv', 'keep'],
@@ -213,39 +247,30 @@ const attentionSpec: HostKernelSpec = {
     ];
   },
   compute([qkv, keep], [context, probs], [shape], attrs) {
-    const { B, T, H, dh, d } = attentionShape(attrs, shape);
-    const row = 3 * d;
-    const scale = Math.fround(1 / Math.sqrt(dh));
-    const scores = new Float64Array(T);
-    for (let b = 0; b < B; b++) {
-      for (let h = 0; h < H; h++) {
-        const pBase = (b * H + h) * T * T;
-        for (let i = 0; i < T; i++) {
-          const qi = (b * T + i) * row + h * dh;
-          let max = -Infinity;
-          for (let j = 0; j <= i; j++) {
-            const kj = (b * T + j) * row + d + h * dh;
-            let dot = 0;
-            for (let c = 0; c < dh; c++) dot += Math.fround(qkv[qi + c] * scale) * qkv[kj + c];
-            scores[j] = dot;
-            if (dot > max) max = dot;
-          }
-          let sum = 0;
-          for (let j = 0; j <= i; j++) {
-            scores[j] = Math.exp(scores[j] - max);
-            sum += scores[j];
-          }
-          const ci = (b * T + i) * d + h * dh;
-          for (let j = 0; j <= i; j++) {
-            const p = (probs[pBase + i * T + j] = scores[j] / sum);
-            const w = p * keep[pBase + i * T + j];
-            if (w === 0) continue;
-            const vj = (b * T + j) * row + 2 * d + h * dh;
-            for (let c = 0; c < dh; c++) context[ci + c] += w * qkv[vj + c];
-          }
-        }
+    const s = attentionShape(attrs, shape);
+    const scale = Math.fround(1 / Math.sqrt(s.dh));
+    const scores = new Float64Array(s.T);
+    forEachQueryRow(s, ({ i, q, out, pRow, k0, v0, stride }) => {
+      let max = -Infinity;
+      for (let j = 0; j <= i; j++) {
+        const k = k0 + j * stride;
+        let dot = 0;
+        for (let c = 0; c < s.dh; c++) dot += Math.fround(qkv[q + c] * scale) * qkv[k + c];
+        scores[j] = dot;
+        if (dot > max) max = dot;
       }
-    }
+      let sum = 0;
+      for (let j = 0; j <= i; j++) {
+        scores[j] = Math.exp(scores[j] - max);
+        sum += scores[j];
+      }
+      for (let j = 0; j <= i; j++) {
+        const w = (probs[pRow + j] = scores[j] / sum) * keep[pRow + j];
+        if (w === 0) continue;
+        const v = v0 + j * stride;
+        for (let c = 0; c < s.dh; c++) context[out + c] += w * qkv[v + c];
+      }
+    });
   },
 };
 
@@ -254,40 +279,31 @@ const attentionGradSpec: HostKernelSpec = {
   inputs: ['dcontext', 'qkv', 'probs', 'keep'],
   outputShapes: ([, qkv]) => [qkv],
   compute([dcontext, qkv, probs, keep], [dqkv], [, shape], attrs) {
-    const { B, T, H, dh, d } = attentionShape(attrs, shape);
-    const row = 3 * d;
-    const scale = Math.fround(1 / Math.sqrt(dh));
-    const dP = new Float64Array(T);
-    for (let b = 0; b < B; b++) {
-      for (let h = 0; h < H; h++) {
-        const pBase = (b * H + h) * T * T;
-        for (let i = 0; i < T; i++) {
-          const ci = (b * T + i) * d + h * dh;
-          const qi = (b * T + i) * row + h * dh;
-          let dot = 0;
-          for (let j = 0; j <= i; j++) {
-            const pij = pBase + i * T + j;
-            const vj = (b * T + j) * row + 2 * d + h * dh;
-            let g = 0;
-            for (let c = 0; c < dh; c++) g += dcontext[ci + c] * qkv[vj + c];
-            dP[j] = g * keep[pij];
-            dot += probs[pij] * dP[j];
-            // dv_j += P̃_ij · dcontext_i
-            const w = probs[pij] * keep[pij];
-            if (w !== 0) for (let c = 0; c < dh; c++) dqkv[vj + c] += w * dcontext[ci + c];
-          }
-          for (let j = 0; j <= i; j++) {
-            const dS = probs[pBase + i * T + j] * (dP[j] - dot) * scale;
-            if (dS === 0) continue;
-            const kj = (b * T + j) * row + d + h * dh;
-            for (let c = 0; c < dh; c++) {
-              dqkv[qi + c] += dS * qkv[kj + c];
-              dqkv[kj + c] += dS * qkv[qi + c];
-            }
-          }
+    const s = attentionShape(attrs, shape);
+    const scale = Math.fround(1 / Math.sqrt(s.dh));
+    const dP = new Float64Array(s.T);
+    forEachQueryRow(s, ({ i, q, out, pRow, k0, v0, stride }) => {
+      let dot = 0;
+      for (let j = 0; j <= i; j++) {
+        const v = v0 + j * stride;
+        let g = 0;
+        for (let c = 0; c < s.dh; c++) g += dcontext[out + c] * qkv[v + c];
+        dP[j] = g * keep[pRow + j];
+        dot += probs[pRow + j] * dP[j];
+        // dv_j += P_ij·keep_ij·dcontext_i
+        const w = probs[pRow + j] * keep[pRow + j];
+        if (w !== 0) for (let c = 0; c < s.dh; c++) dqkv[v + c] += w * dcontext[out + c];
+      }
+      for (let j = 0; j <= i; j++) {
+        const dS = probs[pRow + j] * (dP[j] - dot) * scale;
+        if (dS === 0) continue;
+        const k = k0 + j * stride;
+        for (let c = 0; c < s.dh; c++) {
+          dqkv[q + c] += dS * qkv[k + c];
+          dqkv[k + c] += dS * qkv[q + c];
         }
       }
-    }
+    });
   },
 };
 
