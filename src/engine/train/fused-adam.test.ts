@@ -6,7 +6,7 @@ import { Adam } from './adam';
 import { clipByGlobalNorm } from './clip';
 import { countDispatches } from '../testing/dispatch-counter';
 import { FusedAdam } from './fused-adam';
-import { HostAdam } from './host-adam';
+import { HOST_ADAM_MAX_SIZE, HostAdam } from './host-adam';
 
 const SHAPES: Record<string, number[]> = { 'a.weight': [5, 3], 'a.bias': [3], 'b.weight': [300], 'c.scale': [7, 2] };
 
@@ -92,7 +92,8 @@ describe.each(['cpu', 'wasm'] as const)('host clip + Adam on %s', (backend) => {
   it('equals Adam.apply element for element where clipping does not bite, zero-gradient rows included', async () => {
     await useBackend(backend);
     const rng = new Rng(9);
-    const shapes: Record<string, number[]> = { table: [64, 8], bias: [8] };
+    // `large` is past the host loop's size: the composite ops update it, with the same clip coefficient.
+    const shapes: Record<string, number[]> = { table: [64, 8], bias: [8], large: [HOST_ADAM_MAX_SIZE + 1] };
     const init = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, randomValues(rng, shape, 1)]));
     // The table's gradient is zero past row 5 (as the position table's rows past the task's length).
     const rowMask = tf.tensor2d(
@@ -104,6 +105,7 @@ describe.each(['cpu', 'wasm'] as const)('host clip + Adam on %s', (backend) => {
       return new Map<string, tf.Tensor>([
         ['table', table],
         ['bias', randomValues(rng, shapes.bias, 0.01)],
+        ['large', randomValues(rng, shapes.large, 1e-4)],
       ]);
     });
     const run = (host: boolean) => {
@@ -125,7 +127,8 @@ describe.each(['cpu', 'wasm'] as const)('host clip + Adam on %s', (backend) => {
     const composite = run(false);
     expect(host.out.table).toEqual(composite.out.table);
     expect(host.out.bias).toEqual(composite.out.bias);
-    expect(host.state).toBe(2 * (64 * 8 + 8));
+    expect(host.out.large).toEqual(composite.out.large);
+    expect(host.state).toBe(2 * (64 * 8 + 8 + HOST_ADAM_MAX_SIZE + 1));
     expect(host.out.table.slice(0, 8)).not.toEqual(Array.from(init.table.dataSync().slice(0, 8))); // it trained
     expect(host.out.table.slice(5 * 8)).toEqual(Array.from(init.table.dataSync().slice(5 * 8))); // zero rows stayed
     rowMask.dispose();
