@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- cpu [--json] [--steps N] [--rounds R] [--warmup N] [--case TEXT] [--no-torch]`: the FPT train
  * step (frozen GPT-2-shaped blocks with random weights; trainable input layer, positions, layer norms,
- * output head; clipping and Adam; no dropout) at B=16, T=10, 16-dim input, 10 classes, on TF.js's
+ * output head; clipping and Adam as the Trainer runs them; no dropout) at B=16, T=10, 16-dim input, 10 classes, on TF.js's
  * plain JavaScript `cpu` backend, on its `wasm` backend, and in PyTorch on the same CPU
  * (bench/torch_fpt_step.py, run with `python3`; skipped with a note where torch is missing).
  * Median milliseconds per step (R rounds of N timed steps per column, the columns alternating) and
@@ -41,7 +41,8 @@ const round = (x: number) => Math.round(x * 100) / 100;
 /** Step times (ms) of `steps` steps after `warmup`, on a fresh model on `backend`. */
 async function tfjsStepTimes(c: StepCase, backend: BackendName, steps: number, warmup: number): Promise<{ times: number[]; adapter: string }> {
   const info = await startBackend([backend], true);
-  const rig = new StepRig(c, 'composite', 0);
+  // Composite body (the fused kernels are WebGPU's) and the Trainer's optimizer (FusedAdam: a host loop on wasm, composite ops on cpu).
+  const rig = new StepRig(c, 'composite', 0, 'fused');
   try {
     for (let i = 0; i < warmup; i++) await rig.step();
     const times: number[] = [];
@@ -56,7 +57,7 @@ async function tfjsStepTimes(c: StepCase, backend: BackendName, steps: number, w
   }
 }
 
-type TorchResult = { times: number[]; threads: number; version: string; python: string } | { skipped: string };
+export type TorchResult = { times: number[]; threads: number; version: string; python: string } | { skipped: string };
 
 /**
  * Pythons tried in order for PyTorch: $FPT_TORCH_PYTHON, the `python3` on PATH, then Debian's own
@@ -98,6 +99,35 @@ function torchStepTimes(c: StepCase, steps: number, warmup: number): TorchResult
   return { skipped: `PyTorch not found (${reasons.join('; ')}); Debian: apt-get install python3-torch libopenblas0-pthread` };
 }
 
+/**
+ * One case's line: the three columns' median ms and the ratios (wasm's speed-up over cpu, wasm and
+ * cpu over PyTorch), or the note saying why PyTorch was skipped.
+ */
+export function cpuRow(name: string, cpu: number[], wasm: number[], wasmBackend: string, torch: TorchResult): Record<string, unknown> {
+  const [cpuMs, wasmMs] = [median(cpu), median(wasm)];
+  const row: Record<string, unknown> = {
+    case: name,
+    cpu_ms_median: round(cpuMs),
+    wasm_ms_median: round(wasmMs),
+    wasm_backend: wasmBackend,
+    wasm_speedup_over_cpu: round(cpuMs / wasmMs),
+  };
+  if ('skipped' in torch) row.torch = `skipped: ${torch.skipped}`;
+  else {
+    const torchMs = median(torch.times);
+    Object.assign(row, {
+      torch_ms_median: round(torchMs),
+      torch_threads: torch.threads,
+      torch_version: torch.version,
+      torch_python: torch.python,
+      wasm_over_torch: round(wasmMs / torchMs),
+      cpu_over_torch: round(cpuMs / torchMs),
+    });
+  }
+  row.samples_per_column = cpu.length;
+  return row;
+}
+
 export async function benchCpu(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: OPTIONS });
   const steps = Number(values.steps);
@@ -112,6 +142,7 @@ export async function benchCpu(argv: string[]): Promise<number> {
     load_average_1m: round(loadavg()[0]),
     dropout: 0,
     groups: 'input,output,positions,layernorm',
+    optimizer: "the Trainer's FusedAdam (clip + Adam: one host loop on wasm, composite TF.js ops on cpu)",
     steps,
     warmup,
   });
@@ -135,28 +166,7 @@ export async function benchCpu(argv: string[]): Promise<number> {
         if (!('skipped' in torch)) torchTimes.push(...torch.times);
       }
     }
-    const [cpuMs, wasmMs] = [median(cpu), median(wasm)];
-    const row: Record<string, unknown> = {
-      case: c.name,
-      cpu_ms_median: round(cpuMs),
-      wasm_ms_median: round(wasmMs),
-      wasm_backend: wasmAdapter,
-      wasm_speedup_over_cpu: round(cpuMs / wasmMs),
-    };
-    if ('skipped' in torch) row.torch = `skipped: ${torch.skipped}`;
-    else {
-      const torchMs = median(torchTimes);
-      Object.assign(row, {
-        torch_ms_median: round(torchMs),
-        torch_threads: torch.threads,
-        torch_version: torch.version,
-        torch_python: torch.python,
-        wasm_over_torch: round(wasmMs / torchMs),
-        cpu_over_torch: round(cpuMs / torchMs),
-      });
-    }
-    row.samples_per_column = cpu.length;
-    emit(row);
+    emit({ ...cpuRow(c.name, cpu, wasm, wasmAdapter, 'skipped' in torch ? torch : { ...torch, times: torchTimes }), load_average_1m: round(loadavg()[0]) });
   }
   return 0;
 }

@@ -64,10 +64,15 @@ export class StepRig {
   private readonly y: tf.Tensor1D;
   private stepIndex = 0;
 
+  /**
+   * `optimizer`: the Trainer's FusedAdam (one WGSL update on WebGPU, one host loop on cpu/wasm) or
+   * clip.ts + Adam.apply as composite TF.js ops; by default the one that goes with the engine.
+   */
   constructor(
     readonly c: StepCase,
     readonly engine: Engine,
     dropout = 0.1,
+    readonly optimizer: Engine = engine,
   ) {
     const config = { ...c.config, nPositions: Math.max(c.config.nPositions, c.seqLen) };
     const rng = new Rng(1);
@@ -97,7 +102,7 @@ export class StepRig {
   async step(): Promise<number> {
     const loss = tf.tidy(() => {
       const { loss, grads } = trainableGradients(this.model, this.x, this.y, this.stepIndex++);
-      if (this.engine === 'fused') this.fusedAdam.step(this.model.params, grads, 1);
+      if (this.optimizer === 'fused') this.fusedAdam.step(this.model.params, grads, 1);
       else this.adam.apply(this.model.params, clipByGlobalNorm(grads, 1).clipped);
       return loss;
     });

@@ -1,7 +1,8 @@
 /**
  * Kernels that TF.js's wasm backend (4.22) lacks for the engine's training step, registered for
- * 'wasm' before it starts, and one it has but runs slowly. The parity test (parity.test.ts) and
- * wasm-kernels.test.ts run them.
+ * 'wasm' before it starts, and one it has but runs slowly; registerMissingWasmKernels also registers
+ * host-kernels.ts's layer norm, GELU and attention kernels. The parity test (parity.test.ts),
+ * wasm-kernels.test.ts and host-kernels.test.ts run them.
  *
  * UnsortedSegmentSum: the gradient of tf.gather (the token embeddings' backward pass, for the
  * embedding input adapter and the language model's tied token table). For x [N, ...inner] and
@@ -10,6 +11,7 @@
  * Ids outside [0, numSegments) are dropped, as in TensorFlow. Runs in JavaScript on the wasm heap's
  * float32 views (one pass over x; no copies besides the output).
  */
+import { registerHostKernels } from './host-kernels';
 import { tf } from './tf';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -130,4 +132,6 @@ export function registerMissingWasmKernels(): void {
   if (!tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc });
   }
+  // Layer norm, GELU and attention as one kernel each way (host-kernels.ts: fewer calls per step).
+  registerHostKernels();
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../backend';
-import { layerNorm as compositeLayerNorm } from '../ops/layers';
+import { compositeLayerNorm } from '../ops/layers';
 import { useBackend } from '../test-support';
 import { tf } from '../tf';
 import { countDispatches } from '../testing/dispatch-counter';

@@ -18,7 +18,7 @@
  * On other backends each function is the same arithmetic in composite TF.js ops (the reference).
  * `layerNorm` is differentiable (tf.customGrad) through the functions above.
  */
-import { layerNorm as compositeLayerNorm } from '../ops/layers';
+import { compositeLayerNorm } from '../ops/layers';
 import { tf } from '../tf';
 import { rawKernel, recordDispatch } from './raw-dispatch';
 import { f32u, i32u, runProgram, webgpuBackend, type WebGPUProgram } from './webgpu-program';

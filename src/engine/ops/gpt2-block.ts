@@ -11,7 +11,8 @@
  * `recompute` do not change anything here (the tape differentiates what the loss is asked about).
  * Masks are tf.dropout's, seeded stepSeed·131 + n for the n-th mask of the forward pass (from 1).
  */
-import { asTensor, type BlockParams, type BlockShape, type BodyOps, type Gpt2Block } from '../block';
+import { asTensor, type BlockDropout, type BlockParams, type BlockShape, type BodyOps, type Gpt2Block } from '../block';
+import { CAUSAL_ATTENTION, hasHostKernel } from '../host-kernels';
 import { tf } from '../tf';
 import { causalMask, geluTanh, layerNorm, linear } from './layers';
 
@@ -31,14 +32,50 @@ function attentionProbs(h: tf.Tensor2D, p: BlockParams, s: BlockShape, mask: tf.
   return { probs: tf.softmax(scores) as tf.Tensor4D, v };
 }
 
+/**
+ * tf.dropout's multiplier (0 or 1/(1 − rate)) for a tensor of `shape`, drawn as tf.dropout draws it:
+ * tf.dropout(x, rate, undefined, seed) = x · dropoutMultiplier(x.shape, rate, seed), value for value.
+ */
+export function dropoutMultiplier(shape: number[], rate: number, seed: number): tf.Tensor {
+  const keepProb = 1 - rate;
+  return tf.div(tf.floor(tf.add(tf.randomUniform(shape, 0, 1, 'float32', seed), keepProb)), keepProb);
+}
+
+/**
+ * Longest sequence the host attention kernel takes. Its loops cost O(T²·dh) in JavaScript; past
+ * this the composite ops' products, cut into XNNPACK slices on wasm (wasm-kernels.ts), do better.
+ * Measured on one block's forward and backward (B·T = 1024 to 2048, d = 128, 4 heads, loaded 2-core
+ * VM): T = 64 2.5× faster, T = 128 about 1.2×, T = 256 1.5×; T = 512 no faster (7.4-7.6 s against
+ * 4.8-8.4 s).
+ */
+const HOST_ATTENTION_MAX_T = 256;
+
+/**
+ * Causal self-attention of the block's input h [B·T, d] (layer norm included), heads merged:
+ * [B·T, d]. One kernel each way where the backend has it (host-kernels.ts, wasm) and T is at most
+ * HOST_ATTENTION_MAX_T, else the composite ops.
+ */
+function attention(h: tf.Tensor2D, p: BlockParams, s: BlockShape, mask: tf.Tensor2D, d: BlockDropout | null): tf.Tensor2D {
+  const [BT, width] = h.shape;
+  const rate = d && d.rate > 0 ? d.rate : 0;
+  const seed = d?.seeds['attention-probs'] ?? 0;
+  if (s.seqLen <= HOST_ATTENTION_MAX_T && hasHostKernel(CAUSAL_ATTENTION)) {
+    const qkv = linear(layerNorm(h, p.ln1.gamma, p.ln1.beta, s.eps), asTensor(p.attn.weight, 'attn.c_attn.weight'), p.attn.bias);
+    const shape = [s.batch, s.heads, s.seqLen, s.seqLen];
+    const keep = rate > 0 ? dropoutMultiplier(shape, rate, seed) : tf.ones(shape);
+    const [context] = tf.engine().runKernel(CAUSAL_ATTENTION, { qkv, keep }, { batch: s.batch, seqLen: s.seqLen, heads: s.heads }) as tf.Tensor[];
+    return context as tf.Tensor2D;
+  }
+  const { probs, v } = attentionProbs(h, p, s, mask);
+  const context = tf.matMul(rate > 0 ? dropout(probs, rate, seed) : probs, v);
+  return tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [BT, width]) as tf.Tensor2D;
+}
+
 /** The block with the causal mask of its sequence length. */
 function compositeBlock(mask: tf.Tensor2D): Gpt2Block {
   return (h, p, s, d) => {
-    const [BT, width] = h.shape;
     const drop = <R extends tf.Rank>(x: tf.Tensor<R>, seed: number): tf.Tensor<R> => (d && d.rate > 0 ? dropout(x, d.rate, seed) : x);
-    const { probs, v } = attentionProbs(h, p, s, mask);
-    const context = tf.matMul(drop(probs, d?.seeds['attention-probs'] ?? 0), v);
-    const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [BT, width]) as tf.Tensor2D;
+    const merged = attention(h, p, s, mask, d);
     const attnOut = linear(merged, asTensor(p.attnProj.weight, 'attn.c_proj.weight'), p.attnProj.bias);
     const h2 = tf.add<tf.Tensor2D>(h, drop(attnOut, d?.seeds['attention-out'] ?? 0));
     const m = layerNorm(h2, p.ln2.gamma, p.ln2.beta, s.eps);

@@ -2,6 +2,7 @@
  * GPT-2's building blocks as composite TF.js ops (differentiable on every backend). Activations are
  * kept 2-D for matrix products: TF.js gives wrongly shaped weight gradients for [B,T,d] x [d,k].
  */
+import { GELU_TANH, hasHostKernel, LAYER_NORM } from '../host-kernels';
 import { tf } from '../tf';
 
 /** y = x W + b for x [N, in], W [in, out] (Hugging Face Conv1D layout). */
@@ -10,8 +11,17 @@ export function linear(x: tf.Tensor2D, weight: tf.Tensor, bias?: tf.Tensor): tf.
   return bias ? (tf.add(y, bias) as tf.Tensor2D) : y;
 }
 
-/** LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm. */
+/**
+ * LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm: one kernel each way on
+ * the cpu and wasm backends (host-kernels.ts), the composite ops below elsewhere.
+ */
 export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
+  if (hasHostKernel(LAYER_NORM)) return tf.engine().runKernel(LAYER_NORM, { x, gamma: gain, beta: bias }, { eps }) as tf.Tensor2D;
+  return compositeLayerNorm(x, gain, bias, eps);
+}
+
+/** LayerNorm as composite TF.js ops (every backend; the reference of the kernels). */
+export function compositeLayerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
   const { mean, variance } = tf.moments(x, -1, true);
   const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normed, gain), bias);
@@ -19,11 +29,17 @@ export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps:
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
-/**
- * GELU, tanh approximation (Hugging Face's gelu_new). x³ is x·x·x: tf.pow's gradient goes through
- * log|x| and a select, several times slower on the CPU backends for the same value.
- */
+/** GELU, tanh approximation (Hugging Face's gelu_new): one kernel each way on cpu and wasm (host-kernels.ts). */
 export function geluTanh(x: tf.Tensor2D): tf.Tensor2D {
+  if (hasHostKernel(GELU_TANH)) return tf.engine().runKernel(GELU_TANH, { x }) as tf.Tensor2D;
+  return compositeGeluTanh(x);
+}
+
+/**
+ * GELU as composite TF.js ops. x³ is x·x·x: tf.pow's gradient goes through log|x| and a select,
+ * several times slower on the CPU backends for the same value.
+ */
+export function compositeGeluTanh(x: tf.Tensor2D): tf.Tensor2D {
   const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), GELU_C);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }

@@ -18,6 +18,21 @@ export interface AdamState {
 export const PAPER_ADAM: AdamOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 /**
+ * The one statement of torch.optim.Adam's update (no weight decay) that every implementation follows
+ * (Adam.apply in TF.js ops, FusedAdam's WGSL kernel and its host loop), for gradient g at the
+ * parameter's t-th step:
+ *
+ *   m ← β1·m + (1 − β1)·g
+ *   v ← β2·v + (1 − β2)·g²
+ *   p ← p − stepSize · m / (√v / sqrtC2 + eps),   stepSize = lr / (1 − β1^t),  sqrtC2 = √(1 − β2^t)
+ *
+ * This returns the two per-step coefficients (computed in double precision once per parameter).
+ */
+export function adamStepCoefficients(options: AdamOptions, t: number): { stepSize: number; sqrtC2: number } {
+  return { stepSize: options.lr / (1 - options.beta1 ** t), sqrtC2: Math.sqrt(1 - options.beta2 ** t) };
+}
+
+/**
  * Adam as torch.optim.Adam (no weight decay). Moment state exists only for parameters that have
  * received a gradient, so frozen groups cost no optimizer memory. Like PyTorch, each parameter keeps
  * its own step count for bias correction, so a group unfrozen later starts as if on its first step.
@@ -28,7 +43,7 @@ export class Adam {
   constructor(public options: AdamOptions = PAPER_ADAM) {}
 
   apply(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>): void {
-    const { lr, beta1, beta2, eps } = this.options;
+    const { beta1, beta2, eps } = this.options;
     tf.tidy(() => {
       for (const [name, g] of grads) {
         const p = params.get(name)!;
@@ -40,10 +55,9 @@ export class Adam {
         s.steps++;
         s.m.assign(tf.add(tf.mul(s.m, beta1), tf.mul(g, 1 - beta1)));
         s.v.assign(tf.add(tf.mul(s.v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        const c1 = 1 - beta1 ** s.steps;
-        const c2 = 1 - beta2 ** s.steps;
-        const denom = tf.add(tf.div(tf.sqrt(s.v), Math.sqrt(c2)), eps);
-        p.assign(tf.sub(p, tf.mul(tf.div(s.m, denom), lr / c1)));
+        const { stepSize, sqrtC2 } = adamStepCoefficients(this.options, s.steps);
+        const denom = tf.add(tf.div(tf.sqrt(s.v), sqrtC2), eps);
+        p.assign(tf.sub(p, tf.mul(tf.div(s.m, denom), stepSize)));
       }
     });
   }

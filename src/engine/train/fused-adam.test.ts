@@ -6,6 +6,7 @@ import { Adam } from './adam';
 import { clipByGlobalNorm } from './clip';
 import { countDispatches } from '../testing/dispatch-counter';
 import { FusedAdam } from './fused-adam';
+import { HOST_ADAM_MAX_SIZE, HostAdam } from './host-adam';
 
 const SHAPES: Record<string, number[]> = { 'a.weight': [5, 3], 'a.bias': [3], 'b.weight': [300], 'c.scale': [7, 2] };
 
@@ -55,7 +56,7 @@ async function run(fused: boolean): Promise<{ params: Record<string, Float32Arra
   return { params: out, norms };
 }
 
-describe.each(['cpu', 'webgpu'] as const)('fused clip + Adam on %s', (backend) => {
+describe.each(['cpu', 'wasm', 'webgpu'] as const)('fused clip + Adam on %s', (backend) => {
   it('matches clipByGlobalNorm + Adam over steps where the trainable set changes', async () => {
     await useBackend(backend);
     const fused = await run(true);
@@ -84,5 +85,54 @@ describe('fused Adam on webgpu', () => {
     const { dispatches } = await countDispatches(async () => (await adam.step(params, grads, 1).data())[0]);
     expect(dispatches).toBe(2);
     adam.dispose();
+  });
+});
+
+describe.each(['cpu', 'wasm'] as const)('host clip + Adam on %s', (backend) => {
+  it('equals Adam.apply element for element where clipping does not bite, zero-gradient rows included', async () => {
+    await useBackend(backend);
+    const rng = new Rng(9);
+    // `large` is past the host loop's size: the composite ops update it, with the same clip coefficient.
+    const shapes: Record<string, number[]> = { table: [64, 8], bias: [8], large: [HOST_ADAM_MAX_SIZE + 1] };
+    const init = Object.fromEntries(Object.entries(shapes).map(([name, shape]) => [name, randomValues(rng, shape, 1)]));
+    // The table's gradient is zero past row 5 (as the position table's rows past the task's length).
+    const rowMask = tf.tensor2d(
+      Array.from({ length: 64 }, (_, r) => (r < 5 ? 1 : 0)),
+      [64, 1],
+    );
+    const gradients = [0, 1, 2].map(() => {
+      const table = tf.mul(randomValues(rng, shapes.table, 0.01), rowMask);
+      return new Map<string, tf.Tensor>([
+        ['table', table],
+        ['bias', randomValues(rng, shapes.bias, 0.01)],
+        ['large', randomValues(rng, shapes.large, 1e-4)],
+      ]);
+    });
+    const run = (host: boolean) => {
+      const params = new Map(Object.entries(init).map(([name, t]) => [name, tf.variable(t.clone())]));
+      const hostAdam = new HostAdam({ lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+      const adam = new Adam({ lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+      for (const grads of gradients) {
+        if (host) tf.tidy(() => hostAdam.step(params, grads, 100));
+        else adam.apply(params, grads);
+      }
+      const out = Object.fromEntries([...params].map(([name, p]) => [name, Array.from(p.dataSync())]));
+      const state = host ? hostAdam.stateSize() : adam.stateSize();
+      params.forEach((p) => p.dispose());
+      hostAdam.dispose();
+      adam.dispose();
+      return { out, state };
+    };
+    const host = run(true);
+    const composite = run(false);
+    expect(host.out.table).toEqual(composite.out.table);
+    expect(host.out.bias).toEqual(composite.out.bias);
+    expect(host.out.large).toEqual(composite.out.large);
+    expect(host.state).toBe(2 * (64 * 8 + 8 + HOST_ADAM_MAX_SIZE + 1));
+    expect(host.out.table.slice(0, 8)).not.toEqual(Array.from(init.table.dataSync().slice(0, 8))); // it trained
+    expect(host.out.table.slice(5 * 8)).toEqual(Array.from(init.table.dataSync().slice(5 * 8))); // zero rows stayed
+    rowMask.dispose();
+    gradients.forEach((g) => g.forEach((t) => t.dispose()));
+    Object.values(init).forEach((t) => t.dispose());
   });
 });

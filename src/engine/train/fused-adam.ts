@@ -8,11 +8,14 @@
  *
  * The arithmetic is torch.nn.utils.clip_grad_norm_ followed by torch.optim.Adam, as clip.ts and
  * adam.ts do it (per-parameter step counts for bias correction; moments only for parameters that
- * received a gradient, kept while their group is frozen). On other backends this delegates to them.
+ * received a gradient, kept while their group is frozen). On the wasm backend the same arithmetic
+ * runs as one host loop over the values (host-adam.ts); on cpu and WebGL this delegates to clip.ts
+ * and adam.ts.
  */
 import { tf } from '../tf';
-import { Adam, PAPER_ADAM, type AdamOptions } from './adam';
+import { Adam, adamStepCoefficients, PAPER_ADAM, type AdamOptions } from './adam';
 import { clipByGlobalNorm } from './clip';
+import { HostAdam, isHostBackend } from './host-adam';
 import { emptyTensor, isWebGpu, rawKernel, recordCopies, recordDispatch } from '../kernels/raw-dispatch';
 
 const WORKGROUP = 256;
@@ -84,6 +87,7 @@ const F32 = 4;
 
 export class FusedAdam {
   private readonly reference: Adam;
+  private readonly host: HostAdam;
   private arena: Arena | null = null;
   private readonly steps = new Map<string, number>();
   /** Moments of parameters whose group was frozen after they trained. */
@@ -91,10 +95,15 @@ export class FusedAdam {
 
   constructor(public options: AdamOptions = PAPER_ADAM) {
     this.reference = new Adam(options);
+    this.host = new HostAdam(options);
   }
 
   /** Clips `grads` to global norm `maxNorm`, applies Adam to `params`; returns the norm before clipping. */
   step(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, maxNorm: number): tf.Scalar {
+    if (isHostBackend()) {
+      this.host.options = this.options;
+      return this.host.step(params, grads, maxNorm);
+    }
     if (!isWebGpu()) {
       this.reference.options = this.options;
       return tf.tidy(() => {
@@ -108,14 +117,15 @@ export class FusedAdam {
       names,
       names.map((n) => grads.get(n)!.size),
     );
-    const { lr, beta1, beta2, eps } = this.options;
+    const { beta1, beta2, eps } = this.options;
 
     const coefs = new Float32Array(2 * names.length);
     names.forEach((name, s) => {
       const t = (this.steps.get(name) ?? 0) + 1;
       this.steps.set(name, t);
-      coefs[2 * s] = lr / (1 - beta1 ** t);
-      coefs[2 * s + 1] = Math.sqrt(1 - beta2 ** t);
+      const { stepSize, sqrtC2 } = adamStepCoefficients(this.options, t);
+      coefs[2 * s] = stepSize;
+      coefs[2 * s + 1] = sqrtC2;
     });
     const segCoef = tf.tensor1d(coefs);
     const norm = emptyTensor([1]);
@@ -210,6 +220,7 @@ export class FusedAdam {
 
   /** Number of float32 values held as optimizer state (both moments). */
   stateSize(): number {
+    if (isHostBackend()) return this.host.stateSize();
     if (!isWebGpu()) return this.reference.stateSize();
     let n = 2 * (this.arena?.total ?? 0);
     this.stash.forEach((s) => (n += s.m.size + s.v.size));
@@ -218,6 +229,7 @@ export class FusedAdam {
 
   dispose(): void {
     this.reference.dispose();
+    this.host.dispose();
     if (this.arena) for (const t of [this.arena.p, this.arena.g, this.arena.m, this.arena.v, this.arena.segStart]) t.dispose();
     this.arena = null;
     this.stash.forEach((s) => {
