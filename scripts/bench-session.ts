@@ -2,7 +2,7 @@
  * Where a playing page's time goes, without the page: drives the worker's TrainingSession (the code
  * the page's worker runs) on Dawn's WebGPU (SwiftShader without a GPU) with the page's default
  * settings, and times each part of an update: the training steps, the held-out evaluation, the
- * attention and prediction read back for the screen, and the snapshot. Prints one line per part
+ * views read back for the screen (attention map and prediction), and the snapshot. Prints one line per part
  * (ms per step, over the measured steps) and the wall time per step of playing.
  *
  *   nice -n 10 npx tsx scripts/bench-session.ts [--steps 40] [--per-update 1] [--batch 16] [--backend webgpu]
@@ -27,11 +27,12 @@ const batchSize = Number(opt('--batch', String(DEFAULT_SETTINGS.batchSize)));
 if (backend === 'webgpu') (await import('../src/engine/node-webgpu')).installNodeWebGpu();
 tf.enableProdMode();
 
-/** Wraps a Trainer method so that its wall time adds up under `part`. */
+/** Wraps a method so that its wall time adds up under `part`. */
 const spent = new Map<string, { ms: number; calls: number }>();
-function time(part: string, name: 'step' | 'evaluate' | 'attention' | 'predict' | 'snapshot'): void {
-  const original = Trainer.prototype[name] as (...a: unknown[]) => Promise<unknown>;
-  (Trainer.prototype as unknown as Record<string, unknown>)[name] = async function (this: Trainer, ...a: unknown[]) {
+function time(part: string, owner: object, name: string): void {
+  const target = owner as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const original = target[name];
+  target[name] = async function (this: unknown, ...a: unknown[]) {
     const started = performance.now();
     try {
       return await original.apply(this, a);
@@ -41,11 +42,10 @@ function time(part: string, name: 'step' | 'evaluate' | 'attention' | 'predict' 
     }
   };
 }
-time('train step (forward, backward, Adam, loss read back)', 'step');
-time('held-out evaluation (8 batches)', 'evaluate');
-time('attention map for the heatmaps', 'attention');
-time('prediction for the example view', 'predict');
-time('snapshot (trained values read back)', 'snapshot');
+time('train step (forward, backward, Adam, loss read back)', Trainer.prototype, 'step');
+time('held-out evaluation (8 batches)', Trainer.prototype, 'evaluate');
+time('views: attention map and example prediction', TrainingSession.prototype, 'publishViews');
+time('snapshot (trained values read back)', Trainer.prototype, 'snapshot');
 
 let step = 0;
 let onStep: ((n: number) => void) | null = null;
