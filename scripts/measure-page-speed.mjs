@@ -10,6 +10,7 @@
  *   bash scripts/serve-static.sh 4321 dist-x /fpt-playground/ &   # the built site
  *   node scripts/measure-page-speed.mjs --url http://127.0.0.1:4321/fpt-playground/ --seconds 120 [--query '?speed=5']
  */
+/* global document */
 import { chromium } from '@playwright/test';
 
 const args = process.argv.slice(2);

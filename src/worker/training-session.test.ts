@@ -316,6 +316,24 @@ describe('TrainingSession', () => {
     expect(new Set(evaluated).size).toBe(evaluated.length);
   });
 
+  it('how often the screen updates does not change the training: the same losses and values at 1 and 5 steps per update', async () => {
+    const runs = [];
+    for (const stepsPerUpdate of [1, 5]) {
+      const page = new Page(undefined, { progressEveryMs: stepsPerUpdate === 1 ? Infinity : 0 });
+      await page.start();
+      page.session.handle({ type: 'setSpeed', stepsPerUpdate });
+      page.session.handle({ type: 'play' });
+      await page.until('ten steps', () => page.step >= 10);
+      await page.send({ type: 'pause' });
+      const losses = page.of('metrics').flatMap((m) => m.points.filter((p) => p.trainLoss !== undefined && p.step <= 10).map((p) => p.trainLoss));
+      const tenth = page.of('metrics').flatMap((m) => m.points).find((p) => p.step === 10 && p.testAccuracy !== undefined);
+      runs.push({ losses, accuracy: tenth?.testAccuracy, loss: tenth?.testLoss });
+    }
+    expect(runs[0].losses).toHaveLength(10);
+    expect(runs[0].accuracy).toBeGreaterThan(0);
+    expect(runs[1]).toEqual(runs[0]);
+  });
+
   it('init again resets the run: step 0, the starting values, and no tensor left from the old run', async () => {
     const page = new Page();
     await page.start();
