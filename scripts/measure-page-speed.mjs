@@ -21,13 +21,25 @@ const query = opt('--query', '');
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+  args: [
+    '--enable-unsafe-webgpu',
+    '--enable-features=Vulkan',
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-quic',
+    '--no-first-run',
+  ],
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
 await page.goto(url + query);
 await page.getByRole('button', { name: 'Play' }).waitFor({ timeout: 180_000 });
-await page.locator('.notice.loading').waitFor({ state: 'detached', timeout: 180_000 }).catch(() => {});
+await page
+  .locator('.notice.loading')
+  .waitFor({ state: 'detached', timeout: 180_000 })
+  .catch(() => {});
 const read = () =>
   page.evaluate(() => ({
     step: Number(document.querySelector('[data-testid="status-step"]')?.textContent?.replace(/\D/g, '') ?? 0),

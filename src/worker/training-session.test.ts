@@ -309,7 +309,9 @@ describe('TrainingSession', () => {
     expect(metrics.every((m) => m.points[0].trainLoss !== undefined && m.msPerStep > 0 && m.updated!.includes('out.weight'))).toBe(true);
     // The held-out evaluation only at step 10 (EVAL_EVERY); the views after each update of 5 steps.
     expect(metrics.filter((m) => m.points[0].testAccuracy !== undefined).map((m) => m.points[0].step)).toEqual([10]);
-    const order = playing.filter((m) => m.type === 'metrics' || m.type === 'attention' || m.type === 'example').map((m) => (m.type === 'metrics' ? m.points[0].step : m.type));
+    const order = playing
+      .filter((m) => m.type === 'metrics' || m.type === 'attention' || m.type === 'example')
+      .map((m) => (m.type === 'metrics' ? m.points[0].step : m.type));
     expect(order).toEqual([1, 2, 3, 4, 5, 'attention', 'example', 6, 7, 8, 9, 10, 'attention', 'example']);
     // Pausing evaluates the step it stopped at once: none twice.
     const evaluated = page.of('metrics', from).flatMap((m) => m.points.filter((p) => p.testAccuracy !== undefined).map((p) => p.step));
@@ -326,7 +328,10 @@ describe('TrainingSession', () => {
       await page.until('ten steps', () => page.step >= 10);
       await page.send({ type: 'pause' });
       const losses = page.of('metrics').flatMap((m) => m.points.filter((p) => p.trainLoss !== undefined && p.step <= 10).map((p) => p.trainLoss));
-      const tenth = page.of('metrics').flatMap((m) => m.points).find((p) => p.step === 10 && p.testAccuracy !== undefined);
+      const tenth = page
+        .of('metrics')
+        .flatMap((m) => m.points)
+        .find((p) => p.step === 10 && p.testAccuracy !== undefined);
       runs.push({ losses, accuracy: tenth?.testAccuracy, loss: tenth?.testLoss });
     }
     expect(runs[0].losses).toHaveLength(10);
