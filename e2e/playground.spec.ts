@@ -4,8 +4,11 @@ import { longestLongTask, openPanel, openPlayground, stepCount, trainableCount, 
 /** The random test model (2 layers, 64 wide): the fastest backbone, for tests about the page rather than the default. */
 const TINY = '?bb=tiny&g=input,output,positions,layernorm';
 
-/** Steps the untouched default gets to reach 100% (seed 0 reaches it at step 120 on wasm: docs/default-backbone.md). */
-const DEFAULT_STEP_BUDGET = 250;
+/**
+ * Steps the untouched default gets to reach 100%: seed 0 reaches it at step 120 on wasm and 130 in
+ * the page on WebGPU (docs/default-backbone.md, with the seconds measured on SwiftShader).
+ */
+const DEFAULT_STEP_BUDGET = 150;
 
 test('the untouched default, after Play, reaches 100% per-bit test accuracy on Bit XOR within the step budget on WebGPU', async ({ page }) => {
   test.setTimeout(600_000);

@@ -105,4 +105,10 @@ export const BATCH_SIZES: readonly number[] = [2, 4, 8, 16, 32, 64];
 /** Steps between screen updates that the speed control offers. */
 export const SPEEDS: readonly number[] = [1, 5, 10, 25, 50];
 
-export const DEFAULT_STEPS_PER_UPDATE = 1;
+/**
+ * 5: the attention maps and the example are read back once per 5 steps, not after every step (on
+ * SwiftShader that read-back cost about half a training step). The step counter, the loss curve and
+ * the updated-group outline still move with every step where steps are slow (the worker posts them as
+ * they come: training-session.ts PROGRESS_EVERY_MS); docs/default-backbone.md has the figures.
+ */
+export const DEFAULT_STEPS_PER_UPDATE = 5;

@@ -108,7 +108,7 @@ describe('URL state', () => {
     };
     const search = encodeUrlState(state);
     expect(search).toBe(
-      'v=1&task=bit-xor&bits=5&bb=gpt2&g=output,layernorm&lr=0.003&seed=0&batch=16&speed=1&layer=0&backend=auto&hide=backend,adapters&lock=task,backbone,lr&lesson=bit-xor-attention&preset=table19-bit-xor-layernorm',
+      'v=1&task=bit-xor&bits=5&bb=gpt2&g=output,layernorm&lr=0.003&seed=0&batch=16&speed=5&layer=0&backend=auto&hide=backend,adapters&lock=task,backbone,lr&lesson=bit-xor-attention&preset=table19-bit-xor-layernorm',
     );
     expect(decodeUrlState(`?${search}`)).toEqual({ state, notices: [] });
     // Any order and repeats in a hand-written link come back canonical.

@@ -7,10 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startBackend } from '../engine/backend';
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../engine/groups';
 import { loadTinyCheckpoint, useBackend } from '../engine/test-support';
+import { createTask } from '../engine/tasks';
 import { tf } from '../engine/tf';
+import { Trainer } from '../engine/train/trainer';
 import type { Gpt2Checkpoint } from '../weights/gpt2-checkpoint';
 import { abortReason } from '../weights/load-errors';
-import type { FromWorker, RunSettings, Snapshot, ToWorker } from './protocol';
+import { PAGE_EVAL_BATCHES, type FromWorker, type RunSettings, type Snapshot, type ToWorker } from './protocol';
 import { TrainingSession, type SessionHost, type SessionOptions } from './training-session';
 
 const SETTINGS: RunSettings = {
@@ -131,6 +133,30 @@ describe('TrainingSession', () => {
     expect(page.last('attention')!.attention.probs).toHaveLength(4 * 10 * 10);
   });
 
+  it('the attention map and the example are those of Trainer.attention and Trainer.predict on the preview batch, for the layer chosen', async () => {
+    const page = new Page();
+    await page.start();
+    await page.send({ type: 'setAttentionLayer', layer: 1 });
+    const { config, tensors } = await checkpoint;
+    const task = await createTask('bit-xor', { bits: SETTINGS.bits, data: {} });
+    const { batchSize, lr, seed, groups } = SETTINGS;
+    const trainer = new Trainer(task, config, 'pretrained', { batchSize, lr, seed, groups, evalBatches: PAGE_EVAL_BATCHES }, tensors);
+    try {
+      for (const layer of [0, 1]) {
+        const shown = page.of('attention').filter((m) => m.attention.layer === layer)[0].attention;
+        const expected = await trainer.attention(layer, trainer.previewBatch);
+        expect(shown.heads).toBe(4);
+        expect(shown.seqLen).toBe(10);
+        expect(Array.from(shown.probs)).toEqual(Array.from(expected.probs));
+      }
+      const prediction = await trainer.predict(trainer.previewBatch, 0);
+      expect(prediction).toHaveLength(5);
+      expect(page.last('example')!.example.prediction).toEqual(prediction);
+    } finally {
+      trainer.dispose();
+    }
+  });
+
   it('refuses settings out of range with a message naming the setting, and builds nothing', async () => {
     const page = new Page();
     await page.start({ ...SETTINGS, batchSize: 0 });
@@ -227,7 +253,8 @@ describe('TrainingSession', () => {
   });
 
   it('play runs updates of stepsPerUpdate steps; pause stops after the step in progress and settles the run; step then takes one step', async () => {
-    const page = new Page();
+    // Steps are posted once per update here (never in between): see the next test for slow steps.
+    const page = new Page(undefined, { progressEveryMs: Infinity });
     await page.start();
     page.session.handle({ type: 'setSpeed', stepsPerUpdate: 3 });
     page.session.handle({ type: 'play' });
@@ -262,6 +289,54 @@ describe('TrainingSession', () => {
     expect(page.of('heldOut')).toEqual([]);
     const all = page.of('metrics').flatMap((m) => m.points.filter((p) => p.trainLoss !== undefined).map((p) => p.step));
     expect(all).toEqual(Array.from({ length: page.step }, (_, i) => i + 1));
+  });
+
+  it('slow steps are posted one by one as they come; evaluation, attention map and example once per update', async () => {
+    // progressEveryMs 0: every step counts as slow (SwiftShader's steps take seconds).
+    const page = new Page(undefined, { progressEveryMs: 0 });
+    await page.start();
+    const from = page.messages.length;
+    page.session.handle({ type: 'setSpeed', stepsPerUpdate: 5 });
+    page.session.handle({ type: 'play' });
+    await page.until('ten steps', () => page.step >= 10);
+    await page.send({ type: 'pause' });
+    // The first two updates (the pause may land after an eleventh step has begun).
+    const examples = page.messages.flatMap((m, i) => (i >= from && m.type === 'example' ? [i] : []));
+    const playing = page.messages.slice(from, examples[1] + 1);
+    const metrics = playing.filter((m): m is Message<'metrics'> => m.type === 'metrics');
+    // One message per step, each with that step's loss and the trained tensors (the diagram's outline).
+    expect(metrics.map((m) => m.points.map((p) => p.step))).toEqual(Array.from({ length: 10 }, (_, i) => [i + 1]));
+    expect(metrics.every((m) => m.points[0].trainLoss !== undefined && m.msPerStep > 0 && m.updated!.includes('out.weight'))).toBe(true);
+    // The held-out evaluation only at step 10 (EVAL_EVERY); the views after each update of 5 steps.
+    expect(metrics.filter((m) => m.points[0].testAccuracy !== undefined).map((m) => m.points[0].step)).toEqual([10]);
+    const order = playing
+      .filter((m) => m.type === 'metrics' || m.type === 'attention' || m.type === 'example')
+      .map((m) => (m.type === 'metrics' ? m.points[0].step : m.type));
+    expect(order).toEqual([1, 2, 3, 4, 5, 'attention', 'example', 6, 7, 8, 9, 10, 'attention', 'example']);
+    // Pausing evaluates the step it stopped at once: none twice.
+    const evaluated = page.of('metrics', from).flatMap((m) => m.points.filter((p) => p.testAccuracy !== undefined).map((p) => p.step));
+    expect(new Set(evaluated).size).toBe(evaluated.length);
+  });
+
+  it('how often the screen updates does not change the training: the same losses and values at 1 and 5 steps per update', async () => {
+    const runs = [];
+    for (const stepsPerUpdate of [1, 5]) {
+      const page = new Page(undefined, { progressEveryMs: stepsPerUpdate === 1 ? Infinity : 0 });
+      await page.start();
+      page.session.handle({ type: 'setSpeed', stepsPerUpdate });
+      page.session.handle({ type: 'play' });
+      await page.until('ten steps', () => page.step >= 10);
+      await page.send({ type: 'pause' });
+      const losses = page.of('metrics').flatMap((m) => m.points.filter((p) => p.trainLoss !== undefined && p.step <= 10).map((p) => p.trainLoss));
+      const tenth = page
+        .of('metrics')
+        .flatMap((m) => m.points)
+        .find((p) => p.step === 10 && p.testAccuracy !== undefined);
+      runs.push({ losses, accuracy: tenth?.testAccuracy, loss: tenth?.testLoss });
+    }
+    expect(runs[0].losses).toHaveLength(10);
+    expect(runs[0].accuracy).toBeGreaterThan(0);
+    expect(runs[1]).toEqual(runs[0]);
   });
 
   it('init again resets the run: step 0, the starting values, and no tensor left from the old run', async () => {

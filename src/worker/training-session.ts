@@ -16,7 +16,7 @@ import type { BackendInfo, BackendName } from '../engine/backend';
 import type { TaskDataSources } from '../engine/tasks';
 import { createTask } from '../engine/tasks';
 import { tf } from '../engine/tf';
-import { Trainer } from '../engine/train/trainer';
+import { batchTensors, Trainer } from '../engine/train/trainer';
 import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import { isAbortError, type LoadProgress } from '../weights/load';
 import type { ModelSource } from './model-source';
@@ -69,7 +69,17 @@ export function backendPreference(choice: BackendChoice): BackendName[] {
 export interface SessionOptions {
   /** Examples of the fixed sample `evaluateHeldOut` measures a generated task on (default: the Trainer's 2,000). */
   heldOutSample?: number;
+  /**
+   * Within an update, the steps taken so far are posted (as metrics, without evaluation or views)
+   * once this many ms have passed since the last post (default PROGRESS_EVERY_MS), so that slow steps
+   * still move the step counter and the loss curve one by one while the heatmaps, the example and the
+   * held-out evaluation wait for the end of the update.
+   */
+  progressEveryMs?: number;
 }
+
+/** See SessionOptions.progressEveryMs: slower steps (SwiftShader's) show one by one, faster ones once per update. */
+export const PROGRESS_EVERY_MS = 500;
 
 type Job = { kind: 'message'; message: ToWorker } | { kind: 'update' };
 
@@ -93,12 +103,19 @@ export class TrainingSession {
   private lastSnapshotStep = -1;
   /** Set while the output head trains on cached features. */
   private cached: { head: CachedHeadTrainer; report: FeatureCacheReport } | null = null;
+  private readonly progressEveryMs: number;
+  /** What the session passes on to the Trainer. */
+  private readonly trainerOptions: Pick<SessionOptions, 'heldOutSample'>;
 
   constructor(
     private readonly post: Post,
     private readonly host: SessionHost,
-    private readonly options: SessionOptions = {},
-  ) {}
+    options: SessionOptions = {},
+  ) {
+    const { progressEveryMs = PROGRESS_EVERY_MS, ...trainerOptions } = options;
+    this.progressEveryMs = progressEveryMs;
+    this.trainerOptions = trainerOptions;
+  }
 
   /** Takes one message from the page: queued behind the others (but `cancelLoad`, see the header). */
   handle(message: ToWorker): void {
@@ -238,7 +255,7 @@ export class TrainingSession {
       task,
       source.config,
       settings.init,
-      { batchSize: settings.batchSize, lr: settings.lr, seed: settings.seed, groups: settings.groups, evalBatches: PAGE_EVAL_BATCHES, ...this.options },
+      { batchSize: settings.batchSize, lr: settings.lr, seed: settings.seed, groups: settings.groups, evalBatches: PAGE_EVAL_BATCHES, ...this.trainerOptions },
       source.tensors,
     );
     this.lastSnapshotStep = -1;
@@ -303,32 +320,40 @@ export class TrainingSession {
     if (this.running && !this.deviceLost) this.jobs.push({ kind: 'update' });
   }
 
-  /** `whilePlaying`: stop early, after the step in progress, when a message is waiting (or the device is lost). */
+  /**
+   * `whilePlaying`: stop early, after the step in progress, when a message is waiting (or the device is
+   * lost), and post the steps so far whenever progressEveryMs has passed. The held-out evaluation (every
+   * EVAL_EVERY steps), the attention map and the example come once, at the end of the update.
+   */
   private async runSteps(count: number, whilePlaying: boolean): Promise<void> {
     const trainer = this.trainer;
     if (!trainer || this.deviceLost) return;
-    const points: MetricsPoint[] = [];
-    const started = performance.now();
+    let points: MetricsPoint[] = [];
+    let started = performance.now();
+    let taken = 0;
     for (let i = 0; i < count && !this.deviceLost && !(whilePlaying && i > 0 && this.jobs.length > 0); i++) {
       const { loss, gradNorm } = await (this.cached ? this.cached.head.step() : trainer.step());
       points.push({ step: trainer.stepCount, trainLoss: loss, gradNorm });
+      taken++;
+      if (whilePlaying && i + 1 < count && !this.deviceLost && performance.now() - started >= this.progressEveryMs) {
+        await this.postSteps(points, (performance.now() - started) / points.length);
+        [points, started] = [[], performance.now()];
+      }
       // Let messages land between steps (reads may resolve without a macrotask on cpu).
       if (whilePlaying) await macrotask();
     }
     // Values computed on a lost device are not the run's: the page restarts from the last snapshot.
-    if (points.length === 0 || this.deviceLost) return;
-    const msPerStep = (performance.now() - started) / points.length;
+    if (taken === 0 || this.deviceLost) return;
+    const msPerStep = points.length > 0 ? (performance.now() - started) / points.length : 0;
     // Manual steps always show their effect; while playing, evaluation is spaced out to keep steps fast.
     if (!this.running || trainer.stepCount - this.lastEvalStep >= EVAL_EVERY) {
       const ev = await trainer.evaluate();
-      Object.assign(points[points.length - 1], { testAccuracy: ev.accuracy, testLoss: ev.loss });
       this.lastEvalStep = trainer.stepCount;
+      if (points.length > 0) Object.assign(points[points.length - 1], { testAccuracy: ev.accuracy, testLoss: ev.loss });
+      // Its step was posted already: the page merges a point of the same step (run-history.ts appendPoints).
+      else points.push({ step: trainer.stepCount, testAccuracy: ev.accuracy, testLoss: ev.loss });
     }
-    // Before the metrics: whoever sees a step count can rely on the snapshot it implies having arrived.
-    if (Math.floor(trainer.stepCount / SNAPSHOT_EVERY) !== Math.floor((trainer.stepCount - points.length) / SNAPSHOT_EVERY)) {
-      await this.publishSnapshot();
-    }
-    this.post({ type: 'metrics', points, msPerStep, gpuBytes: tf.memory().numBytes, updated: trainer.model.trainableNames() });
+    await this.postSteps(points, msPerStep);
     if (this.cached) {
       const { head, report } = this.cached;
       report.cachedSecondsPerEpoch = head.secondsPerEpoch;
@@ -339,6 +364,17 @@ export class TrainingSession {
       await this.publishSnapshot();
       await this.publishChecksum();
     }
+  }
+
+  /** Posts `points` (steps, and an evaluation on the last) as one metrics message; `msPerStep` 0 keeps the page's figure. */
+  private async postSteps(points: MetricsPoint[], msPerStep: number): Promise<void> {
+    const trainer = this.trainer!;
+    const trained = points.filter((p) => p.trainLoss !== undefined).length;
+    // Before the metrics: whoever sees a step count can rely on the snapshot it implies having arrived.
+    if (Math.floor(trainer.stepCount / SNAPSHOT_EVERY) !== Math.floor((trainer.stepCount - trained) / SNAPSHOT_EVERY)) {
+      await this.publishSnapshot();
+    }
+    this.post({ type: 'metrics', points, msPerStep, gpuBytes: tf.memory().numBytes, updated: trainer.model.trainableNames() });
   }
 
   /** After a pause: the step training stopped at is evaluated (once), snapshotted and fingerprinted, as a manual step is. */
@@ -416,26 +452,40 @@ export class TrainingSession {
     this.post({ type: 'paramChecksum', step: this.trainer.stepCount, checksum: await trainableChecksum(this.trainer.model) });
   }
 
+  /**
+   * The screen's views of the preview batch: the attention map of the chosen layer (the heatmaps) and
+   * the predicted labels of its first example. Both come from one forward pass and one GPU round trip
+   * (Trainer.attention and Trainer.predict would take two of each: on SwiftShader a forward costs
+   * about as much as a third of a training step).
+   */
   private async publishViews(): Promise<void> {
     const trainer = this.trainer;
     if (!trainer) return;
     const batch = trainer.previewBatch;
-    const map = await trainer.attention(this.attentionLayer, batch);
+    const { task, model } = trainer;
+    const { x, y } = batchTensors(task, batch);
+    const [attention, classes] = tf.tidy(() => {
+      const out = model.forward(x, { training: false, attentionLayer: this.attentionLayer });
+      return [out.attention!, tf.argMax(out.logits, 1)];
+    });
+    const [probs, predicted] = await Promise.all([attention.data() as Promise<Float32Array>, classes.data()]);
+    tf.dispose([x, y, attention, classes]);
+    const perExample = task.outputTokens * task.labelsPerToken;
     this.post(
       {
         type: 'attention',
         attention: {
           step: trainer.stepCount,
-          layer: map.layer,
-          heads: map.heads,
-          seqLen: map.seqLen,
-          probs: map.probs,
-          tokenLabels: tokenLabels(trainer.task, batch, 0),
+          layer: this.attentionLayer,
+          heads: model.attentionHeads,
+          seqLen: task.seqLen,
+          probs,
+          tokenLabels: tokenLabels(task, batch, 0),
         },
       },
-      [map.probs.buffer as ArrayBuffer],
+      [probs.buffer as ArrayBuffer],
     );
-    this.post({ type: 'example', example: describeExample(trainer.task, batch, 0, await trainer.predict(batch, 0)) });
+    this.post({ type: 'example', example: describeExample(task, batch, 0, Array.from(predicted.subarray(0, perExample))) });
   }
 
   private async exportRun(appVersion: string): Promise<void> {

@@ -30,7 +30,7 @@ describe('instructor link builder', () => {
     const state = { ...DEFAULT_URL_STATE, settings: { ...DEFAULT_URL_STATE.settings, seed: 7 }, extras: { debug: '1' } };
     const link = instructorLink('http://class.example:5173/?v=1&debug=1#top', state, flags, 'bit-xor-attention');
     expect(link).toBe(
-      'http://class.example:5173/?v=1&task=bit-xor&bits=5&bb=tiny&g=input,output,positions,layernorm,attention,feedforward&lr=0.003&seed=7&batch=16&speed=1&layer=0&backend=auto&hide=backend,adapters&lock=task,backbone&lesson=bit-xor-attention',
+      'http://class.example:5173/?v=1&task=bit-xor&bits=5&bb=tiny&g=input,output,positions,layernorm,attention,feedforward&lr=0.003&seed=7&batch=16&speed=5&layer=0&backend=auto&hide=backend,adapters&lock=task,backbone&lesson=bit-xor-attention',
     );
     expect(decodeUrlState(new URL(link).search)).toEqual({ state: { ...state, instructor: flags, lesson: 'bit-xor-attention', extras: {} }, notices: [] });
   });
