@@ -55,7 +55,7 @@ describe('URL state', () => {
     ]);
   });
 
-  it('a link naming a pretrained backbone without g= or lr= opens the paper\'s FPT groups at lr 1e-3; the random test model keeps the first-visit choice', () => {
+  it("a link naming a pretrained backbone without g= or lr= opens the paper's FPT groups at lr 1e-3; the random test model keeps the first-visit choice", () => {
     for (const bb of ['gpt2', 'mini-brown', 'gpt2-random', 'pretrained-here']) {
       const { state, notices } = decodeUrlState(`?v=1&bb=${bb}`);
       expect(state.settings.groups, bb).toEqual(['input', 'output', 'positions', 'layernorm']);
