@@ -64,9 +64,13 @@ test('old links to the random test model still open, named as what it is', async
   await expect(page.getByText('Bit XOR 5 · random test model · in+out+pos+ln · lr 0.001 · seed 0', { exact: false }).first()).toBeVisible();
 });
 
-test('the mini GPT-2 pretrained on English here is offered, embedded, and trains', async ({ page }) => {
+test('the mini GPT-2 pretrained on English here is offered on the first screen, frozen under the FPT groups, and trains', async ({ page }) => {
   test.setTimeout(300_000);
-  await openPlayground(page, '?bb=mini-brown&g=input,output,positions,layernorm');
+  await openPlayground(page);
+  await page.getByRole('button', { name: 'Freeze the mini English GPT-2' }).click();
+  await expect(page).toHaveURL(/[?&]bb=mini-brown&g=input,output,positions,layernorm&lr=0\.003(&|$)/);
+  for (const group of ['Attention', 'Feed-forward']) await expect(page.getByRole('checkbox', { name: group })).not.toBeChecked();
+  await expect(page.getByRole('button', { name: 'Freeze the mini English GPT-2' })).toHaveCount(0);
   await expect(page.getByLabel('Backbone').locator('option:checked')).toHaveText('Mini GPT-2 pretrained on English here (4 layers, 128 wide)');
   await expect(page.getByTestId('status-model')).toHaveText(/^mini-brown-gpt2 · pretrained · 4×128, 4 heads/);
   await expect(page.getByTestId('backbone-notice')).toContainText('This is a mini GPT-2 pretrained on English here (4 layers, 128 wide), embedded in the page');

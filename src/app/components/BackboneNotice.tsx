@@ -1,7 +1,8 @@
 /**
  * One line on what the backbone is (the embedded mini English GPT-2, the random test model, or GPT-2
  * small) and why the page does not start on GPT-2 small, plus the offer to switch to it with the
- * paper's Bit XOR FPT preset. After a complete GPT-2 load its cached pieces are recorded, so the next
+ * paper's Bit XOR FPT preset (and, on the random test model, the embedded mini English GPT-2 frozen
+ * under the FPT groups: the paper's method offline). After a complete GPT-2 load its cached pieces are recorded, so the next
  * fresh visit starts on it (src/app/gpt2-default.ts).
  */
 import { useEffect } from 'react';
@@ -11,7 +12,8 @@ import { changeRunSettings } from '../training-client';
 import { useControlMode } from '../hooks/control-mode';
 import { presetById, presetSettings } from '../presets';
 import { GPT2_DEFAULT_PRESET, GPT2_HUB_MB, GPT2_SHARDS_MB, recordGpt2Cached } from '../gpt2-default';
-import { embeddedModel } from '../../weights/embedded-models';
+import { MINI_FPT_SETTINGS } from '../settings';
+import { embeddedModel, MINI_BROWN_MODEL, RANDOM_TEST_MODEL } from '../../weights/embedded-models';
 import { LOCAL_MODEL_ID } from '../../worker/pretrain-protocol';
 
 function useGpt2CacheRecord(): void {
@@ -27,6 +29,12 @@ function switchToGpt2(): void {
   const preset = presetById(GPT2_DEFAULT_PRESET)!;
   useSettings.setState({ presetId: preset.id });
   changeRunSettings(presetSettings(preset, useSettings.getState().settings, 'gpt2'));
+}
+
+/** The paper's method without a download: the embedded English mini model, frozen under the FPT groups. */
+function switchToMini(): void {
+  useSettings.setState({ presetId: null });
+  changeRunSettings(MINI_FPT_SETTINGS);
 }
 
 export function BackboneNotice() {
@@ -56,6 +64,11 @@ export function BackboneNotice() {
     <div className="notice backbone-notice" role="note" data-testid="backbone-notice">
       <p>
         {what}{' '}
+        {canSwitch && model === RANDOM_TEST_MODEL.dir && (
+          <button type="button" onClick={switchToMini} title={`The ${MINI_BROWN_MODEL.label}, frozen: only the paper's groups train`}>
+            Freeze the mini English GPT-2
+          </button>
+        )}
         {canSwitch && (
           <button
             type="button"

@@ -1,11 +1,8 @@
 import { tf } from '../tf';
 
-export interface AdamOptions {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-}
+import { PAPER_ADAM, type AdamOptions } from './adam-options';
+
+export { PAPER_ADAM, type AdamOptions } from './adam-options';
 
 export interface AdamState {
   name: string;
@@ -13,9 +10,6 @@ export interface AdamState {
   m: Float32Array;
   v: Float32Array;
 }
-
-/** The paper's settings; eps is PyTorch's 1e-8, not TF.js's 1e-7. */
-export const PAPER_ADAM: AdamOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 /**
  * The one statement of torch.optim.Adam's update (no weight decay) that every implementation follows

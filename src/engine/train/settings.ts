@@ -7,7 +7,7 @@
 import { FPT_DEFAULT_GROUPS, type GroupName } from '../groups';
 import type { RandomInit } from '../init';
 import type { TaskName } from '../tasks/task';
-import { PAPER_ADAM } from './adam';
+import { PAPER_ADAM } from './adam-options';
 
 export interface TrainSettings {
   batchSize: number;
