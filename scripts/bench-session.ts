@@ -5,11 +5,11 @@
  * views read back for the screen (attention map and prediction), and the snapshot. Prints one line per part
  * (ms per step, over the measured steps) and the wall time per step of playing.
  *
- *   nice -n 10 npx tsx scripts/bench-session.ts [--steps 40] [--per-update 1] [--batch 16] [--backend webgpu]
+ *   nice -n 10 npx tsx scripts/bench-session.ts [--steps 40] [--per-update 5] [--batch 16] [--backend webgpu]
  *
  * The first update (shader compilation) is left out of the figures. Speed figures only, no asserts.
  */
-import { DEFAULT_SETTINGS } from '../src/app/settings';
+import { DEFAULT_SETTINGS, DEFAULT_STEPS_PER_UPDATE } from '../src/app/settings';
 import { startBackend, type BackendName } from '../src/engine/backend';
 import { loadTinyCheckpoint } from '../src/engine/test-support';
 import { tf } from '../src/engine/tf';
@@ -20,7 +20,7 @@ import { TrainingSession } from '../src/worker/training-session';
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const steps = Number(opt('--steps', '40'));
-const perUpdate = Number(opt('--per-update', '1'));
+const perUpdate = Number(opt('--per-update', String(DEFAULT_STEPS_PER_UPDATE)));
 const backend = opt('--backend', 'webgpu') as BackendName;
 const batchSize = Number(opt('--batch', String(DEFAULT_SETTINGS.batchSize)));
 

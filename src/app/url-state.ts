@@ -1,6 +1,6 @@
 /**
  * The page's state in the URL: one versioned schema, encoded with short readable keys
- * (`v=1&task=bit-xor&bits=5&bb=tiny&g=input,output&lr=0.001&seed=0&batch=16&speed=1&layer=0&backend=auto`).
+ * (`v=1&task=bit-xor&bits=5&bb=tiny&g=input,output&lr=0.001&seed=0&batch=16&speed=5&layer=0&backend=auto`).
  * Decoding never fails: a hand-edited value that is invalid or out of range is clamped or replaced by
  * its default, and each such change is reported as a human-readable notice. Unknown keys are ignored;
  * `debug` (an e2e hook) is kept in `extras` so that re-encoding preserves it.

@@ -65,7 +65,7 @@ export class StepRig {
   private stepIndex = 0;
 
   /**
-   * `optimizer`: the Trainer's FusedAdam (one WGSL update on WebGPU, one host loop on cpu/wasm) or
+   * `optimizer`: the Trainer's FusedAdam (one WGSL update on WebGPU, one host loop on wasm) or
    * clip.ts + Adam.apply as composite TF.js ops; by default the one that goes with the engine.
    */
   constructor(

@@ -265,7 +265,9 @@ const attentionSpec: HostKernelSpec = {
         sum += scores[j];
       }
       for (let j = 0; j <= i; j++) {
-        const w = (probs[pRow + j] = scores[j] / sum) * keep[pRow + j];
+        // The stored float32 probability, the one the backward pass reads, weighs the values.
+        probs[pRow + j] = scores[j] / sum;
+        const w = probs[pRow + j] * keep[pRow + j];
         if (w === 0) continue;
         const v = v0 + j * stride;
         for (let c = 0; c < s.dh; c++) context[out + c] += w * qkv[v + c];

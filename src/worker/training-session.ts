@@ -181,7 +181,8 @@ export class TrainingSession {
         return;
       case 'setAttentionLayer':
         this.attentionLayer = msg.layer;
-        if (!this.running) await this.publishViews();
+        // At once, also while playing: the update this message cut short showed the old layer.
+        await this.publishViews();
         return;
       case 'setFeatureCache':
         return this.setFeatureCache(msg.enabled);

@@ -13,7 +13,7 @@ export function linear(x: tf.Tensor2D, weight: tf.Tensor, bias?: tf.Tensor): tf.
 
 /**
  * LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm: one kernel each way on
- * the cpu and wasm backends (host-kernels.ts), the composite ops below elsewhere.
+ * the wasm backend (host-kernels.ts), the composite ops below elsewhere.
  */
 export function layerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Tensor, eps: number): tf.Tensor2D {
   if (hasHostKernel(LAYER_NORM)) return tf.engine().runKernel(LAYER_NORM, { x, gamma: gain, beta: bias }, { eps }) as tf.Tensor2D;
@@ -29,7 +29,7 @@ export function compositeLayerNorm(x: tf.Tensor2D, gain: tf.Tensor, bias: tf.Ten
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
-/** GELU, tanh approximation (Hugging Face's gelu_new): one kernel each way on cpu and wasm (host-kernels.ts). */
+/** GELU, tanh approximation (Hugging Face's gelu_new): one kernel each way on wasm (host-kernels.ts). */
 export function geluTanh(x: tf.Tensor2D): tf.Tensor2D {
   if (hasHostKernel(GELU_TANH)) return tf.engine().runKernel(GELU_TANH, { x }) as tf.Tensor2D;
   return compositeGeluTanh(x);

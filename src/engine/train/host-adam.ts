@@ -87,8 +87,9 @@ export class HostAdam {
       const next = Float32Array.from(p.dataSync() as Float32Array);
       for (let i = 0; i < next.length; i++) {
         // A zero gradient on zero moments leaves all three unchanged (m = v = 0, p − 0/eps·s = p):
-        // the rows of the position table past the task's length, every step.
-        if (g[i] === 0 && m[i] === 0 && v[i] === 0) continue;
+        // the rows of the position table past the task's length, every step. Not when the clip
+        // factor is NaN (a NaN gradient norm): there the composite path makes every element NaN.
+        if (g[i] === 0 && m[i] === 0 && v[i] === 0 && clip === clip) continue;
         const gi = f32(g[i] * clip);
         const mi = (m[i] = f32(f32(m[i] * beta1) + f32(gi * keep1)));
         const vi = (v[i] = f32(f32(v[i] * beta2) + f32(f32(gi * gi) * keep2)));
