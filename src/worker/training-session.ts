@@ -16,7 +16,7 @@ import type { BackendInfo, BackendName } from '../engine/backend';
 import type { TaskDataSources } from '../engine/tasks';
 import { createTask } from '../engine/tasks';
 import { tf } from '../engine/tf';
-import { batchTensors, Trainer } from '../engine/train/trainer';
+import { Trainer } from '../engine/train/trainer';
 import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import { isAbortError, type LoadProgress } from '../weights/load';
 import type { ModelSource } from './model-source';
@@ -455,38 +455,17 @@ export class TrainingSession {
 
   /**
    * The screen's views of the preview batch: the attention map of the chosen layer (the heatmaps) and
-   * the predicted labels of its first example. Both come from one forward pass and one GPU round trip
-   * (Trainer.attention and Trainer.predict would take two of each: on SwiftShader a forward costs
-   * about as much as a third of a training step).
+   * the predicted labels of its first example, from one forward pass (Trainer.views).
    */
   private async publishViews(): Promise<void> {
     const trainer = this.trainer;
     if (!trainer) return;
     const batch = trainer.previewBatch;
-    const { task, model } = trainer;
-    const { x, y } = batchTensors(task, batch);
-    const [attention, classes] = tf.tidy(() => {
-      const out = model.forward(x, { training: false, attentionLayer: this.attentionLayer });
-      return [out.attention!, tf.argMax(out.logits, 1)];
-    });
-    const [probs, predicted] = await Promise.all([attention.data() as Promise<Float32Array>, classes.data()]);
-    tf.dispose([x, y, attention, classes]);
-    const perExample = task.outputTokens * task.labelsPerToken;
-    this.post(
-      {
-        type: 'attention',
-        attention: {
-          step: trainer.stepCount,
-          layer: this.attentionLayer,
-          heads: model.attentionHeads,
-          seqLen: task.seqLen,
-          probs,
-          tokenLabels: tokenLabels(task, batch, 0),
-        },
-      },
-      [probs.buffer as ArrayBuffer],
-    );
-    this.post({ type: 'example', example: describeExample(task, batch, 0, Array.from(predicted.subarray(0, perExample))) });
+    const { attention, predicted } = await trainer.views(this.attentionLayer, batch, 0);
+    this.post({ type: 'attention', attention: { ...attention, step: trainer.stepCount, tokenLabels: tokenLabels(trainer.task, batch, 0) } }, [
+      attention.probs.buffer as ArrayBuffer,
+    ]);
+    this.post({ type: 'example', example: describeExample(trainer.task, batch, 0, predicted) });
   }
 
   private async exportRun(appVersion: string): Promise<void> {

@@ -208,13 +208,29 @@ export class Trainer {
 
   /** Attention probabilities of one layer for the first example of a held-out batch. */
   async attention(layer = 0, example: Batch = this.testBatches[0]): Promise<AttentionMap> {
+    return (await this.views(layer, example, 0)).attention;
+  }
+
+  /**
+   * What the page shows of one batch, from one forward pass and one read-back: the attention
+   * probabilities of `layer` and the predicted class of every label of example `index` (dropout off).
+   * On SwiftShader a forward costs about a third of a training step, so the screen asks once.
+   */
+  async views(layer: number, batch: Batch, index: number): Promise<{ attention: AttentionMap; predicted: number[] }> {
     const model = this.model;
     if (model.attentionHeads === 0) throw new Error('attention maps exist only for the GPT-2 backbone, not the LSTM baseline');
-    const { x, y } = batchTensors(this.task, example);
-    const probs = tf.tidy(() => model.forward(x, { training: false, attentionLayer: layer }).attention!);
-    const data = (await probs.data()) as Float32Array;
-    tf.dispose([x, y, probs]);
-    return { layer, heads: model.attentionHeads, seqLen: this.task.seqLen, probs: data };
+    const { x, y } = batchTensors(this.task, batch);
+    const [probs, classes] = tf.tidy(() => {
+      const out = model.forward(x, { training: false, attentionLayer: layer });
+      return [out.attention!, tf.argMax(out.logits, 1)];
+    });
+    const [data, all] = await Promise.all([probs.data() as Promise<Float32Array>, classes.data()]);
+    tf.dispose([x, y, probs, classes]);
+    const perExample = this.task.outputTokens * this.task.labelsPerToken;
+    return {
+      attention: { layer, heads: model.attentionHeads, seqLen: this.task.seqLen, probs: data },
+      predicted: Array.from(all.subarray(index * perExample, (index + 1) * perExample)),
+    };
   }
 
   /** The first held-out batch: what previews and attention maps show. */
