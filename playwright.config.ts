@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { builtBase } from './src/site/site-files';
+import { CHROMIUM_LAUNCH } from './e2e/chromium';
 
 /**
  * End-to-end tests against the built site as a static host serves it: dist/ built under a sub-path
@@ -27,19 +28,7 @@ export default defineConfig({
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}${base}`,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--enable-unsafe-webgpu',
-        '--enable-features=Vulkan',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: CHROMIUM_LAUNCH,
   },
   webServer: {
     command: `bash scripts/serve-static.sh ${port} ${outDir} ${base}`,

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * Where the playing page's time goes: opens the built site (served as the e2e serves it) in Chromium
  * with WebGPU (SwiftShader without a GPU), presses Play on the link's settings (none: the untouched
@@ -8,10 +7,11 @@
  * is what each step costs around the training (evaluation, screen read-backs, messages, rendering).
  *
  *   bash scripts/serve-static.sh 4321 dist-x /fpt-playground/ &   # the built site
- *   node scripts/measure-page-speed.mjs --url http://127.0.0.1:4321/fpt-playground/ --seconds 120 [--query '?speed=5']
+ *   npx tsx scripts/measure-page-speed.ts --url http://127.0.0.1:4321/fpt-playground/ --seconds 120 [--query '?speed=5']
  */
 /* global document */
 import { chromium } from '@playwright/test';
+import { CHROMIUM_LAUNCH } from '../e2e/chromium';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
@@ -19,19 +19,7 @@ const url = opt('--url', 'http://127.0.0.1:4321/fpt-playground/');
 const seconds = Number(opt('--seconds', '120'));
 const query = opt('--query', '');
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--enable-unsafe-webgpu',
-    '--enable-features=Vulkan',
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-quic',
-    '--no-first-run',
-  ],
-});
+const browser = await chromium.launch(CHROMIUM_LAUNCH);
 const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
 page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
 await page.goto(url + query);
