@@ -31,6 +31,7 @@ import {
   type Norm,
 } from '../block';
 import { attentionProbabilities, causalAttentionBackward, causalAttentionForward } from '../kernels/attention';
+import { columnSum } from '../kernels/column-sum';
 import { applyDropoutMask, dropout as maskedDropout } from '../kernels/dropout';
 import { pcgHash, type DropoutSpec } from '../kernels/dropout-mask';
 import { layerNorm, layerNormBackwardInput, layerNormBackwardParams, layerNormForward } from '../kernels/layer-norm';
@@ -95,9 +96,9 @@ function sublayerBackward(
     const a = layerNormForward(sub.x, sub.norm.gamma, sub.norm.beta, s.eps);
     weights.push(
       matmul(a, dFirst, { transposeA: true }),
-      tf.sum(dFirst, 0),
+      columnSum(dFirst),
       matmul(sub.inner, dSecond, { transposeA: true, preA: { gelu: sub.innerGelu } }),
-      tf.sum(dSecond, 0),
+      columnSum(dSecond),
     );
     a.dispose();
     if (dSecond !== dOut) dSecond.dispose();
