@@ -7,12 +7,13 @@
  * and the wall time of a step. Raw dispatches (raw-dispatch.ts: layer-norm parameter gradients, the
  * fused Adam) are timed by neither.
  *
- *   nice -n 10 npx tsx scripts/profile-step.ts [--steps 3] [--batch 16] [--warmup 2]
+ *   nice -n 10 npx tsx scripts/profile-step.ts [--steps 3] [--batch 16] [--warmup 2] [--attention-tiles 8,8]
  *
  * The warm-up steps (shader compilation) are left out. Speed figures only, no asserts.
  */
 import { DEFAULT_SETTINGS } from '../src/app/settings';
 import { startBackend } from '../src/engine/backend';
+import { attentionTuning } from '../src/engine/kernels/attention';
 import { installNodeWebGpu } from '../src/engine/node-webgpu';
 import { createTask } from '../src/engine/tasks';
 import { loadTinyCheckpoint } from '../src/engine/test-support';
@@ -24,6 +25,8 @@ const opt = (name: string, dflt: string) => (args.includes(name) ? args[args.ind
 const steps = Number(opt('--steps', '3'));
 const warmup = Number(opt('--warmup', '2'));
 const batchSize = Number(opt('--batch', String(DEFAULT_SETTINGS.batchSize)));
+// Forces the attention kernels' [queries, keys] tiles (attentionTuning), e.g. --attention-tiles 8,8.
+if (args.includes('--attention-tiles')) attentionTuning.tiles = opt('--attention-tiles', '').split(',').map(Number) as [number, number];
 
 installNodeWebGpu();
 await startBackend(['webgpu'], true);

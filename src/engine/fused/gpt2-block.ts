@@ -35,7 +35,7 @@ import { columnSum } from '../kernels/column-sum';
 import { applyDropoutMask, dropout as maskedDropout } from '../kernels/dropout';
 import { pcgHash, type DropoutSpec } from '../kernels/dropout-mask';
 import { layerNorm, layerNormBackwardInput, layerNormBackwardParams, layerNormForward } from '../kernels/layer-norm';
-import { matmul } from '../kernels/matmul';
+import { linearFused, matmul } from '../kernels/matmul';
 import { tf } from '../tf';
 
 interface Activations {
@@ -186,6 +186,7 @@ export const FUSED_BODY: BodyOps = {
       return attentionProbabilities(qkv, s.batch, s.seqLen, s.heads, 0);
     }),
   layerNorm,
+  linear: (x, weight, bias) => linearFused(x, weight, bias),
   dropout: (x, rate, seed) => maskedDropout(x, { rate, seed }),
   siteSeed: (stepSeed, site) => pcgHash((pcgHash(stepSeed) + site) >>> 0),
   dispose: () => undefined,
