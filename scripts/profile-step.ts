@@ -7,13 +7,14 @@
  * and the wall time of a step. Raw dispatches (raw-dispatch.ts: layer-norm parameter gradients, the
  * fused Adam) are timed by neither.
  *
- *   nice -n 10 npx tsx scripts/profile-step.ts [--steps 3] [--batch 16] [--warmup 2] [--attention-tiles 8,8]
+ *   nice -n 10 npx tsx scripts/profile-step.ts [--steps 3] [--batch 16] [--warmup 2] [--attention-tiles 8,8] [--matmul-tile 64]
  *
  * The warm-up steps (shader compilation) are left out. Speed figures only, no asserts.
  */
 import { DEFAULT_SETTINGS } from '../src/app/settings';
 import { startBackend } from '../src/engine/backend';
 import { attentionTuning } from '../src/engine/kernels/attention';
+import { matmulTuning } from '../src/engine/kernels/matmul-program';
 import { installNodeWebGpu } from '../src/engine/node-webgpu';
 import { createTask } from '../src/engine/tasks';
 import { loadTinyCheckpoint } from '../src/engine/test-support';
@@ -26,6 +27,8 @@ const steps = Number(opt('--steps', '3'));
 const warmup = Number(opt('--warmup', '2'));
 const batchSize = Number(opt('--batch', String(DEFAULT_SETTINGS.batchSize)));
 // Forces the attention kernels' [queries, keys] tiles (attentionTuning), e.g. --attention-tiles 8,8.
+// Forces the fused matmul's output tile side (matmulTuning), e.g. --matmul-tile 64.
+if (args.includes('--matmul-tile')) matmulTuning.tile = Number(opt('--matmul-tile', '')) as 16 | 32 | 64;
 if (args.includes('--attention-tiles')) attentionTuning.tiles = opt('--attention-tiles', '').split(',').map(Number) as [number, number];
 
 installNodeWebGpu();

@@ -46,7 +46,7 @@
 import { causalMask } from '../ops/layers';
 import { tf } from '../tf';
 import { DROPOUT_WGSL, dropoutFactors, dropoutUniformValues, type DropoutSpec } from './dropout-mask';
-import { f32u, i32u, u32u, runProgram, webgpuBackend, type ProgramUniform, type WebGPUBackend, type WebGPUProgram } from './webgpu-program';
+import { f32u, i32u, isSwiftShader, u32u, runProgram, webgpuBackend, type ProgramUniform, type WebGPUBackend, type WebGPUProgram } from './webgpu-program';
 
 /**
  * Tile size knobs (for tuning): cap the workgroup memory used, force [queries, keys], or prefer the
@@ -73,10 +73,6 @@ function sharedBytes(kind: 'forward' | 'backward', dh: number, [br, bc]: Tiles):
   const floats = kind === 'forward' ? br * row + 2 * bc * row + br * (bc + 1) + 1 : 2 * br * row + 2 * bc * row + 2 * br * (bc + 1) + 2 * br + 1;
   return floats * 4;
 }
-
-/** Whether the WebGPU device is SwiftShader, Chromium's and Dawn's CPU implementation of WebGPU. */
-const isSwiftShader = (backend: WebGPUBackend): boolean =>
-  (backend as unknown as { adapterInfo?: { architecture?: string } }).adapterInfo?.architecture === 'swiftshader';
 
 function chooseTiles(kind: 'forward' | 'backward', dh: number, backend: WebGPUBackend): Tiles {
   if (attentionTuning.tiles) return attentionTuning.tiles;
