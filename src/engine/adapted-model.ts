@@ -177,11 +177,16 @@ export abstract class AdaptedModel implements SequenceModel {
     return v;
   }
 
+  /** y = x·W + b of the input adapter and the output head; a body with kernels of its own overrides it. */
+  protected linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+    return linear(x, weight, bias);
+  }
+
   /** The input adapter: x float [B, T, dIn] through the Linear, or int ids [B, T] through the Embedding; [B * T, width]. */
   protected embed(x: tf.Tensor): tf.Tensor2D {
     const [B, T] = x.shape;
     if (this.head.input.kind === 'vector') {
-      return linear(tf.reshape(x, [B * T, this.head.input.dim]), this.p('in.weight'), this.p('in.bias'));
+      return this.linear(tf.reshape(x, [B * T, this.head.input.dim]), this.p('in.weight') as tf.Tensor2D, this.p('in.bias') as tf.Tensor1D);
     }
     return tf.gather(this.p('in.weight'), tf.reshape(tf.cast(x, 'int32'), [B * T])) as tf.Tensor2D;
   }
@@ -197,7 +202,7 @@ export abstract class AdaptedModel implements SequenceModel {
 
   /** The output head on last-token features [N, d]: logits [N * labelsPerToken, classes]. */
   headLogits(features: tf.Tensor2D): tf.Tensor2D {
-    const out = linear(features, this.p('out.weight'), this.p('out.bias'));
+    const out = this.linear(features, this.p('out.weight') as tf.Tensor2D, this.p('out.bias') as tf.Tensor1D);
     return tf.reshape(out, [features.shape[0] * this.head.labelsPerToken, this.head.classes]) as tf.Tensor2D;
   }
 

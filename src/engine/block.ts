@@ -97,6 +97,8 @@ export interface BodyOps {
   /** Attention probabilities of batch item 0 at the block with these parameters and input h: [H, T, T]. */
   attentionMap(h: tf.Tensor2D, params: BlockParams, shape: BlockShape): tf.Tensor3D;
   layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor2D;
+  /** y = x·W + b: the model's input adapter and output head (composite: ops/layers linear; fused: linearFused). */
+  linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D;
   dropout<R extends tf.Rank>(x: tf.Tensor<R>, rate: number, seed: number): tf.Tensor<R>;
   /**
    * The mask seed of a site (dropoutSiteNumber) in the forward pass seeded `stepSeed`; `firstSite` is

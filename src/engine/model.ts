@@ -85,6 +85,11 @@ export class FptModel extends AdaptedModel {
     return this.ops.fused;
   }
 
+  /** The input adapter and output head on the body's own kernels (one fused product each on WebGPU). */
+  protected override linear(x: tf.Tensor2D, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+    return this.ops.linear(x, weight, bias);
+  }
+
   get attentionHeads(): number {
     return this.config.nHead;
   }

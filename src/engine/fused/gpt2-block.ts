@@ -31,10 +31,11 @@ import {
   type Norm,
 } from '../block';
 import { attentionProbabilities, causalAttentionBackward, causalAttentionForward } from '../kernels/attention';
+import { columnSum } from '../kernels/column-sum';
 import { applyDropoutMask, dropout as maskedDropout } from '../kernels/dropout';
 import { pcgHash, type DropoutSpec } from '../kernels/dropout-mask';
 import { layerNorm, layerNormBackwardInput, layerNormBackwardParams, layerNormForward } from '../kernels/layer-norm';
-import { matmul } from '../kernels/matmul';
+import { linearFused, matmul } from '../kernels/matmul';
 import { tf } from '../tf';
 
 interface Activations {
@@ -95,9 +96,9 @@ function sublayerBackward(
     const a = layerNormForward(sub.x, sub.norm.gamma, sub.norm.beta, s.eps);
     weights.push(
       matmul(a, dFirst, { transposeA: true }),
-      tf.sum(dFirst, 0),
+      columnSum(dFirst),
       matmul(sub.inner, dSecond, { transposeA: true, preA: { gelu: sub.innerGelu } }),
-      tf.sum(dSecond, 0),
+      columnSum(dSecond),
     );
     a.dispose();
     if (dSecond !== dOut) dSecond.dispose();
@@ -185,6 +186,7 @@ export const FUSED_BODY: BodyOps = {
       return attentionProbabilities(qkv, s.batch, s.seqLen, s.heads, 0);
     }),
   layerNorm,
+  linear: (x, weight, bias) => linearFused(x, weight, bias),
   dropout: (x, rate, seed) => maskedDropout(x, { rate, seed }),
   siteSeed: (stepSeed, site) => pcgHash((pcgHash(stepSeed) + site) >>> 0),
   dispose: () => undefined,

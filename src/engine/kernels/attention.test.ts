@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendName } from '../backend';
 import { useBackend } from '../test-support';
 import { tf } from '../tf';
-import { attentionProbabilities, attentionTuning, causalAttention, causalAttentionBackward, causalAttentionForward } from './attention';
+import { attentionProbabilities, attentionTiles, attentionTuning, causalAttention, causalAttentionBackward, causalAttentionForward } from './attention';
 import { countDispatches } from '../testing/dispatch-counter';
 import { dropoutFactors } from './dropout-mask';
 import { expectClose } from '../testing/expect-close';
@@ -69,6 +69,7 @@ describe.each<BackendName>(['cpu', 'webgpu'])('causal attention kernels on %s', 
   afterEach(() => {
     delete attentionTuning.tiles;
     delete attentionTuning.maxSharedBytes;
+    delete attentionTuning.prefer;
   });
 
   it('matches the composite reference: forward and gradients, T from 1 to 65, dh 8 to 128', async () => {
@@ -162,17 +163,35 @@ describe.each<BackendName>(['cpu', 'webgpu'])('causal attention kernels on %s', 
     it('every tile shape gives the same results (small tiles, queries ≠ keys per tile)', async () => {
       await useBackend(backend);
       const c: Case = { B: 2, T: 21, H: 2, dh: 16, dropout: { rate: 0.25, seed: 9 } };
+      // 16×16: a GPU's default; 4×4: SwiftShader's (the default of these tests' device).
       for (const tiles of [
+        [16, 16],
         [8, 16],
         [16, 8],
+        [4, 4],
       ] as [number, number][]) {
         attentionTuning.tiles = tiles;
         await checkCase(c);
       }
-      // A 16 KiB budget (the WebGPU default) makes the backward at dh = 64 use 16×8 tiles.
+      // A 16 KiB budget (the WebGPU default) makes the backward at dh = 64 use 16×8 tiles where the largest are preferred.
       delete attentionTuning.tiles;
+      attentionTuning.prefer = 'large';
       attentionTuning.maxSharedBytes = 16384;
+      expect(attentionTiles('backward', 64)).toEqual([16, 8]);
       await checkCase({ B: 1, T: 18, H: 2, dh: 64, dropout: { rate: 0.1, seed: 3 } });
+    });
+
+    it('takes the smallest tiles on SwiftShader and the largest that fit on a GPU', async () => {
+      const adapter = await useBackend(backend);
+      // The tests' WebGPU is Dawn's SwiftShader (no GPU on this machine); the default follows the adapter.
+      expect(adapter).toContain('swiftshader');
+      expect(attentionTiles('forward', 16)).toEqual([4, 4]);
+      expect(attentionTiles('backward', 16)).toEqual([4, 4]);
+      attentionTuning.prefer = 'large';
+      expect(attentionTiles('forward', 16)).toEqual([16, 16]);
+      expect(attentionTiles('backward', 16)).toEqual([16, 16]);
+      attentionTuning.tiles = [8, 4];
+      expect(attentionTiles('backward', 16)).toEqual([8, 4]);
     });
 
     it('each kernel call is exactly one GPU dispatch', async () => {

@@ -30,8 +30,14 @@
  * Head rows are staged in workgroup memory as vec4s with one vec4 of padding per row (conflict-free
  * 128-bit reads across rows), and read from global memory as vec4 when dh is a multiple of 4 (all
  * GPT-2 sizes); other head sizes are zero-padded to whole vec4s. Workgroup memory decides the tiles:
- * by default the largest of 16×16 … 4×4 (queries × keys) that fits the device's
- * maxComputeWorkgroupStorageSize; `attentionTuning` can cap the budget or force tiles.
+ * on a GPU the largest of 16×16 … 4×4 (queries × keys) that fits the device's
+ * maxComputeWorkgroupStorageSize; on SwiftShader (a CPU emulating the GPU: each invocation is a
+ * fibre, and a workgroup barrier switches every fibre of the workgroup) the smallest, 4×4, which
+ * there ran the forward ~9× and the backward ~12× faster than 16×16 at T = 10, and forward plus
+ * backward stayed fastest at T = 32 and 64 (B 16, 2 heads of 32; the page's default step can be
+ * profiled with other tiles by scripts/profile-step.ts --attention-tiles). Tiles change only the
+ * order of the softmax's and products' float32 sums. `attentionTuning` can cap the budget, force
+ * tiles or the preference.
  * The backward's parallelism is B·H workgroups, each serial over T²/2: right for the short sequences
  * here; for long T, splitting dQ from dK/dV (two dispatches) would give B·H·T/Bc workgroups.
  *
@@ -40,10 +46,13 @@
 import { causalMask } from '../ops/layers';
 import { tf } from '../tf';
 import { DROPOUT_WGSL, dropoutFactors, dropoutUniformValues, type DropoutSpec } from './dropout-mask';
-import { f32u, i32u, u32u, runProgram, webgpuBackend, type ProgramUniform, type WebGPUProgram } from './webgpu-program';
+import { f32u, i32u, isSwiftShader, u32u, runProgram, webgpuBackend, type ProgramUniform, type WebGPUBackend, type WebGPUProgram } from './webgpu-program';
 
-/** Tile size knobs (for tuning on real GPUs): cap the workgroup memory used, or force [queries, keys]. */
-export const attentionTuning: { maxSharedBytes?: number; tiles?: [number, number] } = {};
+/**
+ * Tile size knobs (for tuning): cap the workgroup memory used, force [queries, keys], or prefer the
+ * largest or smallest tiles that fit (default: smallest on SwiftShader, largest elsewhere).
+ */
+export const attentionTuning: { maxSharedBytes?: number; tiles?: [number, number]; prefer?: 'large' | 'small' } = {};
 
 type Tiles = [number, number];
 const TILE_CANDIDATES: Tiles[] = [
@@ -65,10 +74,12 @@ function sharedBytes(kind: 'forward' | 'backward', dh: number, [br, bc]: Tiles):
   return floats * 4;
 }
 
-function chooseTiles(kind: 'forward' | 'backward', dh: number, device: GPUDevice): Tiles {
+function chooseTiles(kind: 'forward' | 'backward', dh: number, backend: WebGPUBackend): Tiles {
   if (attentionTuning.tiles) return attentionTuning.tiles;
-  const budget = Math.min(device.limits.maxComputeWorkgroupStorageSize, attentionTuning.maxSharedBytes ?? Infinity);
-  const fit = TILE_CANDIDATES.find((t) => sharedBytes(kind, dh, t) <= budget);
+  const budget = Math.min(backend.device.limits.maxComputeWorkgroupStorageSize, attentionTuning.maxSharedBytes ?? Infinity);
+  const prefer = attentionTuning.prefer ?? (isSwiftShader(backend) ? 'small' : 'large');
+  const candidates = prefer === 'large' ? TILE_CANDIDATES : [...TILE_CANDIDATES].reverse();
+  const fit = candidates.find((t) => sharedBytes(kind, dh, t) <= budget);
   if (!fit) throw new Error(`attention: head size ${dh} does not fit the ${budget} bytes of workgroup memory`);
   return fit;
 }
@@ -509,8 +520,15 @@ function uniformsFor(T: number, H: number, dh: number, dropout: DropoutSpec | un
   return [i32u(T), i32u(H), f32u(1 / Math.sqrt(dh)), ...dropoutUniforms(dropout), i32u(batch)];
 }
 
-function layoutFor(kind: 'forward' | 'backward', dh: number, device: GPUDevice): Layout {
-  return { dh, tiles: chooseTiles(kind, dh, device), vec4Io: dh % 4 === 0 };
+function layoutFor(kind: 'forward' | 'backward', dh: number, backend: WebGPUBackend): Layout {
+  return { dh, tiles: chooseTiles(kind, dh, backend), vec4Io: dh % 4 === 0 };
+}
+
+/** The [queries, keys] tiles the forward or backward kernel uses for head size dh on the current WebGPU backend. */
+export function attentionTiles(kind: 'forward' | 'backward', dh: number): Tiles {
+  const backend = webgpuBackend();
+  if (!backend) throw new Error('attention tiles exist only on the webgpu backend');
+  return chooseTiles(kind, dh, backend);
 }
 
 const run = (program: WebGPUProgram, inputs: tf.Tensor[], uniforms: ProgramUniform[]): tf.Tensor => runProgram(program, inputs, uniforms);
@@ -551,7 +569,7 @@ export function causalAttentionForward(qkv: tf.Tensor2D, B: number, T: number, H
       return mergeHeads(tf.matMul(mask ? tf.mul(probs, mask) : probs, v), B, T, d);
     });
   }
-  const layout = layoutFor('forward', dh, backend.device);
+  const layout = layoutFor('forward', dh, backend);
   const program = new ForwardProgram('forward', [B * T, d], B * H * Math.ceil(T / layout.tiles[0]), layout, 1);
   return run(program, [qkv], uniformsFor(T, H, dh, dropout)) as tf.Tensor2D;
 }
@@ -587,7 +605,7 @@ export function causalAttentionBackward(
       return tf.concat([mergeHeads(dQ, B, T, d), mergeHeads(dK, B, T, d), mergeHeads(dV, B, T, d)], 1) as tf.Tensor2D;
     });
   }
-  const layout = layoutFor('backward', dh, backend.device);
+  const layout = layoutFor('backward', dh, backend);
   const program = new BackwardProgram('backward', [B * T, 3 * d], B * H, layout, 3);
   return run(program, [qkv, context, dContext], uniformsFor(T, H, dh, dropout)) as tf.Tensor2D;
 }
@@ -606,7 +624,7 @@ export function attentionProbabilities(qkv: tf.Tensor2D, B: number, T: number, H
       return tf.reshape(compositeProbs(q, k, T, dh), [H, T, T]) as tf.Tensor3D;
     });
   }
-  const layout = layoutFor('forward', dh, backend.device);
+  const layout = layoutFor('forward', dh, backend);
   const program = new ProbabilitiesProgram('probabilities', [H, T, T], H * Math.ceil(T / layout.tiles[0]), layout, 1);
   return run(program, [qkv], uniformsFor(T, H, dh, undefined, batchIndex)) as tf.Tensor3D;
 }

@@ -4,10 +4,11 @@
  * importing a kernel's file registers nothing.
  */
 import { tf } from '../tf';
+import { columnSumKernel } from './column-sum';
 import { fusedMatmulKernel } from './matmul-program';
 import { unpackFp16Kernel } from './packed-fp16';
 
-export const KERNELS: readonly tf.KernelConfig[] = [fusedMatmulKernel, unpackFp16Kernel];
+export const KERNELS: readonly tf.KernelConfig[] = [fusedMatmulKernel, unpackFp16Kernel, columnSumKernel];
 
 /** Registers every kernel of KERNELS that is not registered yet (idempotent). */
 export function registerKernels(): void {

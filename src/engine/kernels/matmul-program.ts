@@ -3,19 +3,33 @@
  * (registered by registerKernels, index.ts). Every option that is unset costs nothing: it is absent
  * from the generated shader (one pipeline per variant, the variant's flags in the shaderKey).
  *
- * Kernel: 64×64 output tile per workgroup of 16×16 threads, each thread 4×4 outputs (one vec4 of
- * columns for 4 rows), K in steps of 16. Both tiles sit k-major in workgroup memory, as vec4 along
- * M (A) and along N (B), so the inner loop is two vec4 loads and four vec4 FMAs per k. Each thread
- * loads one aligned group of 4 elements of each operand per step (a vec4 where the stored row length
- * allows, 4 bounds-checked scalars otherwise), prefetched into registers while the previous tile is
- * multiplied. Bounds checks are dropped where M, N, K are multiples of the tile (part of the key).
+ * Kernel: S×S output tile per workgroup of S/4×S/4 threads (S = 64 on a GPU: 16×16 threads), each
+ * thread 4×4 outputs (one vec4 of columns for 4 rows), K in steps of 16. Both tiles sit k-major in
+ * workgroup memory, as vec4 along M (A) and along N (B), so the inner loop is two vec4 loads and
+ * four vec4 FMAs per k. Each thread loads 64/S aligned groups of 4 elements of each operand per step
+ * (a vec4 where the stored row length allows, 4 bounds-checked scalars otherwise), prefetched into
+ * registers while the previous tile is multiplied. Bounds checks are dropped where M, N, K are
+ * multiples of the tile (part of the key). Every output sums its K products in the same order
+ * (k = 0, 1, …, one fma each) whatever S is, so the tile size never changes a result.
+ * On SwiftShader (a CPU emulating the GPU, where a workgroup barrier switches every invocation of
+ * the workgroup) S = 16 (16 threads): see MATMUL_TILES.
  * b may be a PackedFp16Matrix, decoded in the shader (unpack2x16float), for either transposeB.
  */
 import type { tf } from '../tf';
 import { DROPOUT_WGSL, dropoutUniformValues } from './dropout-mask';
-import { f32u, GELU_WGSL, i32u, u32u, type ProgramUniform, type WebGPUBackend, type WebGPUProgram } from './webgpu-program';
+import { f32u, GELU_WGSL, i32u, isSwiftShader, u32u, type ProgramUniform, type WebGPUBackend, type WebGPUProgram } from './webgpu-program';
 
 export const FUSED_MATMUL_KERNEL = 'FptFusedMatmul';
+
+/**
+ * The output tile's side S by device (16, 32 or 64). On SwiftShader the 16-thread workgroups ran the
+ * page's default training step's 30 products ~2.2× faster than S = 64 (kernel time, two A/B pairs
+ * of scripts/profile-step.ts --matmul-tile; S = 32 was no faster than 64).
+ */
+export const MATMUL_TILES = { gpu: 64, swiftShader: 16 } as const;
+
+/** Forces the tile side (16, 32 or 64) for tuning and tests. */
+export const matmulTuning: { tile?: 16 | 32 | 64 } = {};
 
 /** The kernel's attributes (tf.engine().runKernel's attrs). */
 export interface MatmulKernelAttrs {
@@ -34,11 +48,12 @@ export interface MatmulKernelAttrs {
   dropSeed: number;
 }
 
-// The thread → element mappings below (tid / 4, tid / 16, ...) are written for these sizes and 16×16 threads.
-const TILE = 64;
+// K per step: the thread → element mappings below (g / 4, g % 4) are written for 16.
 const TILE_K = 16;
 
 interface Variant {
+  /** S: the output tile's side. */
+  tile: number;
   transposeA: boolean;
   transposeB: boolean;
   packedB: boolean;
@@ -62,7 +77,7 @@ interface Variant {
 const COMPONENTS = ['x', 'y', 'z', 'w'];
 const cond = (checks: string[]): string => (checks.length ? `if (${checks.join(' && ')})` : '');
 
-/** WGSL fn loadA(row0, k0, tid) -> vec4<f32>: this thread's 4 elements of the A tile at k0. */
+/** WGSL fn loadA(row0, k0, g) -> vec4<f32>: group g's 4 elements of the A tile at k0. */
 function loadASource(v: Variant): string {
   const pre: string[] = [];
   if (v.preDropout) {
@@ -74,8 +89,8 @@ function loadASource(v: Variant): string {
   if (v.preGelu) pre.push(`val = geluTanh4(val);`);
   // Stored A is [M, K] (K contiguous) or, transposed, [K, M] (M contiguous).
   const [rowExpr, colExpr, rowLimit, colLimit, fitRow, fitCol] = v.transposeA
-    ? ['k0 + tid / 16', 'row0 + (tid % 16) * 4', 'uniforms.dimK', 'uniforms.dimM', v.fitK, v.fitM]
-    : ['row0 + tid / 4', 'k0 + (tid % 4) * 4', 'uniforms.dimM', 'uniforms.dimK', v.fitM, v.fitK];
+    ? [`k0 + g / ${v.tile / 4}`, `row0 + (g % ${v.tile / 4}) * 4`, 'uniforms.dimK', 'uniforms.dimM', v.fitK, v.fitM]
+    : ['row0 + g / 4', 'k0 + (g % 4) * 4', 'uniforms.dimM', 'uniforms.dimK', v.fitM, v.fitK];
   const stride = v.transposeA ? 'uniforms.dimM' : 'uniforms.dimK';
   const rowCheck = fitRow ? [] : [`gr < ${rowLimit}`];
   let body: string;
@@ -85,7 +100,7 @@ function loadASource(v: Variant): string {
     body = COMPONENTS.map((c, j) => `${cond([...rowCheck, ...(fitCol ? [] : [`gc + ${j} < ${colLimit}`])])} { val.${c} = matA[base + ${j}]; }`).join('\n    ');
   }
   return `
-fn loadA(row0: i32, k0: i32, tid: i32) -> vec4<f32> {
+fn loadA(row0: i32, k0: i32, g: i32) -> vec4<f32> {
     let gr = ${rowExpr};
     let gc = ${colExpr};
     let base = gr * ${stride} + gc;
@@ -96,12 +111,12 @@ fn loadA(row0: i32, k0: i32, tid: i32) -> vec4<f32> {
 }`;
 }
 
-/** WGSL fn loadB(col0, k0, tid) -> vec4<f32>. */
+/** WGSL fn loadB(col0, k0, g) -> vec4<f32>. */
 function loadBSource(v: Variant): string {
   // Stored B is [K, N] (N contiguous) or, transposed, [N, K] (K contiguous).
   const [rowExpr, colExpr, rowLimit, colLimit, fitRow, fitCol] = v.transposeB
-    ? ['col0 + tid / 4', 'k0 + (tid % 4) * 4', 'uniforms.dimN', 'uniforms.dimK', v.fitN, v.fitK]
-    : ['k0 + tid / 16', 'col0 + (tid % 16) * 4', 'uniforms.dimK', 'uniforms.dimN', v.fitK, v.fitN];
+    ? ['col0 + g / 4', 'k0 + (g % 4) * 4', 'uniforms.dimN', 'uniforms.dimK', v.fitN, v.fitK]
+    : [`k0 + g / ${v.tile / 4}`, `col0 + (g % ${v.tile / 4}) * 4`, 'uniforms.dimK', 'uniforms.dimN', v.fitK, v.fitN];
   const rowCheck = fitRow ? [] : [`gr < ${rowLimit}`];
   let body: string;
   if (v.packedB) {
@@ -121,7 +136,7 @@ function loadBSource(v: Variant): string {
     }
   }
   return `
-fn loadB(col0: i32, k0: i32, tid: i32) -> vec4<f32> {
+fn loadB(col0: i32, k0: i32, g: i32) -> vec4<f32> {
     let gr = ${rowExpr};
     let gc = ${colExpr};
     var val = vec4<f32>(0.0);
@@ -131,18 +146,18 @@ fn loadB(col0: i32, k0: i32, tid: i32) -> vec4<f32> {
 }
 
 /**
- * WGSL fn storeA / storeB(tid, val): into the k-major tile. A group loaded along M (A transposed) or
- * N (B not transposed) is already a tile vec4 (index tid); a group loaded along K is 4 tile rows.
+ * WGSL fn storeA / storeB(g, val): into the k-major tile. A group loaded along M (A transposed) or
+ * N (B not transposed) is already a tile vec4 (index g); a group loaded along K is 4 tile rows.
  */
-function storeSource(name: 'A' | 'B', kContiguous: boolean): string {
+function storeSource(name: 'A' | 'B', kContiguous: boolean, tileSide: number): string {
   const tile = `tile${name}`;
   const body = kContiguous
-    ? `let o = tid / 4;
-    let k = (tid % 4) * 4;
-    ${COMPONENTS.map((c, j) => `${tile}[(k + ${j}) * 16 + o / 4][o % 4] = val.${c};`).join('\n    ')}`
-    : `${tile}[tid] = val;`;
+    ? `let o = g / 4;
+    let k = (g % 4) * 4;
+    ${COMPONENTS.map((c, j) => `${tile}[(k + ${j}) * ${tileSide / 4} + o / 4][o % 4] = val.${c};`).join('\n    ')}`
+    : `${tile}[g] = val;`;
   return `
-fn store${name}(tid: i32, val: vec4<f32>) {
+fn store${name}(g: i32, val: vec4<f32>) {
     ${body}
 }`;
 }
@@ -198,43 +213,54 @@ fn writeOut(gr: i32, gc: i32, acc: vec4<f32>) {
 }
 
 function shaderSource(v: Variant): string {
+  const S = v.tile;
+  const threads = (S / 4) * (S / 4);
+  const loads = (S * TILE_K) / 4 / threads; // groups of 4 per operand and thread per K step
   return `
 ${v.dropout || v.preDropout ? DROPOUT_WGSL : ''}
 ${v.gelu || v.geluGrad || v.preGelu ? GELU_WGSL : ''}
 // [k][m / 4] and [k][n / 4] for one K step.
-var<workgroup> tileA: array<vec4<f32>, ${(TILE_K * TILE) / 4}>;
-var<workgroup> tileB: array<vec4<f32>, ${(TILE_K * TILE) / 4}>;
+var<workgroup> tileA: array<vec4<f32>, ${(TILE_K * S) / 4}>;
+var<workgroup> tileB: array<vec4<f32>, ${(TILE_K * S) / 4}>;
 ${loadASource(v)}
 ${loadBSource(v)}
-${storeSource('A', !v.transposeA)}
-${storeSource('B', v.transposeB)}
+${storeSource('A', !v.transposeA, S)}
+${storeSource('B', v.transposeB, S)}
 ${epilogueSource(v)}
 
 fn main() {
     let tid = i32(localIndex);
     let tx = i32(localId.x);
     let ty = i32(localId.y);
-    let row0 = i32(workgroupId.y) * ${TILE};
-    let col0 = i32(workgroupId.x) * ${TILE};
+    let row0 = i32(workgroupId.y) * ${S};
+    let col0 = i32(workgroupId.x) * ${S};
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
     var acc3 = vec4<f32>(0.0);
     let numTiles = (uniforms.dimK + ${TILE_K - 1}) / ${TILE_K};
-    var nextA = loadA(row0, 0, tid);
-    var nextB = loadB(col0, 0, tid);
+    var nextA: array<vec4<f32>, ${loads}>;
+    var nextB: array<vec4<f32>, ${loads}>;
+    for (var j = 0; j < ${loads}; j++) {
+      nextA[j] = loadA(row0, 0, tid + j * ${threads});
+      nextB[j] = loadB(col0, 0, tid + j * ${threads});
+    }
     for (var t = 0; t < numTiles; t++) {
-      storeA(tid, nextA);
-      storeB(tid, nextB);
+      for (var j = 0; j < ${loads}; j++) {
+        storeA(tid + j * ${threads}, nextA[j]);
+        storeB(tid + j * ${threads}, nextB[j]);
+      }
       workgroupBarrier();
       if (t + 1 < numTiles) {
-        nextA = loadA(row0, (t + 1) * ${TILE_K}, tid);
-        nextB = loadB(col0, (t + 1) * ${TILE_K}, tid);
+        for (var j = 0; j < ${loads}; j++) {
+          nextA[j] = loadA(row0, (t + 1) * ${TILE_K}, tid + j * ${threads});
+          nextB[j] = loadB(col0, (t + 1) * ${TILE_K}, tid + j * ${threads});
+        }
       }
       // A constant trip count: drivers unroll it (unrolling it here only slows shader compilation).
       for (var k = 0; k < ${TILE_K}; k++) {
-        let a = tileA[k * ${TILE / 4} + ty];
-        let b = tileB[k * ${TILE / 4} + tx];
+        let a = tileA[k * ${S / 4} + ty];
+        let b = tileB[k * ${S / 4} + tx];
         acc0 = fma(vec4<f32>(a.x), b, acc0);
         acc1 = fma(vec4<f32>(a.y), b, acc1);
         acc2 = fma(vec4<f32>(a.z), b, acc2);
@@ -260,7 +286,7 @@ class FusedMatmulProgram implements WebGPUProgram {
   shaderKey: string;
   dispatchLayout = { x: [1], y: [0] };
   dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [16, 16, 1];
+  workgroupSize: [number, number, number];
   uniforms =
     'dimM : i32, dimN : i32, dimK : i32, bRowStride : i32, preSeed : u32, preThreshold : u32, preScale : f32, ' +
     'outSeed : u32, outThreshold : u32, outScale : f32,';
@@ -272,7 +298,8 @@ class FusedMatmulProgram implements WebGPUProgram {
   ) {
     const v = variant;
     this.outputShape = [M, N];
-    this.dispatch = [Math.ceil(N / TILE), Math.ceil(M / TILE), 1];
+    this.dispatch = [Math.ceil(N / v.tile), Math.ceil(M / v.tile), 1];
+    this.workgroupSize = [v.tile / 4, v.tile / 4, 1];
     const out = v.vecOut ? 4 : 1;
     this.outputComponent = out;
     this.variableNames = ['matA', 'matB'];
@@ -287,7 +314,7 @@ class FusedMatmulProgram implements WebGPUProgram {
       this.variableComponents.push(out);
     }
     const flags = Object.entries(v)
-      .map(([k, on]) => (on ? k : ''))
+      .map(([k, on]) => (typeof on === 'number' ? `${k}${on}` : on ? k : ''))
       .filter(Boolean)
       .join('_');
     this.shaderKey = `fptMatmul_${flags}`;
@@ -302,15 +329,17 @@ function runFusedMatmul({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]
   const at = attrs as unknown as MatmulKernelAttrs;
   const { M, N, K } = at;
   const has = (name: string) => inputs[name] != null;
+  const tile = matmulTuning.tile ?? (isSwiftShader(backend as WebGPUBackend) ? MATMUL_TILES.swiftShader : MATMUL_TILES.gpu);
   const v: Variant = {
+    tile,
     transposeA: at.transposeA,
     transposeB: at.transposeB,
     packedB: at.packedB,
     vecA: (at.transposeA ? M : K) % 4 === 0,
     vecB: !at.packedB && (at.transposeB ? K : N) % 4 === 0,
     vecOut: N % 4 === 0,
-    fitM: M % TILE === 0,
-    fitN: N % TILE === 0,
+    fitM: M % tile === 0,
+    fitN: N % tile === 0,
     fitK: K > 0 && K % TILE_K === 0,
     bias: has('bias'),
     gelu: at.gelu,

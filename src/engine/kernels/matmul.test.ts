@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../weights/float16';
 import type { BackendName } from '../backend';
 import { geluTanh } from '../ops/layers';
@@ -7,6 +7,7 @@ import { tf } from '../tf';
 import { countDispatches, dryRunDispatches } from '../testing/dispatch-counter';
 import { dropoutFactors } from './dropout-mask';
 import { linearFused, matmul, matmulComposite, type MatmulOptions } from './matmul';
+import { MATMUL_TILES, matmulTuning } from './matmul-program';
 import { PackedFp16Matrix } from './packed-fp16';
 
 /** Deterministic values in [-1, 1) (a small LCG), optionally rounded to fp16. */
@@ -268,6 +269,46 @@ describe.each<BackendName>(['cpu', 'webgpu'])('fused matmul on %s', (backend) =>
     expectClose(await got[1].data(), want[0][2], 'packed dBias');
     packed.dispose();
     tf.dispose([x, w, b, r, ...got]);
+  });
+});
+
+describe('fused matmul tile sides on webgpu', () => {
+  afterEach(() => {
+    delete matmulTuning.tile;
+  });
+
+  it('takes 16×16 tiles on SwiftShader and 64×64 on a GPU', async () => {
+    // These tests' WebGPU is Dawn's SwiftShader (no GPU on this machine).
+    expect(await useBackend('webgpu')).toContain('swiftshader');
+    expect(MATMUL_TILES).toEqual({ gpu: 64, swiftShader: 16 });
+  });
+
+  it('gives bit-identical results with every tile side (each output sums its products in the same order)', async () => {
+    await useBackend('webgpu');
+    // Odd and vec4 sizes, both transposes, packed B, the epilogue; M and N past one 64-tile.
+    const cases: [Case, boolean][] = [
+      [{ M: 67, K: 21, N: 68, opts: EVERYTHING }, false],
+      [{ M: 66, K: 19, N: 9, opts: { transposeA: true, preA: { dropout: drop(0.5, 13) } } }, false],
+      [{ M: 68, K: 40, N: 12, opts: { transposeA: true, transposeB: true, preA: { gelu: true } } }, false],
+      [{ M: 70, K: 36, N: 68, opts: { transposeB: true, bias: true, residual: true } }, true],
+    ];
+    for (const [c, packedB] of cases) {
+      const built = build(c, 17);
+      const [rows, cols] = built.b.shape;
+      const b = packedB ? new PackedFp16Matrix((await built.b.data()) as Float32Array, rows, cols) : built.b;
+      const results: Float32Array[] = [];
+      for (const tile of [16, 32, 64] as const) {
+        matmulTuning.tile = tile;
+        const y = matmul(built.a, b, built.opts);
+        results.push((await y.data()) as Float32Array);
+        y.dispose();
+      }
+      expectClose(results[2], built.want, `${c.M}x${c.K}x${c.N} packed=${packedB}`);
+      expect(Array.from(results[0]), `${c.M}x${c.K}x${c.N} packed=${packedB}: 16 vs 64`).toEqual(Array.from(results[2]));
+      expect(Array.from(results[1]), `${c.M}x${c.K}x${c.N} packed=${packedB}: 32 vs 64`).toEqual(Array.from(results[2]));
+      if (b instanceof PackedFp16Matrix) b.dispose();
+      dispose(built);
+    }
   });
 });
 

@@ -9,6 +9,7 @@
  * TF.js ops of matmul-reference.ts. linearFused makes it differentiable.
  */
 import { tf } from '../tf';
+import { columnSum } from './column-sum';
 import type { DropoutSpec } from './dropout-mask';
 import { FUSED_MATMUL_KERNEL, type MatmulKernelAttrs } from './matmul-program';
 import { dropRate, matmulDims, type MatmulOptions } from './matmul-options';
@@ -61,7 +62,7 @@ export interface LinearFusedOptions {
  * y = f(x) · W + bias with f = GELU or dropout (or identity), differentiable through tf.customGrad;
  * forward and both gradient products are the fused kernel:
  *   dX = (dY · Wᵀ) ⊙ f'(x)  (transposeB, f' as geluGradOf or the same dropout mask),
- *   dW = f(x)ᵀ · dY          (transposeA, f as preA),  dBias = column sums of dY.
+ *   dW = f(x)ᵀ · dY          (transposeA, f as preA),  dBias = column sums of dY (column-sum.ts).
  * A PackedFp16Matrix W is frozen: no gradient for it, and dX multiplies by the packed Wᵀ directly.
  */
 export function linearFused(x: tf.Tensor2D, weight: tf.Tensor2D | PackedFp16Matrix, bias?: tf.Tensor1D, opts: LinearFusedOptions = {}): tf.Tensor2D {
@@ -85,7 +86,7 @@ export function linearFused(x: tf.Tensor2D, weight: tf.Tensor2D | PackedFp16Matr
         const ws = frozen ? weight : (saved[1] as tf.Tensor2D);
         const grads: tf.Tensor[] = [matmul(dy, ws, { transposeB: true, geluGradOf: opts.inputGelu ? xs : undefined, dropout: drop })];
         if (!frozen) grads.push(matmul(xs, dy, { transposeA: true, preA }));
-        if (bias) grads.push(tf.sum(dy, 0));
+        if (bias) grads.push(columnSum(dy));
         return grads;
       },
     };

@@ -35,6 +35,14 @@ export function webgpuBackend(): WebGPUBackend | undefined {
   return tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as WebGPUBackend) : undefined;
 }
 
+/**
+ * Whether the backend's device is SwiftShader, Chromium's and Dawn's CPU implementation of WebGPU
+ * (no GPU): there a workgroup barrier switches every invocation of the workgroup, so kernels with
+ * barriers take smaller workgroups (attention.ts, matmul-program.ts).
+ */
+export const isSwiftShader = (backend: WebGPUBackend): boolean =>
+  (backend as unknown as { adapterInfo?: { architecture?: string } }).adapterInfo?.architecture === 'swiftshader';
+
 /** Runs `program` on the WebGPU backend and wraps its output as a tensor (one dispatch). */
 export function runProgram<T extends tf.Tensor = tf.Tensor>(program: WebGPUProgram, inputs: tf.TensorInfo[], uniforms: ProgramUniform[] = []): T {
   const info = webgpuBackend()!.runWebGPUProgram(program, inputs, 'float32', uniforms);

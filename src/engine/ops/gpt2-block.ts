@@ -101,6 +101,7 @@ export function compositeBody(seqLen: number): BodyOps {
         return tf.reshape(tf.slice(probs, [0, 0, 0, 0], [1, s.heads, s.seqLen, s.seqLen]), [s.heads, s.seqLen, s.seqLen]) as tf.Tensor3D;
       }),
     layerNorm,
+    linear,
     dropout,
     siteSeed: (stepSeed, site, firstSite) => stepSeed * 131 + site - firstSite + 1,
     dispose: () => mask.dispose(),
