@@ -166,6 +166,17 @@ describe('TrainingSession', () => {
     expect(page.of('metrics')).toEqual([]);
   });
 
+  it('refuses a speed out of range (0, NaN, fractional) with a message naming it, and stops playing', async () => {
+    const page = new Page(undefined, { progressEveryMs: Infinity });
+    await page.start();
+    for (const stepsPerUpdate of [0, NaN, 2.5]) {
+      const from = page.messages.length;
+      await page.send({ type: 'play' }, { type: 'setSpeed', stepsPerUpdate });
+      expect(page.of('error', from).map((m) => m.message)).toEqual([`Steps per update: must be an integer in 1..10000, not ${stepsPerUpdate}`]);
+      expect(page.of('running', from).at(-1)!.running).toBe(false);
+    }
+  });
+
   it('cancelLoad does not wait in the queue: it aborts the download of the init in progress', async () => {
     const page = new Page(
       (_model, _weights, _progress, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(abortReason(signal)))),
