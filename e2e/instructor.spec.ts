@@ -106,6 +106,15 @@ test("a paper experiment sets everything at once and the chart draws that row's 
   await expect(chart).toHaveAttribute('data-reference-source', 'Table 2, FPT, Bit XOR; GPT-2 small (12 layers × 768), converged');
 
   await openPanel(page, 'Paper experiments');
+  // The rows follow the task chosen in Experiment; one picked here holds until that task changes.
+  const rowsFor = page.getByLabel('Rows for');
+  await expect(rowsFor).toHaveValue('bit-xor');
+  await rowsFor.selectOption('listops');
+  await expect(rowsFor).toHaveValue('listops');
+  await page.getByLabel('Task').selectOption('bit-memory');
+  await expect(rowsFor).toHaveValue('bit-memory');
+  await page.getByLabel('Task').selectOption('bit-xor');
+  await expect(rowsFor).toHaveValue('bit-xor');
   await page.getByLabel('Run on').selectOption('tiny');
   await page.getByRole('button', { name: 'Table 19, Bit XOR, + layernorm: paper 98%' }).click();
   await waitForRun(page);

@@ -8,14 +8,19 @@ import { z } from 'zod';
 import { ALL_GROUPS, type GroupName } from '../engine/groups';
 import type { BackboneInit } from '../engine/backbone';
 import { taskNameSchema } from '../engine/tasks/registry';
+import { LIMITS } from '../engine/train/limits';
 import type { BackendChoice, RunSettings, Snapshot } from './protocol';
 
-/** Ranges of the numeric settings. Seeds are 32-bit (rng.ts reads `seed >>> 0`): a larger one would alias a smaller one. */
+/**
+ * Ranges of the numeric settings. Seed and batch size are the engine's (LIMITS in
+ * src/engine/train/limits.ts, which the Trainer checks too: seeds are 32-bit); the page offers a
+ * narrower learning rate and bit count than the engine accepts.
+ */
 export const SETTINGS_LIMITS = {
   bits: { min: 5, max: 256 },
   lr: { min: 1e-5, max: 1e-1 },
-  seed: { min: 0, max: 2 ** 32 - 1 },
-  batchSize: { min: 1, max: 1024 },
+  seed: { min: LIMITS.seed.min, max: LIMITS.seed.max },
+  batchSize: { min: LIMITS.batchSize.min, max: LIMITS.batchSize.max },
 } as const;
 
 const int = (range: { min: number; max: number }) => z.number().int().min(range.min).max(range.max);

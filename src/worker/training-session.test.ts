@@ -157,6 +157,45 @@ describe('TrainingSession', () => {
     }
   });
 
+  it('changing the attention layer while playing publishes the new layer at once, not at the end of the next update', async () => {
+    // Updates of 50 steps, each step posted as it comes: a view that waited for the next update's end
+    // would come 50 steps (or, cut short, at least one step) after the layer changed.
+    const page = new Page(undefined, { progressEveryMs: 0 });
+    await page.start();
+    page.session.handle({ type: 'setSpeed', stepsPerUpdate: 50 });
+    page.session.handle({ type: 'play' });
+    await page.until('two steps', () => page.step >= 2);
+    const from = page.messages.length;
+    page.session.handle({ type: 'setAttentionLayer', layer: 1 });
+    await page.until('the new layer', () => page.of('attention', from).some((m) => m.attention.layer === 1));
+    await page.send({ type: 'pause' });
+    const since = page.messages.slice(from);
+    const first = since.findIndex((m) => m.type === 'attention' && m.attention.layer === 1);
+    const shown = (since[first] as Message<'attention'>).attention;
+    // The update the message cut short ends with its views of layer 0; then, before any further step, layer 1.
+    const before = since.slice(0, first);
+    const trainedBefore = Math.max(0, ...page.messages.slice(0, from + first).flatMap((m) => (m.type === 'metrics' ? m.points.map((p) => p.step) : [])));
+    expect(shown.step).toBe(trainedBefore);
+    expect(before.filter((m): m is Message<'attention'> => m.type === 'attention').map((m) => [m.attention.layer, m.attention.step])).toEqual([
+      [0, shown.step],
+    ]);
+    expect(shown.step).toBeLessThan(50);
+    // They are Trainer.views' attention of layer 1 for a run trained the same number of steps.
+    const { config, tensors } = await checkpoint;
+    const task = await createTask('bit-xor', { bits: SETTINGS.bits, data: {} });
+    const { batchSize, lr, seed, groups } = SETTINGS;
+    const trainer = new Trainer(task, config, 'pretrained', { batchSize, lr, seed, groups, evalBatches: PAGE_EVAL_BATCHES }, tensors);
+    try {
+      for (let i = 0; i < shown.step; i++) await trainer.step();
+      const expected = await trainer.views(1, trainer.previewBatch, 0);
+      expect(Array.from(shown.probs)).toEqual(Array.from(expected.attention.probs));
+      const layer0 = await trainer.views(0, trainer.previewBatch, 0);
+      expect(Array.from(shown.probs)).not.toEqual(Array.from(layer0.attention.probs));
+    } finally {
+      trainer.dispose();
+    }
+  });
+
   it('refuses settings out of range with a message naming the setting, and builds nothing', async () => {
     const page = new Page();
     await page.start({ ...SETTINGS, batchSize: 0 });
@@ -164,6 +203,17 @@ describe('TrainingSession', () => {
     expect(page.last('error')!.message).toMatch(/batchSize/);
     await page.send({ type: 'step' }, { type: 'play' });
     expect(page.of('metrics')).toEqual([]);
+  });
+
+  it('refuses a speed out of range (0, NaN, fractional) with a message naming it, and stops playing', async () => {
+    const page = new Page(undefined, { progressEveryMs: Infinity });
+    await page.start();
+    for (const stepsPerUpdate of [0, NaN, 2.5]) {
+      const from = page.messages.length;
+      await page.send({ type: 'play' }, { type: 'setSpeed', stepsPerUpdate });
+      expect(page.of('error', from).map((m) => m.message)).toEqual([`Steps per update: must be an integer in 1..10000, not ${stepsPerUpdate}`]);
+      expect(page.of('running', from).at(-1)!.running).toBe(false);
+    }
   });
 
   it('cancelLoad does not wait in the queue: it aborts the download of the init in progress', async () => {

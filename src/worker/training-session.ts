@@ -16,6 +16,7 @@ import type { BackendInfo, BackendName } from '../engine/backend';
 import type { TaskDataSources } from '../engine/tasks';
 import { createTask } from '../engine/tasks';
 import { tf } from '../engine/tf';
+import { checkRange, LIMITS } from '../engine/train/limits';
 import { Trainer } from '../engine/train/trainer';
 import { GPT2_PRESETS } from '../weights/gpt2-checkpoint';
 import { isAbortError, type LoadProgress } from '../weights/load';
@@ -177,7 +178,7 @@ export class TrainingSession {
         this.trainer?.setLearningRate(msg.lr);
         return;
       case 'setSpeed':
-        this.stepsPerUpdate = Math.max(1, Math.round(msg.stepsPerUpdate));
+        this.stepsPerUpdate = checkRange('Steps per update', msg.stepsPerUpdate, LIMITS.stepsPerUpdate);
         return;
       case 'setAttentionLayer':
         this.attentionLayer = msg.layer;

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { groupDefinition } from '../../engine/groups';
 import type { TaskName } from '../../engine/tasks/task';
 import { CONTROL_LABELS } from '../instructor/controls';
@@ -97,10 +97,13 @@ export function PresetPicker() {
   const [task, setTask] = useState<TaskName>(PRESET_TASKS.some((t) => t.task === currentTask) ? currentTask : 'bit-xor');
   const [scale, setScale] = useState<PresetScale>('gpt2');
   const cifarInstalled = useCifarInstalled();
-  // The rows follow the task chosen in Experiment.
-  useEffect(() => {
+  // The rows follow the task chosen in Experiment: adjusted while rendering when that task changes
+  // (React's "storing information from previous renders"), not in an effect after a first render.
+  const [followedTask, setFollowedTask] = useState(currentTask);
+  if (followedTask !== currentTask) {
+    setFollowedTask(currentTask);
     if (PRESET_TASKS.some((t) => t.task === currentTask)) setTask(currentTask);
-  }, [currentTask]);
+  }
   if (mode === 'hidden') return null;
   const name = PRESET_TASKS.find((t) => t.task === task)!.name;
   const blocked =

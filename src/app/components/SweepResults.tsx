@@ -101,8 +101,9 @@ export function SweepResults() {
   /** Sweeps the user hid (a damaged results.json): the file on the server is left alone. */
   const [hidden, setHidden] = useState<string[]>([]);
   const overlays = useUi((s) => s.overlays);
-  const refresh = useCallback(() => {
-    setIndexError(null);
+  // Reads the index; state is set only from the fetch's callbacks (an effect that subscribes to the
+  // server's answer, as React's docs recommend, not a synchronous setState in the effect).
+  const load = useCallback(() => {
     const indexUrl = sweepIndexUrl();
     fetch(indexUrl)
       .then((r) => (r.ok ? r.text() : '[]'))
@@ -112,7 +113,11 @@ export function SweepResults() {
         setEntries([]);
       });
   }, []);
-  useEffect(refresh, [refresh]);
+  useEffect(load, [load]);
+  const refresh = () => {
+    setIndexError(null);
+    load();
+  };
   return (
     <section className="panel sweeps" aria-labelledby="sweeps-title">
       <h2 id="sweeps-title">Sweep results</h2>

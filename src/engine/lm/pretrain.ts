@@ -1,13 +1,14 @@
 /**
- * Language pretraining with the engine's own pieces: CausalLm (every group trainable), global-norm
- * clipping and Adam (train/), batches of random byte windows (corpus.ts). The learning rate warms up
+ * Language pretraining with the engine's own pieces: CausalLm (every group trainable), the
+ * Trainer's training step (train/step.ts: global-norm clipping and Adam fused by FusedAdam, one host
+ * loop on wasm, two kernels on WebGPU, the composite ops elsewhere), batches of random byte windows (corpus.ts). The learning rate warms up
  * linearly for `warmup` steps, then follows a cosine from `lr` down to lr/10 at `steps`.
  */
 import type { Gpt2Config } from '../../weights/gpt2-config';
 import { tf } from '../tf';
-import { Adam, PAPER_ADAM } from '../train/adam';
-import { clipByGlobalNorm } from '../train/clip';
-import { trainableGradients } from '../train/step';
+import { PAPER_ADAM } from '../train/adam';
+import { FusedAdam } from '../train/fused-adam';
+import { trainStep } from '../train/step';
 import type { TensorMap } from '../tensors';
 import { heldOutWindows, sampleWindows, type Corpus } from './corpus';
 import { CausalLm } from './language-model';
@@ -34,7 +35,7 @@ export const nats2bits = (nats: number) => nats / Math.LN2;
 
 export class LmTrainer {
   readonly model: CausalLm;
-  readonly adam: Adam;
+  readonly adam: FusedAdam;
   private readonly heldOut: ReturnType<typeof heldOutWindows>;
 
   constructor(
@@ -44,7 +45,7 @@ export class LmTrainer {
     readonly settings: PretrainSettings,
   ) {
     this.model = new CausalLm(config, tensors, settings.context);
-    this.adam = new Adam({ ...PAPER_ADAM, lr: settings.lr });
+    this.adam = new FusedAdam({ ...PAPER_ADAM, lr: settings.lr });
     this.heldOut = heldOutWindows(corpus.heldOut, settings.evalWindows, settings.batch, settings.context);
   }
 
@@ -52,16 +53,12 @@ export class LmTrainer {
   async step(step: number): Promise<number> {
     const { context, batch, seed, maxGradNorm } = this.settings;
     const { x, labels } = sampleWindows(this.corpus.train, batch, context, seed, step);
-    this.adam.options.lr = learningRate(this.settings, step);
-    const loss = tf.tidy(() => {
-      const xs = tf.tensor2d(x, [batch, context], 'int32');
-      const ys = tf.tensor1d(labels, 'int32');
-      const { loss, grads } = trainableGradients(this.model, xs, ys, step);
-      this.adam.apply(this.model.params, clipByGlobalNorm(grads, maxGradNorm).clipped);
-      return loss;
-    });
+    this.adam.options = { ...this.adam.options, lr: learningRate(this.settings, step) };
+    const xs = tf.tensor2d(x, [batch, context], 'int32');
+    const ys = tf.tensor1d(labels, 'int32');
+    const { loss, gradNorm } = trainStep(this.model, this.adam, xs, ys, { dropoutSeed: step, maxGradNorm });
     const value = (await loss.data())[0];
-    loss.dispose();
+    tf.dispose([xs, ys, loss, gradNorm]);
     return value;
   }
 

@@ -26,6 +26,14 @@ export function adamStepCoefficients(options: AdamOptions, t: number): { stepSiz
   return { stepSize: options.lr / (1 - options.beta1 ** t), sqrtC2: Math.sqrt(1 - options.beta2 ** t) };
 }
 
+/** Throws unless every saved moment names a parameter of `params` and has its size. */
+export function checkStateFits(params: Map<string, tf.Variable>, state: readonly AdamState[]): void {
+  for (const { name, m, v } of state) {
+    const p = params.get(name);
+    if (!p || p.size !== m.length || p.size !== v.length) throw new Error(`optimizer state for ${name} does not fit the model`);
+  }
+}
+
 /**
  * Adam as torch.optim.Adam (no weight decay). Moment state exists only for parameters that have
  * received a gradient, so frozen groups cost no optimizer memory. Like PyTorch, each parameter keeps
@@ -65,10 +73,10 @@ export class Adam {
 
   /** Restores state saved by exportState (shapes from `params`); replaces any state held. */
   importState(params: Map<string, tf.Variable>, state: readonly AdamState[]): void {
+    checkStateFits(params, state);
     this.dispose();
     for (const { name, steps, m, v } of state) {
-      const p = params.get(name);
-      if (!p || p.size !== m.length || p.size !== v.length) throw new Error(`optimizer state for ${name} does not fit the model`);
+      const p = params.get(name)!;
       this.moments.set(name, { m: tf.variable(tf.tensor(m, p.shape), false), v: tf.variable(tf.tensor(v, p.shape), false), steps });
     }
   }

@@ -13,7 +13,7 @@
  * and adam.ts.
  */
 import { tf } from '../tf';
-import { Adam, adamStepCoefficients, PAPER_ADAM, type AdamOptions } from './adam';
+import { Adam, adamStepCoefficients, checkStateFits, PAPER_ADAM, type AdamOptions, type AdamState } from './adam';
 import { clipByGlobalNorm } from './clip';
 import { HostAdam, isHostBackend } from './host-adam';
 import { emptyTensor, isWebGpu, rawKernel, recordCopies, recordDispatch } from '../kernels/raw-dispatch';
@@ -85,6 +85,18 @@ interface Arena {
 
 const F32 = 4;
 
+/**
+ * Where FusedAdam runs on the current backend, the one place that chooses: `host` (wasm: HostAdam's
+ * loop over the values on its heap), `webgpu` (the two kernels over the arenas), `composite` (cpu and
+ * WebGL: clip.ts and Adam.apply).
+ */
+export type FusedAdamPath = 'host' | 'webgpu' | 'composite';
+
+export function fusedAdamPath(): FusedAdamPath {
+  if (isHostBackend()) return 'host';
+  return isWebGpu() ? 'webgpu' : 'composite';
+}
+
 export class FusedAdam {
   private readonly reference: Adam;
   private readonly host: HostAdam;
@@ -100,11 +112,12 @@ export class FusedAdam {
 
   /** Clips `grads` to global norm `maxNorm`, applies Adam to `params`; returns the norm before clipping. */
   step(params: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, maxNorm: number): tf.Scalar {
-    if (isHostBackend()) {
+    const path = fusedAdamPath();
+    if (path === 'host') {
       this.host.options = this.options;
       return this.host.step(params, grads, maxNorm);
     }
-    if (!isWebGpu()) {
+    if (path === 'composite') {
       this.reference.options = this.options;
       return tf.tidy(() => {
         const { clipped, norm } = clipByGlobalNorm(grads, maxNorm);
@@ -220,11 +233,44 @@ export class FusedAdam {
 
   /** Number of float32 values held as optimizer state (both moments). */
   stateSize(): number {
-    if (isHostBackend()) return this.host.stateSize();
-    if (!isWebGpu()) return this.reference.stateSize();
+    const path = fusedAdamPath();
+    if (path === 'host') return this.host.stateSize();
+    if (path === 'composite') return this.reference.stateSize();
     let n = 2 * (this.arena?.total ?? 0);
     this.stash.forEach((s) => (n += s.m.size + s.v.size));
     return n;
+  }
+
+  /** The moments and step counts (Adam's AdamState form, whichever path holds them), for saving a run to resume later. */
+  async exportState(): Promise<AdamState[]> {
+    const path = fusedAdamPath();
+    if (path === 'host') return this.host.exportState();
+    if (path === 'composite') return this.reference.exportState();
+    const out: AdamState[] = [];
+    const arena = this.arena;
+    for (const [s, name] of (arena?.names ?? []).entries()) {
+      const [m, v] = tf.tidy(() => [tf.slice(arena!.m, arena!.offsets[s], arena!.sizes[s]), tf.slice(arena!.v, arena!.offsets[s], arena!.sizes[s])]);
+      out.push({ name, steps: this.steps.get(name)!, m: (await m.data()) as Float32Array, v: (await v.data()) as Float32Array });
+      tf.dispose([m, v]);
+    }
+    for (const [name, { m, v }] of this.stash)
+      out.push({ name, steps: this.steps.get(name)!, m: (await m.data()) as Float32Array, v: (await v.data()) as Float32Array });
+    return out;
+  }
+
+  /** Restores state saved by exportState (by this class or by Adam; shapes from `params`); replaces any state held. */
+  importState(params: Map<string, tf.Variable>, state: readonly AdamState[]): void {
+    const path = fusedAdamPath();
+    if (path === 'host') return this.host.importState(params, state);
+    if (path === 'composite') return this.reference.importState(params, state);
+    checkStateFits(params, state);
+    this.dispose();
+    this.steps.clear();
+    // Stashed moments enter the arena the next step builds, as those of a group unfrozen again do.
+    for (const { name, steps, m, v } of state) {
+      this.stash.set(name, { m: tf.keep(tf.tensor1d(m)), v: tf.keep(tf.tensor1d(v)) });
+      this.steps.set(name, steps);
+    }
   }
 
   dispose(): void {

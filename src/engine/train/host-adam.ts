@@ -19,7 +19,7 @@
  * element for element; only the norm's summation order differs (the composite sums in float32).
  */
 import { tf } from '../tf';
-import { Adam, adamStepCoefficients, PAPER_ADAM, type AdamOptions } from './adam';
+import { Adam, adamStepCoefficients, checkStateFits, PAPER_ADAM, type AdamOptions, type AdamState } from './adam';
 import { CLIP_EPS } from './clip';
 
 const f32 = Math.fround;
@@ -101,6 +101,23 @@ export class HostAdam {
       updated.dispose(); // the variable holds the data now
     });
     return tf.scalar(norm);
+  }
+
+  /** The moments and step counts (Adam's AdamState form), for saving a run to resume later. */
+  async exportState(): Promise<AdamState[]> {
+    const host = [...this.moments].map(([name, s]) => ({ name, steps: s.steps, m: s.m.slice(), v: s.v.slice() }));
+    return [...host, ...(await this.dense.exportState())];
+  }
+
+  /** Restores state saved by exportState (or Adam's); replaces any state held. */
+  importState(params: Map<string, tf.Variable>, state: readonly AdamState[]): void {
+    checkStateFits(params, state);
+    this.moments.clear();
+    this.dense.importState(
+      params,
+      state.filter((s) => s.m.length > HOST_ADAM_MAX_SIZE),
+    );
+    for (const { name, steps, m, v } of state) if (m.length <= HOST_ADAM_MAX_SIZE) this.moments.set(name, { m: m.slice(), v: v.slice(), steps });
   }
 
   /** Number of float32 values held as optimizer state (both moments). */

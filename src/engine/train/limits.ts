@@ -5,6 +5,7 @@
  * allocation or a loop from running away (a billion seeds, a billion-row batch), not a choice of science.
  */
 import { z } from 'zod';
+import { InputError } from '../errors';
 
 export interface Range {
   min: number;
@@ -44,12 +45,26 @@ export const LIMITS = {
   layers: int(1, 1024),
   /** Generated tasks: examples in the fixed held-out sample a sweep cell ends on. */
   heldOutSample: int(1, 1_000_000),
+  /** Global gradient norm clipping threshold (the paper's is 1); a huge one turns clipping off. */
+  maxGradNorm: { min: 0, max: 1e9, minExclusive: true, integer: false },
+  /** Training steps between two updates of the page (its speed control). */
+  stepsPerUpdate: int(1, 10_000),
 } satisfies Record<string, Range>;
 
 /** The range in words, as every message and the help print it: "an integer in 1..1024", "a number > 0 and <= 1". */
 export function describeRange(r: Range): string {
   if (r.integer) return `an integer in ${r.min}..${r.max}`;
   return `a number ${r.minExclusive ? '>' : '>='} ${r.min} and ${r.maxExclusive ? '<' : '<='} ${r.max}`;
+}
+
+/**
+ * `value` when it lies in `range`, else an InputError naming the setting, e.g. "Trainer setting
+ * batchSize: must be an integer in 1..1024, not 0". The test is rangeSchema's, so NaN, ±Infinity and
+ * non-numbers never pass.
+ */
+export function checkRange(source: string, value: unknown, r: Range): number {
+  if (!rangeSchema(r).safeParse(value).success) throw new InputError(source, `must be ${describeRange(r)}, not ${String(value).slice(0, 40)}`);
+  return value as number;
 }
 
 /** The zod schema of a range (zod's numbers are finite: NaN and ±Infinity never pass). */

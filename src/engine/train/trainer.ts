@@ -6,8 +6,9 @@
 import { importAdapters, type AdapterFileExpectation } from '../adapter-file';
 import type { Gpt2Config } from '../../weights/gpt2-checkpoint';
 import { buildBackbone, type BodySpec } from '../backbone';
-import type { GroupName } from '../groups';
-import { initAdapters } from '../init';
+import { InputError } from '../errors';
+import { ALL_GROUPS, type GroupName } from '../groups';
+import { initAdapters, RANDOM_INITS } from '../init';
 import { LstmModel, PAPER_LSTM } from '../lstm';
 import { FptModel, type GroupCount, type HeadSpec, type SequenceModel } from '../model';
 import { deriveSeed, Rng } from '../rng';
@@ -17,6 +18,7 @@ import { crossEntropy } from '../ops/layers';
 import { tf } from '../tf';
 import { FusedAdam } from './fused-adam';
 import { PAPER_ADAM } from './adam';
+import { checkRange, LIMITS } from './limits';
 import { readStepMetrics, type StepMetrics } from './metrics';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings } from './settings';
 import { trainStep } from './step';
@@ -69,6 +71,30 @@ export function batchTensors(task: Task, batch: Batch): { x: tf.Tensor; y: tf.Te
   return { x, y: tf.tensor1d(batch.y, 'int32') };
 }
 
+const SOURCE = 'Trainer setting';
+
+/**
+ * The settings a Trainer accepts, checked against LIMITS (limits.ts, the ranges the CLI and the sweep
+ * cell files use too): callers that construct a Trainer directly (the CLI, scripts, tests) get an
+ * InputError naming the setting instead of a run that fails later or trains on NaN.
+ */
+export function checkTrainSettings(s: TrainSettings): TrainSettings {
+  checkRange(`${SOURCE} batchSize`, s.batchSize, LIMITS.batchSize);
+  checkRange(`${SOURCE} lr`, s.lr, LIMITS.lr);
+  checkRange(`${SOURCE} seed`, s.seed, LIMITS.seed);
+  checkRange(`${SOURCE} dropout`, s.dropout, LIMITS.dropout);
+  checkRange(`${SOURCE} maxGradNorm`, s.maxGradNorm, LIMITS.maxGradNorm);
+  checkRange(`${SOURCE} evalBatches`, s.evalBatches, LIMITS.evalBatches);
+  checkRange(`${SOURCE} heldOutSample`, s.heldOutSample, LIMITS.heldOutSample);
+  const unknown = (s.groups as readonly unknown[]).filter((g) => !ALL_GROUPS.includes(g as GroupName));
+  if (!Array.isArray(s.groups) || unknown.length)
+    throw new InputError(`${SOURCE} groups`, `unknown parameter group ${unknown.map((g) => JSON.stringify(g)).join(', ')} (known: ${ALL_GROUPS.join(', ')})`);
+  if (s.fused !== true && s.fused !== false && s.fused !== 'auto')
+    throw new InputError(`${SOURCE} fused`, `must be true, false or "auto", not ${String(s.fused)}`);
+  if (!RANDOM_INITS.includes(s.randomInit)) throw new InputError(`${SOURCE} randomInit`, `must be ${RANDOM_INITS.join(' or ')}, not ${String(s.randomInit)}`);
+  return s;
+}
+
 export class Trainer {
   readonly model: SequenceModel;
   readonly adam: FusedAdam;
@@ -86,7 +112,7 @@ export class Trainer {
     settings: Partial<TrainSettings> = {},
     pretrained?: TensorMap,
   ) {
-    this.settings = { ...DEFAULT_TRAIN_SETTINGS, ...settings };
+    this.settings = checkTrainSettings({ ...DEFAULT_TRAIN_SETTINGS, ...settings });
     const { seed } = this.settings;
     const head = headSpecOf(task);
     if (typeof body === 'string') {
@@ -130,6 +156,7 @@ export class Trainer {
   }
 
   setLearningRate(lr: number): void {
+    checkRange(`${SOURCE} lr`, lr, LIMITS.lr);
     this.adam.options = { ...this.adam.options, lr };
   }
 

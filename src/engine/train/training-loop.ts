@@ -1,3 +1,4 @@
+import { checkRange, LIMITS } from './limits';
 import type { EvaluatedPoint, StepMetrics } from './metrics';
 import type { Trainer } from './trainer';
 
@@ -14,6 +15,8 @@ export interface TrainingLoopOptions {
  * one point per evaluation, its trainLoss and gradNorm the means over the steps since the previous one.
  */
 export async function runTrainingLoop(trainer: Trainer, opts: TrainingLoopOptions): Promise<EvaluatedPoint[]> {
+  checkRange('training loop steps', opts.steps, LIMITS.steps);
+  checkRange('training loop evalEvery', opts.evalEvery, LIMITS.evalEvery);
   const step = opts.step ?? (() => trainer.step());
   const curve: EvaluatedPoint[] = [];
   let lossSum = 0;
