@@ -123,7 +123,9 @@ for (const k of info.kernels) {
 const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
 console.log(`profiled step: ${info.kernels.length} kernels, ${rows.reduce((s, [, e]) => s + e.ms, 0).toFixed(0)} ms of kernel time`);
 for (const [name, e] of rows.slice(0, Number(values.top))) {
-  console.log(`${name.padEnd(values.shapes ? 60 : 28)} ×${String(e.count).padEnd(5)} ${e.ms.toFixed(1).padStart(9)} ms  ${(e.ms / e.count).toFixed(2).padStart(8)} ms each`);
+  console.log(
+    `${name.padEnd(values.shapes ? 60 : 28)} ×${String(e.count).padEnd(5)} ${e.ms.toFixed(1).padStart(9)} ms  ${(e.ms / e.count).toFixed(2).padStart(8)} ms each`,
+  );
 }
 trainer.dispose();
 process.exit(0);

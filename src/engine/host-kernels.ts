@@ -18,19 +18,28 @@
  *                     rounding of y times (1 + t), stays at the float32 level of dx.
  *
  *   FptCausalAttention      qkv [B·T, 3d] (GPT-2's c_attn output: q, k, v side by side, head h in
- *                           columns h·dh … (h+1)·dh − 1 of each), keep [B, H, T, T] (the attention
- *                           dropout's multiplier, 0 or 1/(1 − rate); all ones without dropout)
+ *                           columns h·dh … (h+1)·dh − 1 of each)
  *                           →  context [B·T, d] (heads merged), P [B, H, T, T]; per batch item and head:
  *                             S_ij = (q_i·s)·k_j for j ≤ i,  s = 1/√dh  (j > i: masked, P_ij = 0)
  *                             P_ij = exp(S_ij − max_j S) / Σ_j exp(S_ij − max_j S)
- *                             context_i = Σ_j (P_ij·keep_ij)·v_j
- *   FptCausalAttentionGrad  dcontext, qkv, P, keep  →  dqkv [B·T, 3d]:
- *                             dP̃_ij = dcontext_i·v_j,  dP_ij = dP̃_ij·keep_ij
- *                             dv_j = Σ_i P_ij·keep_ij·dcontext_i
- *                             dS_ij = P_ij·(dP_ij − Σ_j' P_ij'·dP_ij')
- *                             dq_i = s·Σ_j dS_ij·k_j,  dk_j = s·Σ_i dS_ij·q_i
+ *                             context_i = Σ_j W_ij·v_j,  W = P
+ *   FptCausalAttentionDropout  qkv, keep [B, H, T, T] (the attention dropout's multiplier, 0 or
+ *                           1/(1 − rate))  →  the same with W = P·keep (element-wise). Two kernels, so
+ *                           a step without dropout passes no [B, H, T, T] tensor of ones (16 MB at
+ *                           ListOps' T = 512) and saves none for the backward pass.
+ *   FptCausalAttentionGrad  dcontext, qkv, P, keep (only after the dropout kernel)  →  dqkv [B·T, 3d]:
+ *                             dW = dcontext·vᵀ,  dP_ij = dW_ij·keep_ij
+ *                             dS_ij = s·P_ij·(dP_ij − Σ_j' P_ij'·dP_ij')   (j ≤ i; 0 above)
+ *                             dq = dS·k,  dk = dSᵀ·(q as given),  dv = Wᵀ·dcontext
  *                           The composite block's split, head transposes, scaling, mask, softmax, two
  *                           batched products and merge (ops/gpt2-block.ts) are these formulas.
+ *
+ * Attention's products (S, context; dW, dq, dk, dv) run per (batch item, head) as [T, ·] matrices
+ * through the backend's own BatchMatMul (XNNPACK, SIMD), the rest (gathering a head's columns,
+ * the masked softmax and its backward, in double precision per row) in JavaScript: a scalar
+ * JavaScript loop does about 0.1-0.2 G multiply-adds a second on this VM and XNNPACK 5-8, so SIMD on
+ * the full T×T products beats a loop over the causal half at every T measured (64 to 512). The
+ * products sum in float32 as the composite ops' do.
  *
  * tanh is computed as 1 − 2/(e^{2u} + 1) (one Math.exp, about twice as fast as Math.tanh here; exact
  * to double rounding, far below float32's). The results agree with the composite ops (ops/layers.ts)
@@ -52,6 +61,7 @@ export const LAYER_NORM_GRAD = 'FptLayerNormGrad';
 export const GELU_TANH = 'FptGeluTanh';
 export const GELU_TANH_GRAD = 'FptGeluTanhGrad';
 export const CAUSAL_ATTENTION = 'FptCausalAttention';
+export const CAUSAL_ATTENTION_DROPOUT = 'FptCausalAttentionDropout';
 export const CAUSAL_ATTENTION_GRAD = 'FptCausalAttentionGrad';
 
 const GELU_C = Math.sqrt(2 / Math.PI);
@@ -71,15 +81,23 @@ interface WasmBackendLike {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
+/** Input `input` of a kernel call, checked to be float32; undefined where absent and not required. */
+function checkedInput(name: string, args: { inputs: tf.NamedTensorInfoMap }, input: string, required: boolean): tf.TensorInfo | undefined {
+  const t = args.inputs[input];
+  if (!t) {
+    if (required) throw new Error(`${name}: input ${input} is missing`);
+    return undefined;
+  }
+  if (t.dtype !== 'float32') throw new Error(`${name}: input ${input} must be float32, not ${t.dtype}`);
+  return t;
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
 function wasmKernel(spec: HostKernelSpec): tf.KernelConfig {
-  const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }) => {
+  const kernelFunc = (args: KernelArgs) => {
     const backend = args.backend as WasmBackendLike;
-    const inputs = spec.inputs.map((n) => {
-      const t = args.inputs[n];
-      if (!t) throw new Error(`${spec.name}: input ${n} is missing`);
-      if (t.dtype !== 'float32') throw new Error(`${spec.name}: input ${n} must be float32, not ${t.dtype}`);
-      return t;
-    });
+    const inputs = spec.inputs.map((n) => checkedInput(spec.name, args, n, true)!);
     const shapes = inputs.map((t) => t.shape);
     // Outputs first: an allocation may grow the heap, which detaches views taken before it.
     const outInfos = spec.outputShapes(shapes, args.attrs).map((s) => backend.makeOutput(s, 'float32'));
@@ -202,117 +220,197 @@ function attentionShape(attrs: tf.NamedAttrMap, qkvShape: number[]): AttentionSh
   return { B, T, H, dh: d / H, d };
 }
 
-/** Where query row i of batch item b and head h finds its data (offsets into the flat arrays). */
-interface QueryRow {
-  i: number;
-  /** q_i in qkv. */
-  q: number;
-  /** context_i (and dcontext_i) in [B·T, d]. */
-  out: number;
-  /** P's row i in [B, H, T, T]. */
-  pRow: number;
-  /** k_0 and v_0 in qkv; k_j = k0 + j·stride, v_j = v0 + j·stride. */
-  k0: number;
-  v0: number;
-  stride: number;
+/** The wasm backend's own calls an attention kernel makes: heap tensors and XNNPACK's product. */
+interface WasmHeap extends WasmBackendLike {
+  disposeData(dataId: object): void;
 }
 
-/** Visits every (batch item, head, query row) in order; the row object is reused. */
-function forEachQueryRow({ B, T, H, dh, d }: AttentionShape, visit: (row: QueryRow) => void): void {
-  const stride = 3 * d;
-  const row: QueryRow = { i: 0, q: 0, out: 0, pRow: 0, k0: 0, v0: 0, stride };
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      row.k0 = b * T * stride + d + h * dh;
-      row.v0 = row.k0 + d;
-      for (let i = 0; i < T; i++) {
-        row.i = i;
-        row.q = (b * T + i) * stride + h * dh;
-        row.out = (b * T + i) * d + h * dh;
-        row.pRow = ((b * H + h) * T + i) * T;
-        visit(row);
-      }
+/**
+ * Products of one head's [T, ·] matrices on the wasm heap through the backend's BatchMatMul (XNNPACK
+ * with SIMD for an untransposed batch of one: about 5-8 GMAC/s here, where a JavaScript loop does
+ * 0.1-0.2). Every operand is a fresh tensor, filled by `fill` and disposed after its product: XNNPACK
+ * caches the packed right-hand operand by tensor, so a reused buffer would be read stale. A view
+ * taken before an allocation may be detached by it (the heap grows): `view` is called after each.
+ */
+class HeadProducts {
+  private readonly matMul: tf.KernelFunc;
+
+  constructor(private readonly backend: WasmHeap) {
+    const kernel = tf.getKernel('BatchMatMul', 'wasm');
+    if (!kernel) throw new Error(`${CAUSAL_ATTENTION}: the wasm backend has no BatchMatMul`);
+    this.matMul = kernel.kernelFunc;
+  }
+
+  /** A [1, rows, cols] tensor of zeros, then filled by `fill` if given. */
+  matrix(rows: number, cols: number, fill?: (m: Float32Array) => void): tf.TensorInfo {
+    const info = this.backend.makeOutput([1, rows, cols], 'float32');
+    const m = this.view(info);
+    m.fill(0);
+    fill?.(m);
+    return info;
+  }
+
+  view(info: tf.TensorInfo): Float32Array {
+    return this.backend.typedArrayFromHeap(info);
+  }
+
+  /**
+   * a·b, or aᵀ·b with transposeA (the backend transposes a natively, then multiplies: wasm-kernels.ts);
+   * b is disposed, a too unless keepA. The product's values are handed to `read`, then disposed.
+   */
+  product(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, read: (c: Float32Array) => void, keepA = false): void {
+    const c = this.matMul({ inputs: { a, b }, attrs: { transposeA, transposeB: false }, backend: this.backend as never }) as tf.TensorInfo;
+    if (!keepA) this.backend.disposeData(a.dataId);
+    this.backend.disposeData(b.dataId);
+    read(this.view(c));
+    this.backend.disposeData(c.dataId);
+  }
+}
+
+/**
+ * Copies column block [col, col + dh) of rows b·T … b·T + T − 1 of src (row length n) into m as
+ * [T, dh] (transposed: false) or [dh, T] (transposed: true), each value times `scale` rounded to
+ * float32 (as the composite ops round q·s) when given.
+ */
+function gatherBlock(
+  src: Float32Array,
+  n: number,
+  b: number,
+  col: number,
+  { T, dh }: AttentionShape,
+  m: Float32Array,
+  transposed: boolean,
+  scale?: number,
+): void {
+  for (let t = 0; t < T; t++) {
+    const from = (b * T + t) * n + col;
+    for (let c = 0; c < dh; c++) {
+      const x = scale === undefined ? src[from + c] : Math.fround(src[from + c] * scale);
+      m[transposed ? c * T + t : t * dh + c] = x;
     }
   }
 }
 
-const attentionSpec: HostKernelSpec = {
-  name: CAUSAL_ATTENTION,
-  inputs: ['qkv', 'keep'],
-  outputShapes: ([qkv], attrs) => {
-    const { B, T, H, d } = attentionShape(attrs!, qkv);
-    return [
-      [B * T, d],
-      [B, H, T, T],
-    ];
-  },
-  compute([qkv, keep], [context, probs], [shape], attrs) {
-    const s = attentionShape(attrs, shape);
-    const scale = Math.fround(1 / Math.sqrt(s.dh));
-    const scores = new Float64Array(s.T);
-    forEachQueryRow(s, ({ i, q, out, pRow, k0, v0, stride }) => {
-      let max = -Infinity;
-      for (let j = 0; j <= i; j++) {
-        const k = k0 + j * stride;
-        let dot = 0;
-        for (let c = 0; c < s.dh; c++) dot += Math.fround(qkv[q + c] * scale) * qkv[k + c];
-        scores[j] = dot;
-        if (dot > max) max = dot;
-      }
-      let sum = 0;
-      for (let j = 0; j <= i; j++) {
-        scores[j] = Math.exp(scores[j] - max);
-        sum += scores[j];
-      }
-      for (let j = 0; j <= i; j++) {
-        // The stored float32 probability, the one the backward pass reads, weighs the values.
-        probs[pRow + j] = scores[j] / sum;
-        const w = probs[pRow + j] * keep[pRow + j];
-        if (w === 0) continue;
-        const v = v0 + j * stride;
-        for (let c = 0; c < s.dh; c++) context[out + c] += w * qkv[v + c];
-      }
-    });
-  },
-};
+/** The reverse of gatherBlock (untransposed): m [T, dh] into column block col of rows b·T … of dst. */
+function scatterBlock(m: Float32Array, dst: Float32Array, n: number, b: number, col: number, { T, dh }: AttentionShape): void {
+  for (let t = 0; t < T; t++) {
+    const to = (b * T + t) * n + col;
+    for (let c = 0; c < dh; c++) dst[to + c] = m[t * dh + c];
+  }
+}
 
-const attentionGradSpec: HostKernelSpec = {
-  name: CAUSAL_ATTENTION_GRAD,
-  inputs: ['dcontext', 'qkv', 'probs', 'keep'],
-  outputShapes: ([, qkv]) => [qkv],
-  compute([dcontext, qkv, probs, keep], [dqkv], [, shape], attrs) {
-    const s = attentionShape(attrs, shape);
-    const scale = Math.fround(1 / Math.sqrt(s.dh));
-    const dP = new Float64Array(s.T);
-    forEachQueryRow(s, ({ i, q, out, pRow, k0, v0, stride }) => {
-      let dot = 0;
-      for (let j = 0; j <= i; j++) {
-        const v = v0 + j * stride;
-        let g = 0;
-        for (let c = 0; c < s.dh; c++) g += dcontext[out + c] * qkv[v + c];
-        dP[j] = g * keep[pRow + j];
-        dot += probs[pRow + j] * dP[j];
-        // dv_j += P_ij·keep_ij·dcontext_i
-        const w = probs[pRow + j] * keep[pRow + j];
-        if (w !== 0) for (let c = 0; c < s.dh; c++) dqkv[v + c] += w * dcontext[out + c];
+/**
+ * Forward (FptCausalAttention without keep, FptCausalAttentionDropout with it), per (batch item b,
+ * head h): S = (q·s)·kᵀ [T, T] by XNNPACK (the masked half is computed and ignored: SIMD on all of
+ * it beats scalar JavaScript on half); per row i the softmax over j ≤ i (max subtracted, double
+ * precision), stored in P; W = P·keep (0 for j > i); context = W·v [T, dh] by XNNPACK.
+ */
+function attentionKernel(name: string, withKeep: boolean): tf.KernelFunc {
+  const kernelFunc = (args: KernelArgs) => {
+    const backend = args.backend as WasmHeap;
+    const qkvInfo = checkedInput(name, args, 'qkv', true)!;
+    const keepInfo = withKeep ? checkedInput(name, args, 'keep', true) : undefined;
+    const s = attentionShape(args.attrs ?? {}, qkvInfo.shape);
+    const { B, T, H, dh, d } = s;
+    if (keepInfo && keepInfo.shape.join() !== [B, H, T, T].join()) throw new Error(`${name}: keep of shape [${keepInfo.shape}] is not [${[B, H, T, T]}]`);
+    const scale = Math.fround(1 / Math.sqrt(dh));
+    const contextInfo = backend.makeOutput([B * T, d], 'float32');
+    const probsInfo = backend.makeOutput([B, H, T, T], 'float32');
+    backend.typedArrayFromHeap(probsInfo).fill(0);
+    const mm = new HeadProducts(backend);
+    const e = new Float64Array(T);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        const w = mm.matrix(T, T);
+        const qs = mm.matrix(T, dh, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, h * dh, s, m, false, scale));
+        const kt = mm.matrix(dh, T, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, d + h * dh, s, m, true));
+        mm.product(qs, kt, false, (scores) => {
+          const [m, probs] = [mm.view(w), mm.view(probsInfo)];
+          const keep = keepInfo && mm.view(keepInfo);
+          for (let i = 0; i < T; i++) {
+            const row = i * T;
+            const pRow = ((b * H + h) * T + i) * T;
+            let max = -Infinity;
+            for (let j = 0; j <= i; j++) if (scores[row + j] > max) max = scores[row + j];
+            let sum = 0;
+            for (let j = 0; j <= i; j++) sum += e[j] = Math.exp(scores[row + j] - max);
+            for (let j = 0; j <= i; j++) {
+              // The stored float32 probability, the one the backward pass reads, weighs the values.
+              const p = Math.fround(e[j] / sum);
+              probs[pRow + j] = p;
+              m[row + j] = keep ? p * keep[pRow + j] : p;
+            }
+          }
+        });
+        const v = mm.matrix(T, dh, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, 2 * d + h * dh, s, m, false));
+        mm.product(w, v, false, (c) => scatterBlock(c, mm.view(contextInfo), d, b, h * dh, s));
       }
-      for (let j = 0; j <= i; j++) {
-        const dS = probs[pRow + j] * (dP[j] - dot) * scale;
-        if (dS === 0) continue;
-        const k = k0 + j * stride;
-        for (let c = 0; c < s.dh; c++) {
-          dqkv[q + c] += dS * qkv[k + c];
-          dqkv[k + c] += dS * qkv[q + c];
+    }
+    return [contextInfo, probsInfo];
+  };
+  return kernelFunc as unknown as tf.KernelFunc;
+}
+
+/**
+ * Backward, per (batch item b, head h), with W = P·keep as in the forward pass:
+ *   dW = dcontext·vᵀ (XNNPACK); per row i: dP_ij = dW_ij·keep_ij, dS_ij = s·P_ij·(dP_ij − Σ_j' P_ij'·dP_ij')
+ *   for j ≤ i (0 above the diagonal); then by XNNPACK dq = dS·k, dk = dSᵀ·q, dv = Wᵀ·dcontext.
+ */
+function attentionGradKernel(args: KernelArgs): tf.TensorInfo {
+  const name = CAUSAL_ATTENTION_GRAD;
+  const backend = args.backend as WasmHeap;
+  const [dcInfo, qkvInfo, probsInfo] = ['dcontext', 'qkv', 'probs'].map((n) => checkedInput(name, args, n, true)!);
+  const keepInfo = checkedInput(name, args, 'keep', false);
+  const s = attentionShape(args.attrs ?? {}, qkvInfo.shape);
+  const { B, T, H, dh, d } = s;
+  const scale = Math.fround(1 / Math.sqrt(dh));
+  const dqkvInfo = backend.makeOutput(qkvInfo.shape, 'float32');
+  const mm = new HeadProducts(backend);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const dc = () => mm.matrix(T, dh, (m) => gatherBlock(mm.view(dcInfo), d, b, h * dh, s, m, false));
+      const vt = mm.matrix(dh, T, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, 2 * d + h * dh, s, m, true));
+      // dS and W = P·keep, row by row (0 above the diagonal); their transposes are the backend's.
+      const [dS, w] = [mm.matrix(T, T), mm.matrix(T, T)];
+      mm.product(dc(), vt, false, (dW) => {
+        const [dSm, wm, probs] = [mm.view(dS), mm.view(w), mm.view(probsInfo)];
+        const keep = keepInfo && mm.view(keepInfo);
+        for (let i = 0; i < T; i++) {
+          const row = i * T;
+          const pRow = ((b * H + h) * T + i) * T;
+          let sum = 0;
+          for (let j = 0; j <= i; j++) {
+            const p = probs[pRow + j];
+            const k = keep ? keep[pRow + j] : 1;
+            const dP = dW[row + j] * k;
+            dW[row + j] = dP;
+            wm[row + j] = p * k;
+            sum += p * dP;
+          }
+          for (let j = 0; j <= i; j++) dSm[row + j] = scale * probs[pRow + j] * (dW[row + j] - sum);
         }
-      }
-    });
-  },
-};
+      });
+      const block = (col: number) => mm.matrix(T, dh, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, col + h * dh, s, m, false));
+      const into = (col: number) => (c: Float32Array) => scatterBlock(c, mm.view(dqkvInfo), 3 * d, b, col + h * dh, s);
+      mm.product(dS, block(d), false, into(0), true);
+      mm.product(dS, block(0), true, into(d));
+      mm.product(w, dc(), true, into(2 * d));
+    }
+  }
+  return dqkvInfo;
+}
 
-const SPECS = [layerNormSpec, layerNormGradSpec, geluSpec, geluGradSpec, attentionSpec, attentionGradSpec];
+const SPECS = [layerNormSpec, layerNormGradSpec, geluSpec, geluGradSpec];
 
 /** Every host kernel: the explicit list registerHostKernels registers for the wasm backend. */
-export const HOST_KERNELS: readonly tf.KernelConfig[] = SPECS.map(wasmKernel);
+export const HOST_KERNELS: readonly tf.KernelConfig[] = [
+  ...SPECS.map(wasmKernel),
+  ...[
+    { kernelName: CAUSAL_ATTENTION, kernelFunc: attentionKernel(CAUSAL_ATTENTION, false) },
+    { kernelName: CAUSAL_ATTENTION_DROPOUT, kernelFunc: attentionKernel(CAUSAL_ATTENTION_DROPOUT, true) },
+    { kernelName: CAUSAL_ATTENTION_GRAD, kernelFunc: attentionGradKernel as unknown as tf.KernelFunc },
+  ].map((k) => ({ ...k, backendName: 'wasm' })),
+];
 
 const GRADIENTS: readonly tf.GradConfig[] = [
   {
@@ -332,6 +430,15 @@ const GRADIENTS: readonly tf.GradConfig[] = [
   },
   {
     kernelName: CAUSAL_ATTENTION,
+    inputsToSave: ['qkv'],
+    outputsToSave: [false, true],
+    gradFunc: (dys, [qkv, probs], attrs) => {
+      const dcontext = (dys as tf.Tensor[])[0];
+      return { qkv: () => tf.engine().runKernel(CAUSAL_ATTENTION_GRAD, { dcontext, qkv, probs }, attrs) as tf.Tensor };
+    },
+  },
+  {
+    kernelName: CAUSAL_ATTENTION_DROPOUT,
     inputsToSave: ['qkv', 'keep'],
     outputsToSave: [false, true],
     gradFunc: (dys, [qkv, keep, probs], attrs) => {
