@@ -1,11 +1,12 @@
 /**
  * Layer norm, tanh-GELU and causal self-attention as single kernels, forward and backward, for TF.js's
- * `wasm` backend (the CPU path), run as JavaScript loops over its heap. As composite TF.js ops each is
+ * `wasm` backend (the CPU path), run as JavaScript loops over its heap (attention: mostly the backend's
+ * own kernels, see below). As composite TF.js ops each is
  * many kernels, and autodiff of them many more (layer norm: about 11 forward and 45 backward with the
  * tape's copies; GELU: 9 and about 30; attention: about 14 and 45), each a call into the backend with
  * its own allocation: on the small shapes of the CPU path that per-kernel cost, not arithmetic, is most
- * of a train step. Here each is one forward kernel and one backward kernel, in double precision,
- * rounded to float32 on store.
+ * of a train step. Here each is one forward kernel and one backward kernel; layer norm and GELU in
+ * double precision, rounded to float32 on store.
  *
  *   FptLayerNorm      x [..., d], γ [d], β [d]  →  y = x̂·γ + β,  x̂ = (x − μ)·r,  r = 1/√(σ² + eps)
  *                     per row: μ = Σx/d, σ² = Σ(x − μ)²/d (biased, two passes, as torch.nn.LayerNorm)
@@ -34,12 +35,13 @@
  *                           The composite block's split, head transposes, scaling, mask, softmax, two
  *                           batched products and merge (ops/gpt2-block.ts) are these formulas.
  *
- * Attention's products (S, context; dW, dq, dk, dv) run per (batch item, head) as [T, ·] matrices
- * through the backend's own BatchMatMul (XNNPACK, SIMD), the rest (gathering a head's columns,
- * the masked softmax and its backward, in double precision per row) in JavaScript: a scalar
- * JavaScript loop does about 0.1-0.2 G multiply-adds a second on this VM and XNNPACK 5-8, so SIMD on
- * the full T×T products beats a loop over the causal half at every T measured (64 to 512). The
- * products sum in float32 as the composite ops' do.
+ * Attention runs on the backend's own kernels, called from the host kernel on heap tensors: per
+ * (batch item, head) the products S, context, dW, dq, dk, dv as [T, ·] matrices through XNNPACK
+ * (SIMD), and for all heads at once the softmax and the element-wise backward (Softmax, Multiply,
+ * Sum, Sub); JavaScript only gathers a head's columns and scatters the results. A scalar JavaScript
+ * loop does about 0.1-0.2 G multiply-adds a second on this VM and XNNPACK 5-8, so SIMD on the full
+ * T×T products (the masked half computed, then masked) beats a loop over the causal half at every T
+ * measured (64 to 512). These sums run in float32, as the composite ops' do.
  *
  * tanh is computed as 1 − 2/(e^{2u} + 1) (one Math.exp, about twice as fast as Math.tanh here; exact
  * to double rounding, far below float32's). The results agree with the composite ops (ops/layers.ts)
@@ -220,38 +222,57 @@ function attentionShape(attrs: tf.NamedAttrMap, qkvShape: number[]): AttentionSh
   return { B, T, H, dh: d / H, d };
 }
 
-/** The wasm backend's own calls an attention kernel makes: heap tensors and XNNPACK's product. */
+/** The wasm backend's own calls an attention kernel makes: heap tensors and its kernels. */
 interface WasmHeap extends WasmBackendLike {
   disposeData(dataId: object): void;
 }
 
-/**
- * Products of one head's [T, ·] matrices on the wasm heap through the backend's BatchMatMul (XNNPACK
- * with SIMD for an untransposed batch of one: about 5-8 GMAC/s here, where a JavaScript loop does
- * 0.1-0.2). Every operand is a fresh tensor, filled by `fill` and disposed after its product: XNNPACK
- * caches the packed right-hand operand by tensor, so a reused buffer would be read stale. A view
- * taken before an allocation may be detached by it (the heap grows): `view` is called after each.
- */
-class HeadProducts {
-  private readonly matMul: tf.KernelFunc;
+/** Above the diagonal of the scores: exp(MASKED − max) is exactly 0 in float32 (as causalMask's −1e9). */
+const MASKED = -1e9;
 
-  constructor(private readonly backend: WasmHeap) {
-    const kernel = tf.getKernel('BatchMatMul', 'wasm');
-    if (!kernel) throw new Error(`${CAUSAL_ATTENTION}: the wasm backend has no BatchMatMul`);
-    this.matMul = kernel.kernelFunc;
+/**
+ * The wasm backend's own kernels, called from inside a host kernel on heap tensors: XNNPACK's
+ * products (SIMD; an untransposed batch of one does about 5-8 G multiply-adds a second here, where a
+ * scalar JavaScript loop does 0.1-0.2) and its element-wise kernels. Every product operand is a fresh
+ * tensor, disposed after it: XNNPACK caches the packed right-hand operand by tensor, so a reused
+ * buffer would be read stale. A view taken before an allocation may be detached by it (the heap
+ * grows): `view` is called after each.
+ */
+class HeapOps {
+  constructor(private readonly backend: WasmHeap) {}
+
+  /** Runs the backend's kernel `name`; the caller disposes what it returns. */
+  run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+    const kernel = tf.getKernel(name, 'wasm');
+    if (!kernel) throw new Error(`${CAUSAL_ATTENTION}: the wasm backend has no ${name}`);
+    return kernel.kernelFunc({ inputs, attrs, backend: this.backend as never }) as tf.TensorInfo;
   }
 
-  /** A [1, rows, cols] tensor of zeros, then filled by `fill` if given. */
-  matrix(rows: number, cols: number, fill?: (m: Float32Array) => void): tf.TensorInfo {
-    const info = this.backend.makeOutput([1, rows, cols], 'float32');
+  /** A float32 tensor of zeros, then filled by `fill` if given. */
+  zeros(shape: number[], fill?: (m: Float32Array) => void): tf.TensorInfo {
+    const info = this.backend.makeOutput(shape, 'float32');
     const m = this.view(info);
     m.fill(0);
     fill?.(m);
     return info;
   }
 
+  /** A [1, rows, cols] matrix (a product's operand), zeros filled by `fill`. */
+  matrix(rows: number, cols: number, fill: (m: Float32Array) => void): tf.TensorInfo {
+    return this.zeros([1, rows, cols], fill);
+  }
+
+  /** [1, T, T] copy of matrix `index` of t [..., T, T]. */
+  slice(t: tf.TensorInfo, index: number, T: number): tf.TensorInfo {
+    return this.matrix(T, T, (m) => m.set(this.view(t).subarray(index * T * T, (index + 1) * T * T)));
+  }
+
   view(info: tf.TensorInfo): Float32Array {
     return this.backend.typedArrayFromHeap(info);
+  }
+
+  dispose(...infos: tf.TensorInfo[]): void {
+    for (const info of infos) this.backend.disposeData(info.dataId);
   }
 
   /**
@@ -259,11 +280,10 @@ class HeadProducts {
    * b is disposed, a too unless keepA. The product's values are handed to `read`, then disposed.
    */
   product(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, read: (c: Float32Array) => void, keepA = false): void {
-    const c = this.matMul({ inputs: { a, b }, attrs: { transposeA, transposeB: false }, backend: this.backend as never }) as tf.TensorInfo;
-    if (!keepA) this.backend.disposeData(a.dataId);
-    this.backend.disposeData(b.dataId);
+    const c = this.run('BatchMatMul', { a, b }, { transposeA, transposeB: false });
+    this.dispose(...(keepA ? [b] : [a, b]));
     read(this.view(c));
-    this.backend.disposeData(c.dataId);
+    this.dispose(c);
   }
 }
 
@@ -300,104 +320,90 @@ function scatterBlock(m: Float32Array, dst: Float32Array, n: number, b: number, 
 }
 
 /**
- * Forward (FptCausalAttention without keep, FptCausalAttentionDropout with it), per (batch item b,
- * head h): S = (q·s)·kᵀ [T, T] by XNNPACK (the masked half is computed and ignored: SIMD on all of
- * it beats scalar JavaScript on half); per row i the softmax over j ≤ i (max subtracted, double
- * precision), stored in P; W = P·keep (0 for j > i); context = W·v [T, dh] by XNNPACK.
+ * Forward (FptCausalAttention without keep, FptCausalAttentionDropout with it). Per (batch item b,
+ * head h), by XNNPACK: S = (q·s)·kᵀ [T, T] into scores [B, H, T, T], MASKED above the diagonal (the
+ * masked half is computed and dropped: SIMD on all of it beats scalar JavaScript on half). Then for
+ * all heads at once, the backend's Softmax (P, an output) and W = P·keep; per head, context = W·v.
  */
 function attentionKernel(name: string, withKeep: boolean): tf.KernelFunc {
   const kernelFunc = (args: KernelArgs) => {
-    const backend = args.backend as WasmHeap;
+    const ops = new HeapOps(args.backend as WasmHeap);
     const qkvInfo = checkedInput(name, args, 'qkv', true)!;
     const keepInfo = withKeep ? checkedInput(name, args, 'keep', true) : undefined;
     const s = attentionShape(args.attrs ?? {}, qkvInfo.shape);
     const { B, T, H, dh, d } = s;
     if (keepInfo && keepInfo.shape.join() !== [B, H, T, T].join()) throw new Error(`${name}: keep of shape [${keepInfo.shape}] is not [${[B, H, T, T]}]`);
     const scale = Math.fround(1 / Math.sqrt(dh));
-    const contextInfo = backend.makeOutput([B * T, d], 'float32');
-    const probsInfo = backend.makeOutput([B, H, T, T], 'float32');
-    backend.typedArrayFromHeap(probsInfo).fill(0);
-    const mm = new HeadProducts(backend);
-    const e = new Float64Array(T);
+    const head = (col: number, b: number, transposed = false, by?: number) =>
+      ops.matrix(transposed ? dh : T, transposed ? T : dh, (m) => gatherBlock(ops.view(qkvInfo), 3 * d, b, col, s, m, transposed, by));
+    const scores = ops.zeros([B, H, T, T]);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < H; h++) {
-        const w = mm.matrix(T, T);
-        const qs = mm.matrix(T, dh, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, h * dh, s, m, false, scale));
-        const kt = mm.matrix(dh, T, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, d + h * dh, s, m, true));
-        mm.product(qs, kt, false, (scores) => {
-          const [m, probs] = [mm.view(w), mm.view(probsInfo)];
-          const keep = keepInfo && mm.view(keepInfo);
-          for (let i = 0; i < T; i++) {
-            const row = i * T;
-            const pRow = ((b * H + h) * T + i) * T;
-            let max = -Infinity;
-            for (let j = 0; j <= i; j++) if (scores[row + j] > max) max = scores[row + j];
-            let sum = 0;
-            for (let j = 0; j <= i; j++) sum += e[j] = Math.exp(scores[row + j] - max);
-            for (let j = 0; j <= i; j++) {
-              // The stored float32 probability, the one the backward pass reads, weighs the values.
-              const p = Math.fround(e[j] / sum);
-              probs[pRow + j] = p;
-              m[row + j] = keep ? p * keep[pRow + j] : p;
-            }
-          }
+        ops.product(head(h * dh, b, false, scale), head(d + h * dh, b, true), false, (c) => {
+          const at = (b * H + h) * T * T;
+          const m = ops.view(scores);
+          m.set(c, at);
+          for (let i = 0; i < T - 1; i++) m.fill(MASKED, at + i * T + i + 1, at + (i + 1) * T);
         });
-        const v = mm.matrix(T, dh, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, 2 * d + h * dh, s, m, false));
-        mm.product(w, v, false, (c) => scatterBlock(c, mm.view(contextInfo), d, b, h * dh, s));
       }
     }
-    return [contextInfo, probsInfo];
+    const probs = ops.run('Softmax', { logits: scores }, { dim: 3 });
+    ops.dispose(scores);
+    const w = keepInfo ? ops.run('Multiply', { a: probs, b: keepInfo }) : probs;
+    const context = (args.backend as WasmHeap).makeOutput([B * T, d], 'float32');
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        ops.product(ops.slice(w, b * H + h, T), head(2 * d + h * dh, b), false, (c) => scatterBlock(c, ops.view(context), d, b, h * dh, s));
+      }
+    }
+    if (w !== probs) ops.dispose(w);
+    return [context, probs];
   };
   return kernelFunc as unknown as tf.KernelFunc;
 }
 
 /**
- * Backward, per (batch item b, head h), with W = P·keep as in the forward pass:
- *   dW = dcontext·vᵀ (XNNPACK); per row i: dP_ij = dW_ij·keep_ij, dS_ij = s·P_ij·(dP_ij − Σ_j' P_ij'·dP_ij')
- *   for j ≤ i (0 above the diagonal); then by XNNPACK dq = dS·k, dk = dSᵀ·q, dv = Wᵀ·dcontext.
+ * Backward, with W = P·keep as in the forward pass. Per head by XNNPACK: dW = dcontext·vᵀ into
+ * [B, H, T, T]; for all heads by the backend's element-wise kernels: dP = dW·keep,
+ * D = P·(dP − Σ_j P·dP) (0 above the diagonal, where P is); per head by XNNPACK, with s folded into
+ * the gathered k and q: dq = D·(s·k), dk = Dᵀ·(s·q), dv = Wᵀ·dcontext.
  */
 function attentionGradKernel(args: KernelArgs): tf.TensorInfo {
   const name = CAUSAL_ATTENTION_GRAD;
-  const backend = args.backend as WasmHeap;
-  const [dcInfo, qkvInfo, probsInfo] = ['dcontext', 'qkv', 'probs'].map((n) => checkedInput(name, args, n, true)!);
+  const ops = new HeapOps(args.backend as WasmHeap);
+  const [dcInfo, qkvInfo, probs] = ['dcontext', 'qkv', 'probs'].map((n) => checkedInput(name, args, n, true)!);
   const keepInfo = checkedInput(name, args, 'keep', false);
   const s = attentionShape(args.attrs ?? {}, qkvInfo.shape);
   const { B, T, H, dh, d } = s;
   const scale = Math.fround(1 / Math.sqrt(dh));
-  const dqkvInfo = backend.makeOutput(qkvInfo.shape, 'float32');
-  const mm = new HeadProducts(backend);
+  const head = (src: tf.TensorInfo, n: number, col: number, b: number, transposed = false, by?: number) =>
+    ops.matrix(transposed ? dh : T, transposed ? T : dh, (m) => gatherBlock(ops.view(src), n, b, col, s, m, transposed, by));
+  const dW = ops.zeros([B, H, T, T]);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
-      const dc = () => mm.matrix(T, dh, (m) => gatherBlock(mm.view(dcInfo), d, b, h * dh, s, m, false));
-      const vt = mm.matrix(dh, T, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, 2 * d + h * dh, s, m, true));
-      // dS and W = P·keep, row by row (0 above the diagonal); their transposes are the backend's.
-      const [dS, w] = [mm.matrix(T, T), mm.matrix(T, T)];
-      mm.product(dc(), vt, false, (dW) => {
-        const [dSm, wm, probs] = [mm.view(dS), mm.view(w), mm.view(probsInfo)];
-        const keep = keepInfo && mm.view(keepInfo);
-        for (let i = 0; i < T; i++) {
-          const row = i * T;
-          const pRow = ((b * H + h) * T + i) * T;
-          let sum = 0;
-          for (let j = 0; j <= i; j++) {
-            const p = probs[pRow + j];
-            const k = keep ? keep[pRow + j] : 1;
-            const dP = dW[row + j] * k;
-            dW[row + j] = dP;
-            wm[row + j] = p * k;
-            sum += p * dP;
-          }
-          for (let j = 0; j <= i; j++) dSm[row + j] = scale * probs[pRow + j] * (dW[row + j] - sum);
-        }
-      });
-      const block = (col: number) => mm.matrix(T, dh, (m) => gatherBlock(mm.view(qkvInfo), 3 * d, b, col + h * dh, s, m, false));
-      const into = (col: number) => (c: Float32Array) => scatterBlock(c, mm.view(dqkvInfo), 3 * d, b, col + h * dh, s);
-      mm.product(dS, block(d), false, into(0), true);
-      mm.product(dS, block(0), true, into(d));
-      mm.product(w, dc(), true, into(2 * d));
+      ops.product(head(dcInfo, d, h * dh, b), head(qkvInfo, 3 * d, 2 * d + h * dh, b, true), false, (c) => ops.view(dW).set(c, (b * H + h) * T * T));
     }
   }
-  return dqkvInfo;
+  const dP = keepInfo ? ops.run('Multiply', { a: dW, b: keepInfo }) : dW;
+  const pdP = ops.run('Multiply', { a: probs, b: dP });
+  const rowSums = ops.run('Sum', { x: pdP }, { axis: [3], keepDims: true });
+  const centred = ops.run('Sub', { a: dP, b: rowSums });
+  const D = ops.run('Multiply', { a: probs, b: centred });
+  ops.dispose(...new Set([dW, dP, pdP, rowSums, centred]));
+  const w = keepInfo ? ops.run('Multiply', { a: probs, b: keepInfo }) : probs;
+  const dqkv = (args.backend as WasmHeap).makeOutput(qkvInfo.shape, 'float32');
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const into = (col: number) => (c: Float32Array) => scatterBlock(c, ops.view(dqkv), 3 * d, b, col + h * dh, s);
+      const Dh = ops.slice(D, b * H + h, T);
+      ops.product(Dh, head(qkvInfo, 3 * d, d + h * dh, b, false, scale), false, into(0), true);
+      ops.product(Dh, head(qkvInfo, 3 * d, h * dh, b, false, scale), true, into(d));
+      ops.product(ops.slice(w, b * H + h, T), head(dcInfo, d, h * dh, b), true, into(2 * d));
+    }
+  }
+  ops.dispose(D);
+  if (w !== probs) ops.dispose(w);
+  return dqkv;
 }
 
 const SPECS = [layerNormSpec, layerNormGradSpec, geluSpec, geluGradSpec];
