@@ -3,9 +3,10 @@
  * `wasm` backend (the CPU path), run as JavaScript loops over its heap (attention: mostly the
  * backend's own kernels, see below). As composite TF.js ops each is many kernels, and autodiff of
  * them many more (layer norm: about 11 forward and 45 backward with the tape's copies; GELU: 9 and
- * about 30; attention: about 14 and 45), each a call into the backend with its own allocation: on the small shapes of the CPU path that per-kernel cost, not arithmetic, is most
- * of a train step. Here each is one forward kernel and one backward kernel; layer norm and GELU in
- * double precision, rounded to float32 on store.
+ * about 30; attention: about 14 and 45), each a call into the backend with its own allocation: on
+ * the small shapes of the CPU path that per-kernel cost, not arithmetic, is most of a train step.
+ * Here each is one forward kernel and one backward kernel; layer norm and GELU in double precision,
+ * rounded to float32 on store.
  *
  *   FptLayerNorm      x [..., d], γ [d], β [d]  →  y = x̂·γ + β,  x̂ = (x − μ)·r,  r = 1/√(σ² + eps)
  *                     per row: μ = Σx/d, σ² = Σ(x − μ)²/d (biased, two passes, as torch.nn.LayerNorm)
