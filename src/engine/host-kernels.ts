@@ -40,8 +40,10 @@
  * (SIMD), and for all heads at once the softmax and the element-wise backward (Softmax, Multiply,
  * Sum, Sub); JavaScript only gathers a head's columns and scatters the results. A scalar JavaScript
  * loop does about 0.1-0.2 G multiply-adds a second on this VM and XNNPACK 5-8, so SIMD on the full
- * T×T products (the masked half computed, then masked) beats a loop over the causal half at every T
- * measured (64 to 512). These sums run in float32, as the composite ops' do.
+ * T×T products (the masked half computed, then masked) beats a loop over the causal half from
+ * T = 24 up (3-10× from T = 32 to 512); these sums run in float32, as the composite ops' do. Up to
+ * LOOP_MAX_T = 16 tokens (Bit XOR's 10) the per-head calls cost more than the arithmetic, and the
+ * formulas run as JavaScript loops over the causal half in double precision instead.
  *
  * tanh is computed as 1 − 2/(e^{2u} + 1) (one Math.exp, about twice as fast as Math.tanh here; exact
  * to double rounding, far below float32's). The results agree with the composite ops (ops/layers.ts)
@@ -320,6 +322,113 @@ function scatterBlock(m: Float32Array, dst: Float32Array, n: number, b: number, 
 }
 
 /**
+ * Sequences up to this long run attention as JavaScript loops over the causal half (below): for
+ * them the per-head calls into the backend cost more than the arithmetic. Measured on one attention
+ * forward and backward (d = 128, 4 heads, the two ways alternated in one process): loops 0.45× the
+ * backend's time at T = 10 (B = 16), equal at T = 16, 1.6× slower at T = 24, 3-10× slower from
+ * T = 32 to 512.
+ */
+const LOOP_MAX_T = 16;
+
+/** Where query row i of batch item b and head h finds its data (offsets into the flat arrays). */
+interface QueryRow {
+  i: number;
+  /** q_i in qkv. */
+  q: number;
+  /** context_i (and dcontext_i) in [B·T, d]. */
+  out: number;
+  /** P's row i in [B, H, T, T]. */
+  pRow: number;
+  /** k_0 and v_0 in qkv; k_j = k0 + j·stride, v_j = v0 + j·stride. */
+  k0: number;
+  v0: number;
+  stride: number;
+}
+
+/** Visits every (batch item, head, query row) in order; the row object is reused. */
+function forEachQueryRow({ B, T, H, dh, d }: AttentionShape, visit: (row: QueryRow) => void): void {
+  const stride = 3 * d;
+  const row: QueryRow = { i: 0, q: 0, out: 0, pRow: 0, k0: 0, v0: 0, stride };
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      row.k0 = b * T * stride + d + h * dh;
+      row.v0 = row.k0 + d;
+      for (let i = 0; i < T; i++) {
+        row.i = i;
+        row.q = (b * T + i) * stride + h * dh;
+        row.out = (b * T + i) * d + h * dh;
+        row.pRow = ((b * H + h) * T + i) * T;
+        visit(row);
+      }
+    }
+  }
+}
+
+/** The forward pass as loops over rows, j ≤ i, in double precision (outputs zeroed). */
+function loopAttention(qkv: Float32Array, keep: Float32Array | undefined, context: Float32Array, probs: Float32Array, s: AttentionShape): void {
+  const scale = Math.fround(1 / Math.sqrt(s.dh));
+  const scores = new Float64Array(s.T);
+  forEachQueryRow(s, ({ i, q, out, pRow, k0, v0, stride }) => {
+    let max = -Infinity;
+    for (let j = 0; j <= i; j++) {
+      const k = k0 + j * stride;
+      let dot = 0;
+      for (let c = 0; c < s.dh; c++) dot += Math.fround(qkv[q + c] * scale) * qkv[k + c];
+      scores[j] = dot;
+      if (dot > max) max = dot;
+    }
+    let sum = 0;
+    for (let j = 0; j <= i; j++) {
+      scores[j] = Math.exp(scores[j] - max);
+      sum += scores[j];
+    }
+    for (let j = 0; j <= i; j++) {
+      // The stored float32 probability, the one the backward pass reads, weighs the values.
+      probs[pRow + j] = scores[j] / sum;
+      const w = keep ? probs[pRow + j] * keep[pRow + j] : probs[pRow + j];
+      if (w === 0) continue;
+      const v = v0 + j * stride;
+      for (let c = 0; c < s.dh; c++) context[out + c] += w * qkv[v + c];
+    }
+  });
+}
+
+/** The backward pass as loops over rows, j ≤ i, in double precision (dqkv zeroed, accumulated in place). */
+function loopAttentionGrad(
+  dcontext: Float32Array,
+  qkv: Float32Array,
+  probs: Float32Array,
+  keep: Float32Array | undefined,
+  dqkv: Float32Array,
+  s: AttentionShape,
+): void {
+  const scale = Math.fround(1 / Math.sqrt(s.dh));
+  const dP = new Float64Array(s.T);
+  forEachQueryRow(s, ({ i, q, out, pRow, k0, v0, stride }) => {
+    let dot = 0;
+    for (let j = 0; j <= i; j++) {
+      const v = v0 + j * stride;
+      let g = 0;
+      for (let c = 0; c < s.dh; c++) g += dcontext[out + c] * qkv[v + c];
+      dP[j] = keep ? g * keep[pRow + j] : g;
+      dot += probs[pRow + j] * dP[j];
+      // dv_j += P_ij·keep_ij·dcontext_i
+      const w = keep ? probs[pRow + j] * keep[pRow + j] : probs[pRow + j];
+      if (w !== 0) for (let c = 0; c < s.dh; c++) dqkv[v + c] += w * dcontext[out + c];
+    }
+    for (let j = 0; j <= i; j++) {
+      const dS = probs[pRow + j] * (dP[j] - dot) * scale;
+      if (dS === 0) continue;
+      const k = k0 + j * stride;
+      for (let c = 0; c < s.dh; c++) {
+        dqkv[q + c] += dS * qkv[k + c];
+        dqkv[k + c] += dS * qkv[q + c];
+      }
+    }
+  });
+}
+
+/**
  * Forward (FptCausalAttention without keep, FptCausalAttentionDropout with it). Per (batch item b,
  * head h), by XNNPACK: S = (q·s)·kᵀ [T, T] into scores [B, H, T, T], MASKED above the diagonal (the
  * masked half is computed and dropped: SIMD on all of it beats scalar JavaScript on half). Then for
@@ -333,6 +442,11 @@ function attentionKernel(name: string, withKeep: boolean): tf.KernelFunc {
     const s = attentionShape(args.attrs ?? {}, qkvInfo.shape);
     const { B, T, H, dh, d } = s;
     if (keepInfo && keepInfo.shape.join() !== [B, H, T, T].join()) throw new Error(`${name}: keep of shape [${keepInfo.shape}] is not [${[B, H, T, T]}]`);
+    if (T <= LOOP_MAX_T) {
+      const [context, probs] = [ops.zeros([B * T, d]), ops.zeros([B, H, T, T])];
+      loopAttention(ops.view(qkvInfo), keepInfo && ops.view(keepInfo), ops.view(context), ops.view(probs), s);
+      return [context, probs];
+    }
     const scale = Math.fround(1 / Math.sqrt(dh));
     const head = (col: number, b: number, transposed = false, by?: number) =>
       ops.matrix(transposed ? dh : T, transposed ? T : dh, (m) => gatherBlock(ops.view(qkvInfo), 3 * d, b, col, s, m, transposed, by));
@@ -375,6 +489,11 @@ function attentionGradKernel(args: KernelArgs): tf.TensorInfo {
   const keepInfo = checkedInput(name, args, 'keep', false);
   const s = attentionShape(args.attrs ?? {}, qkvInfo.shape);
   const { B, T, H, dh, d } = s;
+  if (T <= LOOP_MAX_T) {
+    const dqkv = ops.zeros(qkvInfo.shape);
+    loopAttentionGrad(ops.view(dcInfo), ops.view(qkvInfo), ops.view(probs), keepInfo && ops.view(keepInfo), ops.view(dqkv), s);
+    return dqkv;
+  }
   const scale = Math.fround(1 / Math.sqrt(dh));
   const head = (src: tf.TensorInfo, n: number, col: number, b: number, transposed = false, by?: number) =>
     ops.matrix(transposed ? dh : T, transposed ? T : dh, (m) => gatherBlock(ops.view(src), n, b, col, s, m, transposed, by));
