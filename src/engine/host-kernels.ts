@@ -42,8 +42,8 @@
  * loop does about 0.1-0.2 G multiply-adds a second on this VM and XNNPACK 5-8, so SIMD on the full
  * T×T products (the masked half computed, then masked) beats a loop over the causal half from
  * T = 24 up (3-10× from T = 32 to 512); these sums run in float32, as the composite ops' do. Up to
- * LOOP_MAX_T = 16 tokens (Bit XOR's 10) the per-head calls cost more than the arithmetic, and the
- * formulas run as JavaScript loops over the causal half in double precision instead.
+ * hostAttentionTuning.loopMaxT = 16 tokens (Bit XOR's 10) the per-head calls cost more than the
+ * arithmetic, and the formulas run as JavaScript loops over the causal half in double precision.
  *
  * tanh is computed as 1 − 2/(e^{2u} + 1) (one Math.exp, about twice as fast as Math.tanh here; exact
  * to double rounding, far below float32's). The results agree with the composite ops (ops/layers.ts)
@@ -326,9 +326,10 @@ function scatterBlock(m: Float32Array, dst: Float32Array, n: number, b: number, 
  * them the per-head calls into the backend cost more than the arithmetic. Measured on one attention
  * forward and backward (d = 128, 4 heads, the two ways alternated in one process): loops 0.45× the
  * backend's time at T = 10 (B = 16), equal at T = 16, 1.6× slower at T = 24, 3-10× slower from
- * T = 32 to 512.
+ * T = 32 to 512. `hostAttentionTuning.loopMaxT` may change it (the golden parity test sets 0 to
+ * check the backend path on the goldens' short sequences).
  */
-const LOOP_MAX_T = 16;
+export const hostAttentionTuning: { loopMaxT: number } = { loopMaxT: 16 };
 
 /** Where query row i of batch item b and head h finds its data (offsets into the flat arrays). */
 interface QueryRow {
@@ -442,7 +443,7 @@ function attentionKernel(name: string, withKeep: boolean): tf.KernelFunc {
     const s = attentionShape(args.attrs ?? {}, qkvInfo.shape);
     const { B, T, H, dh, d } = s;
     if (keepInfo && keepInfo.shape.join() !== [B, H, T, T].join()) throw new Error(`${name}: keep of shape [${keepInfo.shape}] is not [${[B, H, T, T]}]`);
-    if (T <= LOOP_MAX_T) {
+    if (T <= hostAttentionTuning.loopMaxT) {
       const [context, probs] = [ops.zeros([B * T, d]), ops.zeros([B, H, T, T])];
       loopAttention(ops.view(qkvInfo), keepInfo && ops.view(keepInfo), ops.view(context), ops.view(probs), s);
       return [context, probs];
@@ -489,7 +490,7 @@ function attentionGradKernel(args: KernelArgs): tf.TensorInfo {
   const keepInfo = checkedInput(name, args, 'keep', false);
   const s = attentionShape(args.attrs ?? {}, qkvInfo.shape);
   const { B, T, H, dh, d } = s;
-  if (T <= LOOP_MAX_T) {
+  if (T <= hostAttentionTuning.loopMaxT) {
     const dqkv = ops.zeros(qkvInfo.shape);
     loopAttentionGrad(ops.view(dcInfo), ops.view(qkvInfo), ops.view(probs), keepInfo && ops.view(keepInfo), ops.view(dqkv), s);
     return dqkv;
