@@ -217,6 +217,27 @@ describe('causal attention kernel on wasm', () => {
     expect(await checkBlock([2, 300, 2, 8], rate, 9, 2e-5)).toEqual([forward, forward, CAUSAL_ATTENTION_GRAD]);
   });
 
+  it.each([0, 0.2])('leaves no heap tensor behind on the backend path (attention dropout %s)', async (rate) => {
+    await useBackend(backend);
+    const [B, T, H] = [2, 40, 2];
+    const qkv = random(new Rng(12), [B * T, 3 * 8]);
+    const keep = dropoutMultiplier([B, H, T, T], Math.max(rate, 0.1), 3);
+    const attrs = { batch: B, seqLen: T, heads: H };
+    const pass = () =>
+      tf.tidy(() => {
+        const attend = (x: tf.Tensor) =>
+          (rate > 0
+            ? tf.engine().runKernel(CAUSAL_ATTENTION_DROPOUT, { qkv: x, keep }, attrs)
+            : tf.engine().runKernel(CAUSAL_ATTENTION, { qkv: x }, attrs)) as tf.Tensor[];
+        return tf.grad((x: tf.Tensor) => tf.sum(attend(x)[0]))(qkv);
+      });
+    pass().dispose(); // first call: anything created once
+    const dataIds = () => (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+    const before = dataIds();
+    pass().dispose();
+    expect(dataIds()).toBe(before);
+  });
+
   it('takes no dropout multiplier without dropout, and checks the one it is given', async () => {
     await useBackend(backend);
     const qkv = random(new Rng(10), [2 * 5, 3 * 4]);
