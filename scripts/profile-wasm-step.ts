@@ -1,9 +1,11 @@
 /**
  * Where one FPT training step's time goes on TF.js's `wasm` backend (the CPU path): the transfer
  * experiment's step (scripts/transfer-experiment.ts: a checkpoint frozen under the FPT groups,
- * pretrained body, dropout 0.1, Adam) on one task. Prints the median wall time of a step, then the
- * kernels of one profiled step grouped by name (count, total ms, ms each; tf.profile times a wasm
- * kernel by wall clock, so nested kernels count in their parent too), slowest first.
+ * pretrained body, dropout 0.1, Adam) on one task. Prints the median wall time of a step and its
+ * median CPU time (the process's; wasm runs on one thread, so on a shared machine this is the
+ * steadier figure), then the kernels of one profiled step grouped by name (count, total ms, ms
+ * each; tf.profile times a wasm kernel by wall clock, so nested kernels count in their parent too),
+ * slowest first.
  *
  *   nice -n 10 npx tsx scripts/profile-wasm-step.ts [--task listops] [--model models/mini-brown-gpt2] \
  *     [--batch 4] [--steps 3] [--warmup 1] [--top 25] [--shapes]
@@ -101,14 +103,18 @@ const trainer = new Trainer(
 );
 for (let i = 0; i < warmup; i++) await trainer.step();
 const wall: number[] = [];
+const cpu: number[] = [];
 for (let i = 0; i < steps; i++) {
-  const started = performance.now();
+  const [started, cpuStarted] = [performance.now(), process.cpuUsage()];
   await trainer.step();
   wall.push(performance.now() - started);
+  const used = process.cpuUsage(cpuStarted);
+  cpu.push((used.user + used.system) / 1000);
 }
-console.log(
-  `${taskName}, ${model.label}, batch ${batchSize}, T ${task.seqLen}: step median ${median(wall).toFixed(0)} ms (${wall.map((x) => x.toFixed(0)).join(', ')})`,
-);
+const list = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+console.log(`${taskName}, ${model.label}, batch ${batchSize}, T ${task.seqLen}: step median ${median(wall).toFixed(0)} ms (${list(wall)})`);
+// CPU time of the process (wasm runs on this one thread), less sensitive than wall time to a loaded machine.
+console.log(`CPU time a step: median ${median(cpu).toFixed(0)} ms (${list(cpu)})`);
 
 const info = await tf.profile(async () => {
   await trainer.step();
