@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from './backend';
+import { hostAttentionTuning } from './host-kernels';
 import { initialAdapters, runParity } from './parity';
 import { loadGolden, loadTinyCheckpoint, useBackend } from './test-support';
 
@@ -25,6 +26,27 @@ describe.each<[BackendName, boolean]>([
     expect(all.quantities.filter((q) => q.quantity.startsWith('grad ')).length).toBe(Object.keys(golden.cases[3].grads).length);
     expect(all.quantities.some((q) => q.quantity === 'grad h.1.mlp.c_proj.weight')).toBe(true);
     expect(report.ok).toBe(true);
+  });
+});
+
+describe('golden parity on wasm, attention on the backend path at every length', () => {
+  it('matches PyTorch float64 on all four cases with the JavaScript loops switched off (T ≤ 12 here)', async () => {
+    await useBackend('wasm');
+    const { config, tensors } = await loadTinyCheckpoint();
+    const saved = hostAttentionTuning.loopMaxT;
+    hostAttentionTuning.loopMaxT = 0;
+    try {
+      const report = await runParity(config, tensors, golden, { fused: false });
+      for (const c of report.cases)
+        expect(
+          c.quantities.filter((q) => !q.ok).map((q) => `${q.quantity}: ${q.maxAbsError}`),
+          c.name,
+        ).toEqual([]);
+      expect(report.cases.length).toBe(4);
+      expect(report.ok).toBe(true);
+    } finally {
+      hostAttentionTuning.loopMaxT = saved;
+    }
   });
 });
 

@@ -12,7 +12,7 @@
  * Masks are tf.dropout's, seeded stepSeed·131 + n for the n-th mask of the forward pass (from 1).
  */
 import { asTensor, type BlockDropout, type BlockParams, type BlockShape, type BodyOps, type Gpt2Block } from '../block';
-import { CAUSAL_ATTENTION, hasHostKernel } from '../host-kernels';
+import { CAUSAL_ATTENTION, CAUSAL_ATTENTION_DROPOUT, hasHostKernel } from '../host-kernels';
 import { tf } from '../tf';
 import { causalMask, geluTanh, layerNorm, linear } from './layers';
 
@@ -42,28 +42,22 @@ export function dropoutMultiplier(shape: number[], rate: number, seed: number): 
 }
 
 /**
- * Longest sequence the host attention kernel takes. Its loops cost O(T²·dh) in JavaScript; past
- * this the composite ops' products, cut into XNNPACK slices on wasm (wasm-kernels.ts), do better.
- * Measured on one block's forward and backward (B·T = 1024 to 2048, d = 128, 4 heads, loaded 2-core
- * VM): T = 64 2.5× faster, T = 128 about 1.2×, T = 256 1.5×; T = 512 no faster (7.4-7.6 s against
- * 4.8-8.4 s).
- */
-const HOST_ATTENTION_MAX_T = 256;
-
-/**
  * Causal self-attention of the block's input h [B·T, d] (layer norm included), heads merged:
- * [B·T, d]. One kernel each way where the backend has it (host-kernels.ts, wasm) and T is at most
- * HOST_ATTENTION_MAX_T, else the composite ops.
+ * [B·T, d]. One kernel each way where the backend has it (host-kernels.ts, wasm; with the dropout
+ * multiplier as an input only when dropout is on), else the composite ops.
  */
 function attention(h: tf.Tensor2D, p: BlockParams, s: BlockShape, mask: tf.Tensor2D, d: BlockDropout | null): tf.Tensor2D {
   const [BT, width] = h.shape;
   const rate = d && d.rate > 0 ? d.rate : 0;
   const seed = d?.seeds['attention-probs'] ?? 0;
-  if (s.seqLen <= HOST_ATTENTION_MAX_T && hasHostKernel(CAUSAL_ATTENTION)) {
+  if (hasHostKernel(CAUSAL_ATTENTION)) {
     const qkv = linear(layerNorm(h, p.ln1.gamma, p.ln1.beta, s.eps), asTensor(p.attn.weight, 'attn.c_attn.weight'), p.attn.bias);
-    const shape = [s.batch, s.heads, s.seqLen, s.seqLen];
-    const keep = rate > 0 ? dropoutMultiplier(shape, rate, seed) : tf.ones(shape);
-    const [context] = tf.engine().runKernel(CAUSAL_ATTENTION, { qkv, keep }, { batch: s.batch, seqLen: s.seqLen, heads: s.heads }) as tf.Tensor[];
+    const attrs = { batch: s.batch, seqLen: s.seqLen, heads: s.heads };
+    const [context] = (
+      rate > 0
+        ? tf.engine().runKernel(CAUSAL_ATTENTION_DROPOUT, { qkv, keep: dropoutMultiplier([s.batch, s.heads, s.seqLen, s.seqLen], rate, seed) }, attrs)
+        : tf.engine().runKernel(CAUSAL_ATTENTION, { qkv }, attrs)
+    ) as tf.Tensor[];
     return context as tf.Tensor2D;
   }
   const { probs, v } = attentionProbs(h, p, s, mask);
