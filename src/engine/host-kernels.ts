@@ -504,12 +504,17 @@ function attentionGradKernel(args: KernelArgs): tf.TensorInfo {
       ops.product(head(dcInfo, d, h * dh, b), head(qkvInfo, 3 * d, 2 * d + h * dh, b, true), false, (c) => ops.view(dW).set(c, (b * H + h) * T * T));
     }
   }
+  // Each [B, H, T, T] buffer is freed as soon as the next one is made (wasm memory never shrinks, so
+  // the peak stays: three such buffers at most here, not five).
   const dP = keepInfo ? ops.run('Multiply', { a: dW, b: keepInfo }) : dW;
+  if (dP !== dW) ops.dispose(dW);
   const pdP = ops.run('Multiply', { a: probs, b: dP });
   const rowSums = ops.run('Sum', { x: pdP }, { axis: [3], keepDims: true });
+  ops.dispose(pdP);
   const centred = ops.run('Sub', { a: dP, b: rowSums });
+  ops.dispose(dP, rowSums);
   const D = ops.run('Multiply', { a: probs, b: centred });
-  ops.dispose(...new Set([dW, dP, pdP, rowSums, centred]));
+  ops.dispose(centred);
   const w = keepInfo ? ops.run('Multiply', { a: probs, b: keepInfo }) : probs;
   const dqkv = (args.backend as WasmHeap).makeOutput(qkvInfo.shape, 'float32');
   for (let b = 0; b < B; b++) {

@@ -28,6 +28,8 @@ const REJECTED: [Partial<Record<keyof TrainSettings, unknown>>, string][] = [
   [{ evalBatches: 0 }, 'Trainer setting evalBatches: must be an integer in 1..1000, not 0'],
   [{ heldOutSample: 0 }, 'Trainer setting heldOutSample: must be an integer in 1..1000000, not 0'],
   [{ groups: ['input', 'everything'] }, 'Trainer setting groups: unknown parameter group "everything"'],
+  [{ groups: undefined }, 'Trainer setting groups: must be a list of parameter groups'],
+  [{ groups: 'input' }, 'Trainer setting groups: must be a list of parameter groups'],
   [{ fused: 'yes' }, 'Trainer setting fused: must be true, false or "auto", not yes'],
   [{ randomInit: 'xavier' }, 'Trainer setting randomInit: must be paper or hf-scaled, not xavier'],
 ];

@@ -86,8 +86,9 @@ export function checkTrainSettings(s: TrainSettings): TrainSettings {
   checkRange(`${SOURCE} maxGradNorm`, s.maxGradNorm, LIMITS.maxGradNorm);
   checkRange(`${SOURCE} evalBatches`, s.evalBatches, LIMITS.evalBatches);
   checkRange(`${SOURCE} heldOutSample`, s.heldOutSample, LIMITS.heldOutSample);
+  if (!Array.isArray(s.groups)) throw new InputError(`${SOURCE} groups`, `must be a list of parameter groups (known: ${ALL_GROUPS.join(', ')})`);
   const unknown = (s.groups as readonly unknown[]).filter((g) => !ALL_GROUPS.includes(g as GroupName));
-  if (!Array.isArray(s.groups) || unknown.length)
+  if (unknown.length)
     throw new InputError(`${SOURCE} groups`, `unknown parameter group ${unknown.map((g) => JSON.stringify(g)).join(', ')} (known: ${ALL_GROUPS.join(', ')})`);
   if (s.fused !== true && s.fused !== false && s.fused !== 'auto')
     throw new InputError(`${SOURCE} fused`, `must be true, false or "auto", not ${String(s.fused)}`);
