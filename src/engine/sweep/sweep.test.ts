@@ -215,6 +215,8 @@ describe('the sweep store trusts no cell file (issue 11, item 8)', () => {
     expect(again.rows).toEqual(first.rows);
   });
 
+  // The Trainer refuses the setting at the engine boundary (LIMITS.evalBatches), before the cell trains;
+  // the cell file's own write-time check of such a cell is tested in cell-file.test.ts.
   it('no evaluation batches (accuracy 0/0, which wrote "mean": null): the cell is refused before anything is written', async () => {
     const { config, tensors } = await loadTinyCheckpoint();
     const task = await createTask('bit-xor');
@@ -230,7 +232,7 @@ describe('the sweep store trusts no cell file (issue 11, item 8)', () => {
       settings,
       runCell: (cell) => trainCell(cell, { task, config, pretrained: tensors, settings }),
     });
-    await expect(run).rejects.toThrow(/refusing to write an invalid sweep cell \(settings\.evalBatches: .*final\.test_acc/);
+    await expect(run).rejects.toThrow('Trainer setting evalBatches: must be an integer in 1..1000, not 0');
     expect(existsSync(join(dir, 'results.json'))).toBe(false);
     expect(existsSync(join(dir, 'cells'))).toBe(false);
   });
