@@ -1,8 +1,9 @@
 /**
  * Language pretraining with the engine's own pieces: CausalLm (every group trainable), the
  * Trainer's training step (train/step.ts: global-norm clipping and Adam fused by FusedAdam, one host
- * loop on wasm, two kernels on WebGPU, the composite ops elsewhere), batches of random byte windows (corpus.ts). The learning rate warms up
- * linearly for `warmup` steps, then follows a cosine from `lr` down to lr/10 at `steps`.
+ * loop on wasm, two kernels on WebGPU, the composite ops elsewhere), batches of random byte windows
+ * (corpus.ts). The learning rate warms up linearly for `warmup` steps, then follows a cosine from `lr`
+ * down to lr/10 at `steps`.
  */
 import type { Gpt2Config } from '../../weights/gpt2-config';
 import { tf } from '../tf';
